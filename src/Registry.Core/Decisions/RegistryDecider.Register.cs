@@ -1,0 +1,182 @@
+using System.Collections.Immutable;
+using Registry.Core.Events;
+using Registry.Core.Formats;
+using Registry.Core.Model;
+using Registry.Core.State;
+
+namespace Registry.Core.Decisions;
+
+public sealed partial class RegistryDecider
+{
+    /// <summary>A schema parsed for a subject, with the metadata and rule set it would be stored with.</summary>
+    public sealed record Candidate(
+        string SchemaType,
+        ParsedSchema Parsed,
+        ImmutableArray<SchemaReference> References,
+        Metadata? Metadata,
+        RuleSet? RuleSet,
+        Guid Guid,
+        string IdentityKey);
+
+    public Decision<RegisteredSchema> Register(RegistryState state, RegisterCommand command)
+    {
+        var subject = ValidSubject(command.Subject);
+        var context = QualifiedSubject.Parse(subject).Context;
+        var mode = EffectiveMode(state, subject);
+        var importing = command.Id is not null;
+        if (mode.IsReadOnly()) throw Errors.NotPermittedError($"Subject {subject} in context {context} is in read-only mode");
+        if (importing && mode is not (RegistryMode.Import or RegistryMode.Forward))
+            throw Errors.NotPermittedError($"Subject {subject} in context {context} is not in import mode");
+        if (!importing && mode != RegistryMode.ReadWrite)
+            throw Errors.NotPermittedError($"Subject {subject} in context {context} is not in read-write mode");
+
+        var config = EffectiveConfig(state, subject);
+        var candidate = Prepare(state, subject, command.Input, command.Normalize || config.Normalize == true, mergeContract: !importing, allowDeletedReferences: importing);
+        var subjectState = state.Subjects.GetValueOrDefault(subject);
+
+        foreach (var existing in subjectState?.Live.Reverse() ?? [])
+        {
+            if (state.Schemas[existing.Id].IdentityKey != candidate.IdentityKey) continue;
+            if (importing && command.Id != existing.Id)
+                throw Errors.IdMismatchError($"subject '{subject}' version {existing.Version} already has this schema with id {existing.Id}, not {command.Id}");
+            return Decision<RegisteredSchema>.NoChange(new RegisteredSchema(subject, existing.Version, state.Schemas[existing.Id], existing.Timestamp, false));
+        }
+
+        if (!importing && !command.Force)
+        {
+            var messages = CheckCompatibility(state, subject, candidate, EffectiveLevel(state, subject), config, only: null);
+            if (messages.Count > 0)
+                throw new RegistryException(Errors.IncompatibleSchema,
+                    $"Schema being registered is incompatible with an earlier schema for subject \"{subject}\", details: [{string.Join(", ", messages)}]");
+        }
+
+        var knownId = state.IdsByIdentity.TryGetValue(candidate.IdentityKey, out var found) ? found : (int?)null;
+        int id;
+        if (importing)
+        {
+            id = command.Id!.Value;
+            if (id <= 0) throw Errors.InvalidSchemaError($"Invalid id {id}: ids are positive");
+            if (state.Schemas.TryGetValue(id, out var holder) && holder.IdentityKey != candidate.IdentityKey)
+                throw Errors.IdMismatchError($"id {id} is already used by a different schema");
+            if (knownId is not null && knownId != id)
+                throw Errors.IdMismatchError($"this schema is already registered with id {knownId}, not {id}");
+        }
+        else
+        {
+            id = knownId ?? state.MaxId + 1;
+        }
+
+        var nextVersion = (subjectState?.MaxVersion ?? 0) + 1;
+        var version = nextVersion;
+        if (command.Version is int requested && requested != 0)
+        {
+            if (importing)
+            {
+                if (requested < 1) throw Errors.InvalidVersionError(requested.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                if (subjectState?.Versions.ContainsKey(requested) == true)
+                    throw Errors.NotPermittedError($"Subject {subject} already has version {requested} with a different schema");
+                version = requested;
+            }
+            else if (requested != nextVersion)
+            {
+                throw Errors.InvalidSchemaError("Version is not one more than previous version");
+            }
+        }
+
+        var now = Now;
+        var registered = new SchemaRegistered(subject, version, id, candidate.SchemaType, candidate.Parsed.Canonical,
+            candidate.References, candidate.Metadata, candidate.RuleSet, now);
+        var stored = state.Schemas.GetValueOrDefault(id)
+            ?? new StoredSchema(id, candidate.SchemaType, candidate.Parsed.Canonical, candidate.References, candidate.Metadata, candidate.RuleSet, candidate.Guid, candidate.IdentityKey);
+        return new Decision<RegisteredSchema>(new RegisteredSchema(subject, version, stored, now, false), [registered]);
+    }
+
+    /// <summary>
+    /// Validates and parses a schema for a subject: size limit, type, references, canonical text, and
+    /// (unless importing) metadata and rules inherited from the previous version and the config.
+    /// </summary>
+    public Candidate Prepare(RegistryState state, string subject, SchemaInput input, bool normalize, bool mergeContract, bool allowDeletedReferences)
+    {
+        var schema = input.Schema;
+        var schemaType = input.SchemaType ?? "AVRO";
+        var references = input.References ?? [];
+        var previous = state.Subjects.GetValueOrDefault(subject)?.LatestLive is { } latest ? state.Schemas[latest.Id] : null;
+        if (string.IsNullOrEmpty(schema))
+        {
+            if (previous is null) throw Errors.InvalidSchemaError("Empty schema");
+            schema = previous.Schema;
+            schemaType = previous.SchemaType;
+            references = previous.References;
+        }
+        if (schema.Length > settings.MaxSchemaLength) throw Errors.SchemaTooLargeError(schema.Length, settings.MaxSchemaLength);
+        formats.Get(schemaType);
+        var resolved = ResolveReferences(state, references, allowDeletedReferences);
+        var parsed = formats.Parse(schemaType, schema, resolved, normalize);
+
+        var metadata = input.Metadata?.NullIfEmpty();
+        var ruleSet = input.RuleSet?.NullIfEmpty();
+        if (mergeContract)
+        {
+            var config = EffectiveConfig(state, subject);
+            metadata = Metadata.Merge(Metadata.Merge(config.DefaultMetadata, metadata ?? previous?.Metadata), config.OverrideMetadata);
+            ruleSet = RuleSet.Merge(RuleSet.Merge(config.DefaultRuleSet, ruleSet ?? previous?.RuleSet), config.OverrideRuleSet);
+        }
+        RuleSetValidator.Validate(ruleSet);
+
+        var refs = references.Select(r => r with { Subject = QualifiedSubject.Normalize(r.Subject), Version = r.Version == -1 ? resolved.First(x => x.Name == r.Name).Version : r.Version });
+        if (normalize) refs = refs.Distinct().OrderBy(r => r.Name, StringComparer.Ordinal).ThenBy(r => r.Subject, StringComparer.Ordinal).ThenBy(r => r.Version);
+        var refArray = refs.ToImmutableArray();
+        var (guid, key) = SchemaIdentity.Compute(schemaType, parsed.Canonical, refArray, metadata, ruleSet);
+        return new Candidate(schemaType, parsed, refArray, metadata, ruleSet, guid, key);
+    }
+
+    /// <summary>
+    /// Checks a candidate against the subject's live versions (or one version) at a level, as Confluent does:
+    /// newest first, stopping at the first version that fails; empty when compatible.
+    /// </summary>
+    public IReadOnlyList<string> CheckCompatibility(RegistryState state, string subject, Candidate candidate, CompatibilityLevel level, SubjectConfig config, SubjectVersion? only)
+    {
+        if (level == CompatibilityLevel.None) return [];
+        IEnumerable<SubjectVersion> previous;
+        if (only is not null)
+        {
+            previous = [only];
+        }
+        else
+        {
+            var live = state.Subjects.GetValueOrDefault(subject)?.Live ?? [];
+            if (config.CompatibilityGroup is { Length: > 0 } group)
+            {
+                var value = candidate.Metadata?.Properties?.GetValueOrDefault(group);
+                live = live.Where(v => state.Schemas[v.Id].Metadata?.Properties?.GetValueOrDefault(group) == value);
+            }
+            var newestFirst = live.Reverse().ToList();
+            previous = level.IsTransitive() ? newestFirst : newestFirst.Take(1);
+        }
+
+        var format = formats.Get(candidate.SchemaType);
+        foreach (var old in previous)
+        {
+            var oldSchema = state.Schemas[old.Id];
+            var messages = new List<string>();
+            if (oldSchema.SchemaType != candidate.SchemaType)
+            {
+                messages.Add("Incompatible because of different schema type");
+            }
+            else
+            {
+                var oldParsed = ParseStored(state, oldSchema);
+                if (level.ChecksBackward()) messages.AddRange(format.CheckCompatibility(candidate.Parsed, oldParsed, "new", "old"));
+                if (level.ChecksForward()) messages.AddRange(format.CheckCompatibility(oldParsed, candidate.Parsed, "old", "new"));
+            }
+            if (messages.Count == 0) continue;
+            messages.Add($"{{oldSchemaVersion: {old.Version}}}");
+            messages.Add(oldSchema.Schema.Length > 10 * 1024
+                ? $"{{oldSchema: <truncated> '{oldSchema.Schema[..(10 * 1024)]}'}}"
+                : $"{{oldSchema: '{oldSchema.Schema}'}}");
+            messages.Add($"{{validateFields: '{(config.ValidateFields == true ? "true" : "false")}', compatibility: '{level.ToName()}'}}");
+            return messages;
+        }
+        return [];
+    }
+}

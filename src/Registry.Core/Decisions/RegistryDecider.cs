@@ -1,0 +1,106 @@
+using Registry.Core.Formats;
+using Registry.Core.Model;
+using Registry.Core.State;
+
+namespace Registry.Core.Decisions;
+
+/// <summary>
+/// Decides commands against a snapshot: validation, compatibility and id allocation, turned into events.
+/// Pure apart from the clock it is given; the same state and command always give the same decision.
+/// </summary>
+public sealed partial class RegistryDecider(SchemaFormats formats, RegistrySettings settings, TimeProvider time)
+{
+    public SchemaFormats Formats => formats;
+
+    public RegistrySettings Settings => settings;
+
+    /// <summary>Validates a subject name and returns its stored form; 42208 when refused.</summary>
+    public string ValidSubject(string subject, bool allowContextScope = false)
+    {
+        var reason = QualifiedSubject.Validate(subject, settings.MaxSubjectLength, allowContextScope);
+        if (reason is not null) throw Errors.InvalidSubjectError(subject, reason);
+        return QualifiedSubject.Normalize(subject);
+    }
+
+    /// <summary>The config in force for a subject: subject, then context, then global, then the server default.</summary>
+    public SubjectConfig EffectiveConfig(RegistryState state, string? subject)
+    {
+        var config = new SubjectConfig(CompatibilityLevel: settings.DefaultCompatibility.ToName());
+        config = state.Configs.GetValueOrDefault(RegistryState.GlobalScope)?.Or(config) ?? config;
+        if (subject is null) return config;
+        var q = QualifiedSubject.Parse(subject);
+        if (q.ContextScope.Length > 0) config = state.Configs.GetValueOrDefault(q.ContextScope)?.Or(config) ?? config;
+        return state.Configs.GetValueOrDefault(subject)?.Or(config) ?? config;
+    }
+
+    public CompatibilityLevel EffectiveLevel(RegistryState state, string? subject) =>
+        CompatibilityLevels.TryParse(EffectiveConfig(state, subject).CompatibilityLevel, out var level) ? level : settings.DefaultCompatibility;
+
+    /// <summary>The mode in force: subject, then context, then global, else READWRITE.</summary>
+    public static RegistryMode EffectiveMode(RegistryState state, string? subject)
+    {
+        if (subject is not null)
+        {
+            if (state.Modes.TryGetValue(subject, out var mode)) return mode;
+            var scope = QualifiedSubject.Parse(subject).ContextScope;
+            if (scope.Length > 0 && state.Modes.TryGetValue(scope, out mode)) return mode;
+        }
+        return state.Modes.GetValueOrDefault(RegistryState.GlobalScope, RegistryMode.ReadWrite);
+    }
+
+    /// <summary>
+    /// Resolves references transitively, dependencies first, with count and depth limits; iterative, so
+    /// a deep chain cannot overflow the stack.
+    /// </summary>
+    public IReadOnlyList<ResolvedReference> ResolveReferences(RegistryState state, IReadOnlyList<SchemaReference> references, bool allowDeleted)
+    {
+        var ordered = new List<ResolvedReference>();
+        var done = new HashSet<(string, int)>();
+        var onPath = new HashSet<(string, int)>();
+        var stack = new Stack<(SchemaReference Ref, ResolvedReference Resolved, bool Expanded, int Depth)>();
+        foreach (var r in references.Reverse()) stack.Push((r, Resolve(state, r, allowDeleted), false, 1));
+        while (stack.Count > 0)
+        {
+            var (r, resolved, expanded, depth) = stack.Pop();
+            var key = (resolved.Subject, resolved.Version);
+            if (expanded)
+            {
+                onPath.Remove(key);
+                if (done.Add(key)) ordered.Add(resolved);
+                continue;
+            }
+            if (done.Contains(key)) continue;
+            if (onPath.Contains(key)) throw Errors.InvalidSchemaError($"Circular reference through subject '{resolved.Subject}' version {resolved.Version}");
+            if (depth > settings.MaxReferenceDepth)
+                throw Errors.InvalidSchemaError($"References are nested deeper than the limit of {settings.MaxReferenceDepth}");
+            if (done.Count + onPath.Count >= settings.MaxReferences)
+                throw Errors.InvalidSchemaError($"The schema uses more than the limit of {settings.MaxReferences} references");
+            onPath.Add(key);
+            stack.Push((r, resolved, true, depth));
+            foreach (var child in state.Schemas[resolved.Id].References.Reverse())
+                stack.Push((child, Resolve(state, child, allowDeleted: true), false, depth + 1));
+        }
+        // The direct references keep the names the referencing schema uses for them.
+        return ordered;
+    }
+
+    private static ResolvedReference Resolve(RegistryState state, SchemaReference r, bool allowDeleted)
+    {
+        if (string.IsNullOrEmpty(r.Name) || string.IsNullOrEmpty(r.Subject))
+            throw Errors.InvalidSchemaError("A reference needs a name and a subject");
+        var subjectName = QualifiedSubject.Normalize(r.Subject);
+        SubjectVersion? version = null;
+        if (state.Subjects.TryGetValue(subjectName, out var subject))
+            version = r.Version == -1 ? subject.Latest(allowDeleted) : subject.Versions.GetValueOrDefault(r.Version);
+        if (version is null || (version.Deleted && !allowDeleted))
+            throw Errors.InvalidSchemaError($"Invalid schema: the reference '{Errors.Printable(r.Name)}' names subject '{Errors.Printable(r.Subject)}' version {r.Version}, which is not registered");
+        var schema = state.Schemas[version.Id];
+        return new ResolvedReference(r.Name, subjectName, version.Version, schema.Id, schema.SchemaType, schema.Schema);
+    }
+
+    /// <summary>Parses a stored schema (cached by the formats), resolving its references from the state.</summary>
+    public ParsedSchema ParseStored(RegistryState state, StoredSchema schema) =>
+        formats.Parse(schema.SchemaType, schema.Schema, ResolveReferences(state, schema.References, allowDeleted: true), normalize: false);
+
+    private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
+}

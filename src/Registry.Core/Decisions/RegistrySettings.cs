@@ -1,0 +1,22 @@
+using Registry.Core.Model;
+
+namespace Registry.Core.Decisions;
+
+/// <summary>Defaults and limits that decisions apply. Every limit is configurable (see docs/configuration.md).</summary>
+public sealed record RegistrySettings
+{
+    /// <summary>Compatibility level when neither subject, context nor global config sets one. Default BACKWARD.</summary>
+    public CompatibilityLevel DefaultCompatibility { get; init; } = CompatibilityLevel.Backward;
+
+    /// <summary>Largest schema text accepted, in characters. Default 1 MiB.</summary>
+    public int MaxSchemaLength { get; init; } = 1 << 20;
+
+    /// <summary>Most references a schema may use, transitively. Default 256.</summary>
+    public int MaxReferences { get; init; } = 256;
+
+    /// <summary>Deepest chain of references. Default 32.</summary>
+    public int MaxReferenceDepth { get; init; } = 32;
+
+    /// <summary>Longest subject name, in characters. Default 1024.</summary>
+    public int MaxSubjectLength { get; init; } = 1024;
+}

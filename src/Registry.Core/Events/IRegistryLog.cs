@@ -1,0 +1,22 @@
+namespace Registry.Core.Events;
+
+/// <summary>The one ordered log every store implements.</summary>
+public interface IRegistryLog : IAsyncDisposable
+{
+    /// <summary>
+    /// Appends the events atomically if the log ends at <paramref name="expectedPosition"/>, and returns
+    /// the new end position once the events are durable. Throws <see cref="LogConflictException"/> when
+    /// another writer appended first.
+    /// </summary>
+    Task<long> AppendAsync(long expectedPosition, IReadOnlyList<RegistryEvent> events, CancellationToken cancellationToken);
+
+    /// <summary>Reads the entries after <paramref name="afterPosition"/>, in order.</summary>
+    IAsyncEnumerable<LogEntry> ReadAsync(long afterPosition, CancellationToken cancellationToken);
+}
+
+/// <summary>The log has moved past the position a decision was made at.</summary>
+public sealed class LogConflictException(long expected, long actual)
+    : Exception($"The log is at position {actual}, not {expected}.")
+{
+    public long Actual { get; } = actual;
+}

@@ -1,0 +1,50 @@
+using System.Collections.Immutable;
+using System.Text.Json.Serialization;
+using Registry.Core.Model;
+
+namespace Registry.Core.Events;
+
+/// <summary>One change in the registry log. The members mirror Confluent's <c>_schemas</c> records.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "event")]
+[JsonDerivedType(typeof(SchemaRegistered), "SCHEMA")]
+[JsonDerivedType(typeof(VersionSoftDeleted), "VERSION_SOFT_DELETED")]
+[JsonDerivedType(typeof(VersionHardDeleted), "VERSION_HARD_DELETED")]
+[JsonDerivedType(typeof(SubjectSoftDeleted), "DELETE_SUBJECT")]
+[JsonDerivedType(typeof(ConfigSet), "CONFIG")]
+[JsonDerivedType(typeof(ConfigCleared), "CONFIG_CLEARED")]
+[JsonDerivedType(typeof(ModeSet), "MODE")]
+[JsonDerivedType(typeof(ModeCleared), "MODE_CLEARED")]
+public abstract record RegistryEvent;
+
+/// <summary>A schema registered under subject/version with a global id (a SCHEMA record).</summary>
+public sealed record SchemaRegistered(
+    string Subject,
+    int Version,
+    int Id,
+    string SchemaType,
+    string Schema,
+    ImmutableArray<SchemaReference> References,
+    Metadata? Metadata,
+    RuleSet? RuleSet,
+    long Timestamp) : RegistryEvent;
+
+/// <summary>One version soft-deleted (a SCHEMA record re-put with deleted=true).</summary>
+public sealed record VersionSoftDeleted(string Subject, int Version) : RegistryEvent;
+
+/// <summary>One version permanently deleted (a tombstone for its SCHEMA key).</summary>
+public sealed record VersionHardDeleted(string Subject, int Version) : RegistryEvent;
+
+/// <summary>Every version up to <see cref="Version"/> soft-deleted (a DELETE_SUBJECT record).</summary>
+public sealed record SubjectSoftDeleted(string Subject, int Version) : RegistryEvent;
+
+/// <summary>Config set for a subject or context scope, or globally when <see cref="Subject"/> is null.</summary>
+public sealed record ConfigSet(string? Subject, SubjectConfig Config) : RegistryEvent;
+
+/// <summary>Config removed for a scope (a CONFIG tombstone).</summary>
+public sealed record ConfigCleared(string? Subject) : RegistryEvent;
+
+/// <summary>Mode set for a scope, or globally when <see cref="Subject"/> is null.</summary>
+public sealed record ModeSet(string? Subject, RegistryMode Mode) : RegistryEvent;
+
+/// <summary>Mode removed for a scope (a MODE tombstone).</summary>
+public sealed record ModeCleared(string? Subject) : RegistryEvent;

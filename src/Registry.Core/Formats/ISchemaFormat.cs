@@ -1,0 +1,33 @@
+using Registry.Core.Model;
+
+namespace Registry.Core.Formats;
+
+/// <summary>A schema language (AVRO, JSON, PROTOBUF): parsing, canonical text and compatibility.</summary>
+public interface ISchemaFormat
+{
+    string SchemaType { get; }
+
+    /// <summary>
+    /// Parses and validates a schema whose references are already resolved (dependencies first).
+    /// Throws <see cref="RegistryException"/> 42201 with the parser's reason when the schema is invalid.
+    /// </summary>
+    ParsedSchema Parse(string schema, IReadOnlyList<ResolvedReference> references, bool normalize);
+
+    /// <summary>
+    /// Differences that stop <paramref name="reader"/> from reading data written with <paramref name="writer"/>,
+    /// worded with the labels ("new"/"old") of each side; empty when compatible.
+    /// </summary>
+    IReadOnlyList<string> CheckCompatibility(ParsedSchema reader, ParsedSchema writer, string readerLabel, string writerLabel);
+}
+
+/// <summary>A parsed, validated schema and the canonical text it is stored as.</summary>
+public abstract class ParsedSchema
+{
+    public abstract string SchemaType { get; }
+
+    /// <summary>The text the registry stores and returns, and that identity is computed on.</summary>
+    public abstract string Canonical { get; }
+}
+
+/// <summary>A referenced schema, as the parser of the referencing schema sees it.</summary>
+public sealed record ResolvedReference(string Name, string Subject, int Version, int Id, string SchemaType, string Schema);

@@ -1,0 +1,37 @@
+using System.Collections.Immutable;
+
+namespace Registry.Core.Model;
+
+/// <summary>Data-contract metadata: tags by path, free properties and the names of sensitive properties.</summary>
+public sealed record Metadata(
+    ImmutableSortedDictionary<string, ImmutableSortedSet<string>>? Tags,
+    ImmutableSortedDictionary<string, string>? Properties,
+    ImmutableSortedSet<string>? Sensitive)
+{
+    /// <summary>Returns null when nothing is set, as Confluent omits empty metadata.</summary>
+    public Metadata? NullIfEmpty() =>
+        (Tags is null || Tags.Count == 0) && (Properties is null || Properties.Count == 0) && (Sensitive is null || Sensitive.Count == 0)
+            ? null
+            : new Metadata(
+                Tags is { Count: > 0 } ? Tags : null,
+                Properties is { Count: > 0 } ? Properties : null,
+                Sensitive is { Count: > 0 } ? Sensitive : null);
+
+    /// <summary>Confluent's Metadata.merge: the newer maps win key by key, sensitive names are united.</summary>
+    public static Metadata? Merge(Metadata? older, Metadata? newer)
+    {
+        if (older is null) return newer;
+        if (newer is null) return older;
+        var tags = (older.Tags ?? ImmutableSortedDictionary<string, ImmutableSortedSet<string>>.Empty).SetItems(
+            newer.Tags ?? ImmutableSortedDictionary<string, ImmutableSortedSet<string>>.Empty);
+        var props = (older.Properties ?? ImmutableSortedDictionary<string, string>.Empty).SetItems(
+            newer.Properties ?? ImmutableSortedDictionary<string, string>.Empty);
+        var sensitive = (older.Sensitive ?? []).Union(newer.Sensitive ?? []);
+        return new Metadata(tags, props, sensitive).NullIfEmpty();
+    }
+
+    public bool Equals(Metadata? other) =>
+        other is not null && CanonicalJson.Serialize(this) == CanonicalJson.Serialize(other);
+
+    public override int GetHashCode() => CanonicalJson.Serialize(this).GetHashCode(StringComparison.Ordinal);
+}

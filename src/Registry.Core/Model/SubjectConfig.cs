@@ -1,0 +1,31 @@
+namespace Registry.Core.Model;
+
+/// <summary>Configuration of a subject, a context or the registry; null members are not set at this scope.</summary>
+public sealed record SubjectConfig(
+    string? CompatibilityLevel = null,
+    string? CompatibilityPolicy = null,
+    string? CompatibilityGroup = null,
+    bool? Normalize = null,
+    bool? ValidateFields = null,
+    string? Alias = null,
+    Metadata? DefaultMetadata = null,
+    Metadata? OverrideMetadata = null,
+    RuleSet? DefaultRuleSet = null,
+    RuleSet? OverrideRuleSet = null)
+{
+    /// <summary>Members set in <paramref name="update"/> replace ours; the others are kept.</summary>
+    public SubjectConfig With(SubjectConfig update) => new(
+        update.CompatibilityLevel ?? CompatibilityLevel,
+        update.CompatibilityPolicy ?? CompatibilityPolicy,
+        update.CompatibilityGroup ?? CompatibilityGroup,
+        update.Normalize ?? Normalize,
+        update.ValidateFields ?? ValidateFields,
+        update.Alias ?? Alias,
+        update.DefaultMetadata ?? DefaultMetadata,
+        update.OverrideMetadata ?? OverrideMetadata,
+        update.DefaultRuleSet ?? DefaultRuleSet,
+        update.OverrideRuleSet ?? OverrideRuleSet);
+
+    /// <summary>Our members where set, else the fallback's (the config lookup chain).</summary>
+    public SubjectConfig Or(SubjectConfig? fallback) => fallback is null ? this : fallback.With(this);
+}

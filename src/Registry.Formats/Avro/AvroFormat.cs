@@ -1,0 +1,70 @@
+using System.Text;
+using System.Text.Json;
+using Registry.Core;
+using Registry.Core.Formats;
+
+namespace Registry.Formats.Avro;
+
+/// <summary>Avro: validated by Apache.Avro, stored as compact JSON (or its normalized form), compared by schema resolution.</summary>
+public sealed class AvroFormat(FormatLimits limits) : ISchemaFormat
+{
+    public const string Type = "AVRO";
+
+    public string SchemaType => Type;
+
+    public ParsedSchema Parse(string schema, IReadOnlyList<ResolvedReference> references, bool normalize)
+    {
+        var names = new global::Avro.SchemaNames();
+        var builder = new AvroModelBuilder();
+        try
+        {
+            foreach (var reference in references)
+            {
+                if (reference.SchemaType != Type)
+                    throw Errors.InvalidSchemaError($"Invalid schema: reference '{reference.Name}' is a {reference.SchemaType} schema; an Avro schema can only reference Avro schemas");
+                using var refDoc = JsonLimits.Parse(reference.Schema, limits.MaxNestingDepth);
+                global::Avro.Schema.Parse(reference.Schema, names, null);
+                builder.AddReference(refDoc.RootElement);
+            }
+            using var doc = JsonLimits.Parse(schema, limits.MaxNestingDepth);
+            var avro = global::Avro.Schema.Parse(schema, names, null);
+            var model = builder.Build(doc.RootElement, null);
+            var canonical = normalize ? AvroNormalizer.Write(model) : Compact(doc.RootElement);
+            return new AvroSchema(canonical, model, avro);
+        }
+        catch (RegistryException)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is global::Avro.AvroException or Newtonsoft.Json.JsonException or JsonException or FormatException
+                                      or KeyNotFoundException or InvalidOperationException or ArgumentException or NullReferenceException)
+        {
+            throw Errors.InvalidSchemaError($"Invalid schema: {e.Message}");
+        }
+    }
+
+    public IReadOnlyList<string> CheckCompatibility(ParsedSchema reader, ParsedSchema writer, string readerLabel, string writerLabel) =>
+        AvroCompatibility.Check(((AvroSchema)reader).Model, ((AvroSchema)writer).Model, readerLabel, writerLabel);
+
+    private static string Compact(JsonElement root)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            root.WriteTo(writer);
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+}
+
+/// <summary>A parsed Avro schema.</summary>
+internal sealed class AvroSchema(string canonical, AvroType model, global::Avro.Schema avro) : ParsedSchema
+{
+    public override string SchemaType => AvroFormat.Type;
+
+    public override string Canonical { get; } = canonical;
+
+    public AvroType Model { get; } = model;
+
+    public global::Avro.Schema Avro { get; } = avro;
+}

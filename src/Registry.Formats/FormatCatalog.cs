@@ -1,0 +1,11 @@
+using Registry.Core.Formats;
+using Registry.Formats.Avro;
+
+namespace Registry.Formats;
+
+/// <summary>The formats this build supports.</summary>
+public static class FormatCatalog
+{
+    public static SchemaFormats Create(FormatLimits limits, int cacheCapacity = 10_000) =>
+        new([new AvroFormat(limits)], cacheCapacity);
+}

@@ -1,0 +1,67 @@
+using Registry.Core;
+using Registry.Core.Model;
+using static Registry.Formats.Tests.Avro.AvroFixture;
+
+namespace Registry.Formats.Tests.Avro;
+
+public sealed class AvroParsingTests
+{
+    [Fact]
+    public void Whitespace_does_not_change_the_canonical_form() =>
+        Assert.Equal(Parse("""{"type":"record","name":"r","fields":[{"name":"a","type":"int"}]}""").Canonical,
+            Parse("""{ "type" : "record",  "name":"r", "fields": [ {"name":"a", "type":"int"} ] }""").Canonical);
+
+    [Fact]
+    public void Normalization_uses_full_names_and_a_fixed_attribute_order()
+    {
+        var a = Parse("""{"namespace":"com.acme","name":"r","type":"record","fields":[{"type":{"type":"int"},"name":"a"}]}""", normalize: true);
+        var b = Parse("""{"type":"record","name":"com.acme.r","fields":[{"name":"a","type":"int"}]}""", normalize: true);
+        Assert.Equal("""{"type":"record","name":"com.acme.r","fields":[{"name":"a","type":"int"}]}""", a.Canonical);
+        Assert.Equal(a.Canonical, b.Canonical);
+    }
+
+    [Fact]
+    public void Normalization_is_idempotent()
+    {
+        var once = Parse("""{"type":"record","name":"r","namespace":"n","aliases":["z","y"],"fields":[{"name":"a","type":{"type":"enum","name":"E","symbols":["X"]},"default":"X"},{"name":"b","type":["null","E"]}],"zprop":1,"aprop":2}""", normalize: true).Canonical;
+        Assert.Equal(once, Parse(once, normalize: true).Canonical);
+    }
+
+    [Theory]
+    [InlineData("""{"type":"record","name":"r","fields":[{"name":"a","type":"Missing"}]}""", "Missing")]
+    [InlineData("""{"type":"recrod","name":"r"}""", "recrod")]
+    [InlineData("""{"type":"record","name":"r","fields":[{"name":"a","type":"int"}""", "not valid JSON")]
+    [InlineData("""{"type":"enum","name":"E","symbols":["A","A"]}""", "")]
+    public void Invalid_schemas_are_42201_with_the_parsers_reason(string schema, string reason)
+    {
+        var e = Assert.Throws<RegistryException>(() => Parse(schema));
+        Assert.Equal(Errors.InvalidSchema, e.ErrorCode);
+        Assert.Contains(reason, e.Message);
+    }
+
+    [Fact]
+    public void Nesting_deeper_than_the_limit_is_refused_without_recursing()
+    {
+        var deep = "\"int\"";
+        for (var i = 0; i < 5000; i++) deep = "{\"type\":\"array\",\"items\":" + deep + "}";
+        var e = Assert.Throws<RegistryException>(() => Parse(deep));
+        Assert.Equal(Errors.InvalidSchema, e.ErrorCode);
+        Assert.Contains("deeper than the limit", e.Message);
+    }
+
+    [Fact]
+    public void Named_types_from_references_are_used_not_inlined()
+    {
+        const string address = """{"type":"record","name":"Address","namespace":"acme","fields":[{"name":"street","type":"string"}]}""";
+        var parsed = Format.Parse("""{"type":"record","name":"Person","namespace":"acme","fields":[{"name":"home","type":"Address"}]}""",
+            [new Core.Formats.ResolvedReference("acme.Address", "address", 1, 1, "AVRO", address)], normalize: true);
+        Assert.Equal("""{"type":"record","name":"acme.Person","fields":[{"name":"home","type":"acme.Address"}]}""", parsed.Canonical);
+    }
+
+    [Fact]
+    public void Compatibility_is_reflexive_for_every_level()
+    {
+        const string s = """{"type":"record","name":"r","fields":[{"name":"a","type":{"type":"map","values":{"type":"array","items":"long"}}},{"name":"b","type":{"type":"fixed","name":"F","size":16}}]}""";
+        foreach (var level in Enum.GetValues<CompatibilityLevel>()) Assert.True(IsCompatible(level, s, s), level.ToString());
+    }
+}
