@@ -3,6 +3,9 @@ namespace Registry.Core.Events;
 /// <summary>The one ordered log every store implements.</summary>
 public interface IRegistryLog : IAsyncDisposable
 {
+    /// <summary>Opens the store, creating its schema objects on first start.</summary>
+    Task InitializeAsync(CancellationToken cancellationToken);
+
     /// <summary>
     /// Appends the events atomically if the log ends at <paramref name="expectedPosition"/>, and returns
     /// the new end position once the events are durable. Throws <see cref="LogConflictException"/> when

@@ -1,0 +1,17 @@
+namespace Registry.Server.Apis;
+
+/// <summary>Maps every REST resource of the registry.</summary>
+public static class RegistryApis
+{
+    public static IEndpointRouteBuilder MapRegistryApis(this IEndpointRouteBuilder app)
+    {
+        app.MapRootApi();
+        app.MapSchemasApi();
+        app.MapSubjectsApi();
+        app.MapCompatibilityApi();
+        app.MapConfigApi();
+        app.MapModeApi();
+        app.MapHealthApi();
+        return app;
+    }
+}

@@ -1,0 +1,46 @@
+using Registry.Core.Model;
+using Registry.Server.Hosting;
+using Registry.Server.Http;
+
+namespace Registry.Server.Apis;
+
+/// <summary>GET /, /contexts and /v1/metadata/*.</summary>
+public static class RootApi
+{
+    public static IEndpointRouteBuilder MapRootApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/", () => RegistryJson.Ok(new { }));
+        app.MapPost("/", () => RegistryJson.Ok(new { }));
+        app.MapGet("/contexts", GetContexts);
+        app.MapGet("/v1/metadata/id", GetClusterId);
+        app.MapGet("/v1/metadata/version", () => RegistryJson.Ok(new { version = Version, commitId = "" }));
+        return app;
+    }
+
+    private static string Version => typeof(RootApi).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    private static IResult GetContexts(RegistryService registry, int? offset, int? limit, string? contextPrefix)
+    {
+        var contexts = registry.State.Subjects.Keys
+            .Select(s => QualifiedSubject.Parse(s).Context)
+            .Append(QualifiedSubject.DefaultContext)
+            .Distinct(StringComparer.Ordinal)
+            .Where(c => string.IsNullOrEmpty(contextPrefix) || c.StartsWith(contextPrefix, StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal);
+        return RegistryJson.Ok(registry.Page(contexts, offset, limit).ToList());
+    }
+
+    private static IResult GetClusterId(RegistryService registry) => RegistryJson.Ok(new
+    {
+        scope = new
+        {
+            path = Array.Empty<string>(),
+            clusters = new Dictionary<string, string>
+            {
+                ["kafka-cluster"] = registry.Options.KafkaClusterId,
+                ["schema-registry-cluster"] = registry.Options.ClusterId,
+            },
+        },
+        id = "",
+    });
+}

@@ -1,0 +1,101 @@
+using System.Globalization;
+using Registry.Core;
+using Registry.Core.Decisions;
+using Registry.Core.Model;
+using Registry.Server.Contracts;
+using Registry.Server.Hosting;
+using Registry.Server.Http;
+
+namespace Registry.Server.Apis;
+
+/// <summary>/schemas: schemas by id, and the listing of all schemas.</summary>
+public static class SchemasApi
+{
+    public static IEndpointRouteBuilder MapSchemasApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/schemas");
+        group.MapGet("/types", (RegistryService registry) => RegistryJson.Ok(registry.Decider.Formats.Types.Order(StringComparer.Ordinal).ToList()));
+        group.MapGet("", ListSchemas);
+        group.MapGet("/ids/{id}", GetById);
+        group.MapGet("/ids/{id}/schema", GetRawById);
+        group.MapGet("/ids/{id}/subjects", GetSubjectsById);
+        group.MapGet("/ids/{id}/versions", GetVersionsById);
+        return app;
+    }
+
+    private static IResult ListSchemas(RegistryService registry, string? subjectPrefix, bool? deleted, bool? latestOnly, int? offset, int? limit)
+    {
+        var state = registry.State;
+        var prefix = PrefixFilter(subjectPrefix);
+        var items = state.Subjects.Values
+            .Where(s => prefix(s.Name))
+            .SelectMany(s =>
+            {
+                var versions = s.Versions.Values.Where(v => deleted == true || !v.Deleted);
+                return latestOnly == true ? versions.TakeLast(1) : versions;
+            }, (s, v) => SchemaResponse.From(s.Name, v.Version, state.Schemas[v.Id], v.Timestamp, v.Deleted));
+        return RegistryJson.Ok(registry.Page(items, offset, limit).ToList());
+    }
+
+    private static IResult GetById(RegistryService registry, string id, string? subject, string? format, bool? fetchMaxId)
+    {
+        var state = registry.State;
+        var schema = RegistryDecider.GetSchema(state, ParseId(id));
+        string? usedSubject = null;
+        int? usedVersion = null;
+        if (!string.IsNullOrEmpty(subject))
+        {
+            var name = QualifiedSubject.Normalize(SubjectPath.Decode(subject));
+            var usage = state.UsagesOf(schema.Id).Where(u => u.Subject == name).Select(u => (SubjectVersionRefOrNull?)new(u.Subject, u.Version)).LastOrDefault();
+            if (usage is { } u)
+            {
+                usedSubject = u.Subject;
+                usedVersion = u.Version;
+            }
+        }
+        return RegistryJson.Ok(new SchemaStringResponse(schema.Schema, schema.SchemaType, SchemaResponse.NullIfEmpty(schema.References),
+            schema.Metadata, schema.RuleSet, SchemaIdentity.GuidString(schema.Guid), fetchMaxId == true ? state.MaxId : null, usedSubject, usedVersion));
+    }
+
+    private static IResult GetRawById(HttpContext context, RegistryService registry, string id) =>
+        Raw(context, RegistryDecider.GetSchema(registry.State, ParseId(id)).Schema);
+
+    private static IResult GetSubjectsById(RegistryService registry, string id, string? subject, bool? deleted, int? offset, int? limit)
+    {
+        var state = registry.State;
+        var schema = RegistryDecider.GetSchema(state, ParseId(id));
+        var subjects = Usages(registry, schema.Id, subject, deleted).Select(u => u.Subject).Distinct(StringComparer.Ordinal);
+        return RegistryJson.Ok(registry.Page(subjects, offset, limit).ToList());
+    }
+
+    private static IResult GetVersionsById(RegistryService registry, string id, string? subject, bool? deleted, int? offset, int? limit)
+    {
+        var schema = RegistryDecider.GetSchema(registry.State, ParseId(id));
+        var versions = Usages(registry, schema.Id, subject, deleted).Select(u => new SubjectVersionResponse(u.Subject, u.Version));
+        return RegistryJson.Ok(registry.Page(versions, offset, limit).ToList());
+    }
+
+    private static IEnumerable<Core.State.SubjectVersionRef> Usages(RegistryService registry, int id, string? subject, bool? deleted)
+    {
+        var state = registry.State;
+        var name = string.IsNullOrEmpty(subject) ? null : QualifiedSubject.Normalize(SubjectPath.Decode(subject));
+        return state.UsagesOf(id).Where(u =>
+            (name is null || u.Subject == name) && (deleted == true || !state.Subjects[u.Subject].Versions[u.Version].Deleted));
+    }
+
+    /// <summary>A schema id from the path; anything but a positive integer is simply not found.</summary>
+    internal static int ParseId(string id) =>
+        int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : throw new RegistryException(Errors.SchemaNotFound, $"Schema {Errors.Printable(id, 50)} not found");
+
+    /// <summary>Subjects matching a prefix; empty or ":*:" matches every context.</summary>
+    internal static Func<string, bool> PrefixFilter(string? prefix) =>
+        string.IsNullOrEmpty(prefix) || prefix == ":*:" ? _ => true : s => s.StartsWith(prefix, StringComparison.Ordinal);
+
+    /// <summary>A raw schema string (the /schema endpoints), with the negotiated content type.</summary>
+    internal static IResult Raw(HttpContext context, string schema) =>
+        Results.Text(schema, ContentNegotiationMiddleware.ResponseType(context), System.Text.Encoding.UTF8);
+
+    private readonly record struct SubjectVersionRefOrNull(string Subject, int Version);
+}

@@ -1,0 +1,113 @@
+using Registry.Core;
+using Registry.Core.Decisions;
+using Registry.Server.Contracts;
+using Registry.Server.Hosting;
+using Registry.Server.Http;
+
+namespace Registry.Server.Apis;
+
+/// <summary>/subjects: listing, versions, register, lookup and delete.</summary>
+public static class SubjectsApi
+{
+    public static IEndpointRouteBuilder MapSubjectsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/subjects");
+        group.MapGet("", ListSubjects);
+        group.MapPost("/{subject}", Lookup);
+        group.MapDelete("/{subject}", DeleteSubject);
+        group.MapGet("/{subject}/metadata", GetByMetadata);
+        group.MapGet("/{subject}/versions", ListVersions);
+        group.MapPost("/{subject}/versions", Register);
+        group.MapGet("/{subject}/versions/{version}", GetVersion);
+        group.MapGet("/{subject}/versions/{version}/schema", GetRawVersion);
+        group.MapGet("/{subject}/versions/{version}/referencedby", GetReferencedBy);
+        group.MapDelete("/{subject}/versions/{version}", DeleteVersion);
+        return app;
+    }
+
+    private static IResult ListSubjects(RegistryService registry, string? subjectPrefix, bool? deleted, bool? deletedOnly, int? offset, int? limit)
+    {
+        var prefix = SchemasApi.PrefixFilter(subjectPrefix);
+        var subjects = registry.State.Subjects.Values
+            .Where(s => prefix(s.Name))
+            .Where(s => deletedOnly == true ? !s.HasLive : deleted == true || s.HasLive)
+            .Select(s => s.Name);
+        return RegistryJson.Ok(registry.Page(subjects, offset, limit).ToList());
+    }
+
+    private static IResult ListVersions(RegistryService registry, string subject, bool? deleted, bool? deletedOnly, bool? deletedAsNegative, int? offset, int? limit)
+    {
+        var name = Subject(registry, subject);
+        if (!registry.State.Subjects.TryGetValue(name, out var s) || (deleted != true && deletedOnly != true && !s.HasLive))
+            throw Errors.SubjectNotFoundError(name);
+        var versions = s.Versions.Values
+            .Where(v => deletedOnly == true ? v.Deleted : deleted == true || deletedAsNegative == true || !v.Deleted)
+            .Select(v => deletedAsNegative == true && v.Deleted ? -v.Version : v.Version);
+        return RegistryJson.Ok(registry.Page(versions, offset, limit).ToList());
+    }
+
+    private static IResult GetVersion(RegistryService registry, string subject, string version, bool? deleted) =>
+        RegistryJson.Ok(SchemaResponse.From(RegistryDecider.GetVersion(registry.State, Subject(registry, subject), version, deleted == true)));
+
+    private static IResult GetRawVersion(HttpContext context, RegistryService registry, string subject, string version, bool? deleted) =>
+        SchemasApi.Raw(context, RegistryDecider.GetVersion(registry.State, Subject(registry, subject), version, deleted == true).Schema.Schema);
+
+    private static IResult GetReferencedBy(RegistryService registry, string subject, string version, bool? deleted, int? offset, int? limit)
+    {
+        var found = RegistryDecider.GetVersion(registry.State, Subject(registry, subject), version, includeDeleted: true);
+        var ids = RegistryDecider.ReferencedBy(registry.State, found.Subject, found.Version, deleted == true);
+        return RegistryJson.Ok(registry.Page(ids, offset, limit).ToList());
+    }
+
+    private static IResult GetByMetadata(RegistryService registry, string subject, string[]? key, string[]? value, bool? deleted)
+    {
+        var name = Subject(registry, subject);
+        var state = registry.State;
+        if (!state.Subjects.TryGetValue(name, out var s) || (deleted != true && !s.HasLive)) throw Errors.SubjectNotFoundError(name);
+        key ??= [];
+        value ??= [];
+        if (key.Length != value.Length) throw new RegistryException(Errors.UnprocessableEntity, "Every metadata key needs a value");
+        var match = s.Versions.Values.Reverse()
+            .Where(v => deleted == true || !v.Deleted)
+            .FirstOrDefault(v =>
+            {
+                var props = state.Schemas[v.Id].Metadata?.Properties;
+                return key.Select((k, i) => props?.GetValueOrDefault(k) == value[i]).All(x => x);
+            }) ?? throw Errors.SchemaNotFoundError();
+        return RegistryJson.Ok(SchemaResponse.From(name, match.Version, state.Schemas[match.Id], match.Timestamp, match.Deleted));
+    }
+
+    private static async Task<IResult> Register(HttpContext context, RegistryService registry, string subject, bool? normalize, bool? force)
+    {
+        var body = await RequestBody.ReadAsync<RegisterSchemaRequest>(context);
+        var command = new RegisterCommand(SubjectPath.Decode(subject), body.ToInput(), body.Id is null or < 0 ? null : body.Id, body.Version, normalize == true, force == true);
+        var r = await registry.ExecuteAsync(state => registry.Decider.Register(state, command), context.RequestAborted);
+        var s = r.Schema;
+        return RegistryJson.Ok(new RegisterSchemaResponse(s.Id, r.Version, Core.Model.SchemaIdentity.GuidString(s.Guid), s.SchemaType,
+            SchemaResponse.NullIfEmpty(s.References), s.Metadata, s.RuleSet, s.Schema, r.Timestamp));
+    }
+
+    private static async Task<IResult> Lookup(HttpContext context, RegistryService registry, string subject, bool? normalize, bool? deleted)
+    {
+        var body = await RequestBody.ReadAsync<RegisterSchemaRequest>(context);
+        var found = registry.Decider.Lookup(registry.State, SubjectPath.Decode(subject), body.ToInput(), normalize == true, deleted == true);
+        return RegistryJson.Ok(SchemaResponse.From(found));
+    }
+
+    private static async Task<IResult> DeleteSubject(HttpContext context, RegistryService registry, string subject, bool? permanent)
+    {
+        var name = SubjectPath.Decode(subject);
+        var versions = await registry.ExecuteAsync(state => registry.Decider.DeleteSubject(state, name, permanent == true), context.RequestAborted);
+        return RegistryJson.Ok(versions);
+    }
+
+    private static async Task<IResult> DeleteVersion(HttpContext context, RegistryService registry, string subject, string version, bool? permanent)
+    {
+        var name = SubjectPath.Decode(subject);
+        var deleted = await registry.ExecuteAsync(state => registry.Decider.DeleteVersion(state, name, version, permanent == true), context.RequestAborted);
+        return RegistryJson.Ok(deleted);
+    }
+
+    /// <summary>A subject from the path, validated (42208) and in stored form.</summary>
+    internal static string Subject(RegistryService registry, string segment) => registry.Decider.ValidSubject(SubjectPath.Decode(segment));
+}

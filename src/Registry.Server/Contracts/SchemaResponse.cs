@@ -1,0 +1,57 @@
+using System.Collections.Immutable;
+using Registry.Core.Decisions;
+using Registry.Core.Model;
+using Registry.Core.State;
+
+namespace Registry.Server.Contracts;
+
+/// <summary>Confluent's Schema entity: a schema under a subject/version. Null members are omitted.</summary>
+public sealed record SchemaResponse(
+    string? Subject,
+    int? Version,
+    int Id,
+    string Guid,
+    string SchemaType,
+    ImmutableArray<SchemaReference>? References,
+    Metadata? Metadata,
+    RuleSet? RuleSet,
+    string Schema,
+    long? Ts,
+    bool? Deleted)
+{
+    public static SchemaResponse From(RegisteredSchema r) => From(r.Subject, r.Version, r.Schema, r.Timestamp, r.Deleted);
+
+    public static SchemaResponse From(string subject, int version, StoredSchema s, long ts, bool deleted) => new(
+        subject, version, s.Id, SchemaIdentityText(s), s.SchemaType, NullIfEmpty(s.References), s.Metadata, s.RuleSet, s.Schema, ts, deleted ? true : null);
+
+    internal static ImmutableArray<SchemaReference>? NullIfEmpty(ImmutableArray<SchemaReference> refs) => refs.IsDefaultOrEmpty ? null : refs;
+
+    internal static string SchemaIdentityText(StoredSchema s) => SchemaIdentity.GuidString(s.Guid);
+}
+
+/// <summary>Confluent's SchemaString: a schema by id.</summary>
+public sealed record SchemaStringResponse(
+    string Schema,
+    string SchemaType,
+    ImmutableArray<SchemaReference>? References,
+    Metadata? Metadata,
+    RuleSet? RuleSet,
+    string Guid,
+    int? MaxId,
+    string? Subject,
+    int? Version);
+
+/// <summary>A subject and version using a schema id.</summary>
+public sealed record SubjectVersionResponse(string Subject, int Version);
+
+/// <summary>The answer to POST /subjects/{subject}/versions.</summary>
+public sealed record RegisterSchemaResponse(
+    int Id,
+    int Version,
+    string Guid,
+    string SchemaType,
+    ImmutableArray<SchemaReference>? References,
+    Metadata? Metadata,
+    RuleSet? RuleSet,
+    string Schema,
+    long Ts);

@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Options;
+using Registry.Core.Decisions;
+using Registry.Core.Model;
+using Registry.Formats;
+using Registry.Server.Apis;
+using Registry.Server.Http;
+using Registry.Storage;
+using Registry.Storage.Embedded;
+
+namespace Registry.Server.Hosting;
+
+/// <summary>Builds the registry web application; Program, tests and benchmarks all host it this way.</summary>
+public static class RegistryApp
+{
+    private static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.Ordinal)
+    {
+        ["--data-dir"] = "Registry:DataDirectory",
+        ["--store"] = "Registry:Store",
+        ["--default-compatibility"] = "Registry:DefaultCompatibility",
+    };
+
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        builder.Configuration.AddCommandLine(args, SwitchMappings);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+            builder.WebHost.UseUrls("http://0.0.0.0:8081");
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>("Registry:MaxRequestBodyBytes") ?? 4L << 20;
+        });
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        AddRegistry(builder.Services);
+        var app = builder.Build();
+        app.UseMiddleware<ErrorHandlingMiddleware>();
+        app.UseMiddleware<ContentNegotiationMiddleware>();
+        app.MapRegistryApis();
+        return app;
+    }
+
+    public static IServiceCollection AddRegistry(IServiceCollection services)
+    {
+        services.AddOptions<RegistryOptions>().BindConfiguration(RegistryOptions.Section).ValidateDataAnnotations()
+            .Validate(o => CompatibilityLevels.TryParse(o.DefaultCompatibility, out _), "Registry:DefaultCompatibility must be a compatibility level")
+            .Validate(o => o.Store == "embedded", "Registry:Store must be \"embedded\" in this release")
+            .ValidateOnStart();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<RegistryOptions>>().Value;
+            var formats = FormatCatalog.Create(new FormatLimits { MaxNestingDepth = o.MaxNestingDepth }, o.ParsedSchemaCacheSize);
+            CompatibilityLevels.TryParse(o.DefaultCompatibility, out var level);
+            var settings = new RegistrySettings
+            {
+                DefaultCompatibility = level,
+                MaxSchemaLength = o.MaxSchemaLength,
+                MaxReferences = o.MaxReferences,
+                MaxReferenceDepth = o.MaxReferenceDepth,
+                MaxSubjectLength = o.MaxSubjectLength,
+            };
+            return new RegistryDecider(formats, settings, sp.GetRequiredService<TimeProvider>());
+        });
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<RegistryOptions>>().Value;
+            return new RegistryEngine(new SqliteRegistryLog(o.DataDirectory), TimeSpan.FromMilliseconds(o.WriteTimeoutMs));
+        });
+        services.AddSingleton<RegistryService>();
+        services.AddHostedService<RegistryStartup>();
+        return services;
+    }
+}

@@ -1,0 +1,65 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Registry.Server.Hosting;
+
+/// <summary>
+/// Settings under <c>Registry:</c> (env <c>Registry__Name</c>, switch <c>--Registry:Name=value</c>).
+/// docs/configuration.md lists each with its default.
+/// </summary>
+public sealed class RegistryOptions
+{
+    public const string Section = "Registry";
+
+    /// <summary>Which store keeps the log. Only "embedded" (SQLite) in this release.</summary>
+    [Required]
+    public string Store { get; set; } = "embedded";
+
+    /// <summary>Directory of the embedded store. Default ./data.</summary>
+    [Required]
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>Compatibility level when no config sets one. Default BACKWARD.</summary>
+    public string DefaultCompatibility { get; set; } = "BACKWARD";
+
+    /// <summary>Largest schema accepted, in characters. Default 1 MiB.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxSchemaLength { get; set; } = 1 << 20;
+
+    /// <summary>Largest request body, in bytes. Default 4 MiB (a schema is escaped inside JSON).</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxRequestBodyBytes { get; set; } = 4L << 20;
+
+    /// <summary>Deepest JSON nesting in a schema. Default 64.</summary>
+    [Range(1, 10_000)]
+    public int MaxNestingDepth { get; set; } = 64;
+
+    /// <summary>Most references per schema, transitively. Default 256.</summary>
+    [Range(0, int.MaxValue)]
+    public int MaxReferences { get; set; } = 256;
+
+    /// <summary>Deepest chain of references. Default 32.</summary>
+    [Range(1, 10_000)]
+    public int MaxReferenceDepth { get; set; } = 32;
+
+    /// <summary>Longest subject name. Default 1024.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxSubjectLength { get; set; } = 1024;
+
+    /// <summary>Most items in one listing response (limit=-1 means this many). Default 100000.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxListSize { get; set; } = 100_000;
+
+    /// <summary>How long a write may wait and run before it fails with 50002. Default 10000 ms.</summary>
+    [Range(1, int.MaxValue)]
+    public int WriteTimeoutMs { get; set; } = 10_000;
+
+    /// <summary>Parsed schemas kept in memory for compatibility checks. Default 10000.</summary>
+    [Range(1, int.MaxValue)]
+    public int ParsedSchemaCacheSize { get; set; } = 10_000;
+
+    /// <summary>The id reported by /v1/metadata/id as the schema-registry cluster. Default "schema-registry".</summary>
+    public string ClusterId { get; set; } = "schema-registry";
+
+    /// <summary>The Kafka cluster id reported by /v1/metadata/id. Default "registry-embedded".</summary>
+    public string KafkaClusterId { get; set; } = "registry-embedded";
+}

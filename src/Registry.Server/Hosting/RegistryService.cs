@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Options;
+using Registry.Core.Decisions;
+using Registry.Core.State;
+using Registry.Storage;
+
+namespace Registry.Server.Hosting;
+
+/// <summary>What every endpoint needs: the snapshot to read, the decider, and the engine that applies writes.</summary>
+public sealed class RegistryService(RegistryEngine engine, RegistryDecider decider, IOptions<RegistryOptions> options)
+{
+    public RegistryState State => engine.State;
+
+    public RegistryDecider Decider => decider;
+
+    public RegistryOptions Options => options.Value;
+
+    public bool IsReady => engine.IsReady;
+
+    public Task<T> ExecuteAsync<T>(Func<RegistryState, Decision<T>> decide, CancellationToken cancellationToken) =>
+        engine.ExecuteAsync(decide, cancellationToken);
+
+    /// <summary>Applies offset and limit as Confluent does (limit -1 = all), bounded by MaxListSize.</summary>
+    public IEnumerable<T> Page<T>(IEnumerable<T> items, int? offset, int? limit)
+    {
+        var max = Options.MaxListSize;
+        var take = limit is null or <= 0 ? max : Math.Min(limit.Value, max);
+        return items.Skip(Math.Max(0, offset ?? 0)).Take(take);
+    }
+}

@@ -1,0 +1,54 @@
+using Microsoft.Net.Http.Headers;
+
+namespace Registry.Server.Http;
+
+/// <summary>Confluent's content types and the negotiation its JAX-RS resources do.</summary>
+internal static class MediaTypes
+{
+    public const string V1 = "application/vnd.schemaregistry.v1+json";
+    public const string Generic = "application/vnd.schemaregistry+json";
+    public const string Json = "application/json";
+    public const string OctetStream = "application/octet-stream";
+
+    // Produced types with Confluent's server-side quality (application/json has qs=0.5).
+    private static readonly (string Type, double Qs)[] Produced = [(V1, 1.0), (Generic, 0.9), (Json, 0.5)];
+
+    /// <summary>The response type for an Accept header, or null when none is acceptable (406).</summary>
+    public static string? Negotiate(string? accept)
+    {
+        if (string.IsNullOrWhiteSpace(accept)) return V1;
+        if (!MediaTypeHeaderValue.TryParseList(accept.Split(','), out var ranges)) return V1;
+        string? best = null;
+        var bestScore = 0.0;
+        foreach (var (type, qs) in Produced)
+        {
+            var q = ranges.Where(r => Matches(r, type)).Select(r => r.Quality ?? 1.0).DefaultIfEmpty(0).Max();
+            if (q * qs > bestScore)
+            {
+                bestScore = q * qs;
+                best = type;
+            }
+        }
+        return best;
+    }
+
+    /// <summary>Whether a request body of this Content-Type is accepted (a missing one is read as JSON).</summary>
+    public static bool IsAcceptedRequestType(string? contentType)
+    {
+        if (string.IsNullOrWhiteSpace(contentType)) return true;
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var parsed)) return false;
+        var mediaType = parsed.MediaType.Value;
+        return string.Equals(mediaType, V1, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(mediaType, Generic, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(mediaType, Json, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(mediaType, OctetStream, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static bool Matches(MediaTypeHeaderValue range, string type)
+    {
+        var value = range.MediaType.Value ?? "";
+        if (value == "*/*") return true;
+        if (value.EndsWith("/*", StringComparison.Ordinal)) return type.StartsWith(value[..^1], StringComparison.OrdinalIgnoreCase);
+        return string.Equals(value, type, StringComparison.OrdinalIgnoreCase);
+    }
+}

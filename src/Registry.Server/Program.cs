@@ -1,0 +1,4 @@
+using Registry.Server.Hosting;
+
+var app = RegistryApp.Build(args);
+await app.RunAsync();
