@@ -1,0 +1,77 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Text;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Registry.Core.Events;
+using Registry.Core.Model;
+using Registry.Server.Hosting;
+using Registry.Storage;
+using Registry.Storage.Embedded;
+
+// Bounded loopback load: the server in-process on 127.0.0.1, a fixed number of requests per scenario,
+// each reported as a ratio to GET / (a no-op) measured in the same run, since these machines are noisy.
+var requests = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
+const int concurrency = 8;
+var dir = Path.Combine(Path.GetTempPath(), "registry-bench-" + Guid.NewGuid().ToString("N"));
+var app = RegistryApp.Build(["--urls", "http://127.0.0.1:0", "--data-dir", dir, "--Logging:LogLevel:Default=Warning"]);
+await app.StartAsync();
+var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+using var http = new HttpClient { BaseAddress = new Uri(url) };
+
+string Schema(int i) => $$"""{"type":"record","name":"Bench{{i}}","fields":[{"name":"id","type":"string"},{"name":"n{{i}}","type":"long"}]}""";
+string Body(string schema) => "{\"schema\":" + System.Text.Json.JsonSerializer.Serialize(schema) + "}";
+const int schemas = 1000;
+for (var i = 0; i < schemas; i++)
+    (await http.PostAsync($"/subjects/bench-{i}/versions", new StringContent(Body(Schema(i)), Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+
+async Task<double> Measure(string name, Func<int, Task<HttpResponseMessage>> send)
+{
+    for (var i = 0; i < 500; i++) (await send(i)).Dispose();
+    var sw = Stopwatch.StartNew();
+    var next = -1;
+    await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+    {
+        int i;
+        while ((i = Interlocked.Increment(ref next)) < requests)
+        {
+            using var r = await send(i);
+            if (!r.IsSuccessStatusCode) throw new InvalidOperationException($"{name}: {(int)r.StatusCode}");
+        }
+    }));
+    var rate = requests / sw.Elapsed.TotalSeconds;
+    Console.WriteLine($"{name,-40} {rate,10:0} req/s");
+    return rate;
+}
+
+var baseline = await Measure("GET / (baseline)", _ => http.GetAsync("/"));
+var byId = await Measure("GET /schemas/ids/{id}", i => http.GetAsync($"/schemas/ids/{i % schemas + 1}"));
+var lookup = await Measure("POST /subjects/{s} (lookup)", i =>
+    http.PostAsync($"/subjects/bench-{i % schemas}", new StringContent(Body(Schema(i % schemas)), Encoding.UTF8, "application/json")));
+Console.WriteLine($"ratio GET /schemas/ids/{{id}} / baseline: {byId / baseline:0.00}");
+Console.WriteLine($"ratio POST /subjects/{{s}} lookup / baseline: {lookup / baseline:0.00}");
+await app.StopAsync();
+
+// Replay: 100,000 schema events in the embedded store, then a cold start of the engine.
+var replayDir = Path.Combine(Path.GetTempPath(), "registry-replay-" + Guid.NewGuid().ToString("N"));
+const int events = 100_000;
+await using (var log = new SqliteRegistryLog(replayDir))
+{
+    await log.InitializeAsync(default);
+    long position = 0;
+    for (var start = 1; start <= events; start += 5000)
+    {
+        var batch = Enumerable.Range(start, 5000).Select(i => (RegistryEvent)new SchemaRegistered(
+            $"replay-{i % 20_000}", i / 20_000 + 1, i, "AVRO", Schema(i), ImmutableArray<SchemaReference>.Empty, null, null, 0)).ToList();
+        position = await log.AppendAsync(position, batch, default);
+    }
+}
+var replay = Stopwatch.StartNew();
+await using (var engine = new RegistryEngine(new SqliteRegistryLog(replayDir), TimeSpan.FromSeconds(10)))
+{
+    await engine.StartAsync(default);
+    Console.WriteLine($"replay of {engine.State.Position} events ({engine.State.Subjects.Count} subjects): {replay.Elapsed.TotalMilliseconds:0} ms");
+}
+Directory.Delete(replayDir, true);
+Directory.Delete(dir, true);
