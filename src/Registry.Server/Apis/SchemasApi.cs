@@ -41,20 +41,13 @@ public static class SchemasApi
     {
         var state = registry.State;
         var schema = RegistryDecider.GetSchema(state, ParseId(id));
-        string? usedSubject = null;
-        int? usedVersion = null;
-        if (!string.IsNullOrEmpty(subject))
-        {
-            var name = QualifiedSubject.Normalize(SubjectPath.Decode(subject));
-            var usage = state.UsagesOf(schema.Id).Where(u => u.Subject == name).Select(u => (SubjectVersionRefOrNull?)new(u.Subject, u.Version)).LastOrDefault();
-            if (usage is { } u)
-            {
-                usedSubject = u.Subject;
-                usedVersion = u.Version;
-            }
-        }
+        // With a subject hint, report the latest version of that subject using this id (Confluent 8.x does).
+        var usage = string.IsNullOrEmpty(subject)
+            ? []
+            : state.UsagesOf(schema.Id).Where(u => u.Subject == QualifiedSubject.Normalize(SubjectPath.Decode(subject))).TakeLast(1).ToList();
         return RegistryJson.Ok(new SchemaStringResponse(schema.Schema, schema.SchemaType, SchemaResponse.NullIfEmpty(schema.References),
-            schema.Metadata, schema.RuleSet, SchemaIdentity.GuidString(schema.Guid), fetchMaxId == true ? state.MaxId : null, usedSubject, usedVersion));
+            schema.Metadata, schema.RuleSet, SchemaIdentity.GuidString(schema.Guid), fetchMaxId == true ? state.MaxId : null,
+            usage.Count > 0 ? usage[0].Subject : null, usage.Count > 0 ? usage[0].Version : null));
     }
 
     private static IResult GetRawById(HttpContext context, RegistryService registry, string id) =>
@@ -96,6 +89,4 @@ public static class SchemasApi
     /// <summary>A raw schema string (the /schema endpoints), with the negotiated content type.</summary>
     internal static IResult Raw(HttpContext context, string schema) =>
         Results.Text(schema, ContentNegotiationMiddleware.ResponseType(context), System.Text.Encoding.UTF8);
-
-    private readonly record struct SubjectVersionRefOrNull(string Subject, int Version);
 }
