@@ -267,4 +267,20 @@ public sealed class RestApiTests(RegistryServer server)
         using var plainJson = new HttpRequestMessage(HttpMethod.Post, "/subjects/ct-s/versions") { Content = new StringContent(Body(Schemas.V1), System.Text.Encoding.UTF8, "application/json") };
         Assert.Equal(200, (int)(await server.Http.SendAsync(plainJson)).StatusCode);
     }
+
+    [Fact]
+    public async Task The_same_schema_registered_concurrently_by_50_clients_gets_one_id_and_one_version()
+    {
+        var schema = Schemas.Record("Concurrent", Schemas.Field("c", "string"));
+        var replies = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => server.PostAsync("/subjects/concurrent-s/versions", Body(schema))));
+        Assert.All(replies, r => Assert.True(r.Status == 200, r.ToString()));
+        Assert.Single(replies.Select(r => r.Json.GetProperty("id").GetInt32()).Distinct());
+        Assert.Equal("[1]", (await server.GetAsync("/subjects/concurrent-s/versions")).Body);
+
+        var distinct = await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
+            server.PostAsync($"/subjects/concurrent-d/versions", Body(Schemas.Record("Concurrent", Schemas.Field("c", "string"), Schemas.FieldWithDefault("x" + i, "int", "0"))))));
+        Assert.All(distinct, r => Assert.True(r.Status == 200, r.ToString()));
+        Assert.Equal(20, distinct.Select(r => r.Json.GetProperty("id").GetInt32()).Distinct().Count());
+        Assert.Equal(Enumerable.Range(1, 20), distinct.Select(r => r.Json.GetProperty("version").GetInt32()).Order());
+    }
 }
