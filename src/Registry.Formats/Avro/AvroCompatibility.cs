@@ -49,42 +49,42 @@ internal sealed class AvroCompatibility(string readerLabel, string writerLabel)
                 case AvroMap rm:
                     return Compare(rm.Values, ((AvroMap)writer).Values, Join(path, "values"), report);
                 case AvroFixed rf:
-                {
-                    var wf = (AvroFixed)writer;
-                    if (!NameMatches(rf, wf)) return Fail(report, "NAME_MISMATCH", $"The name of the schema has changed (path '{Join(path, "name")}')", $"expected: {wf.FullName}");
-                    if (rf.Size != wf.Size)
-                        return Fail(report, "FIXED_SIZE_MISMATCH",
-                            $"The size of FIXED type field at path '{Join(path, "size")}' in the {readerLabel} schema does not match with the {writerLabel} schema",
-                            $"expected: {wf.Size}, found: {rf.Size}");
-                    return true;
-                }
+                    {
+                        var wf = (AvroFixed)writer;
+                        if (!NameMatches(rf, wf)) return Fail(report, "NAME_MISMATCH", $"The name of the schema has changed (path '{Join(path, "name")}')", $"expected: {wf.FullName}");
+                        if (rf.Size != wf.Size)
+                            return Fail(report, "FIXED_SIZE_MISMATCH",
+                                $"The size of FIXED type field at path '{Join(path, "size")}' in the {readerLabel} schema does not match with the {writerLabel} schema",
+                                $"expected: {wf.Size}, found: {rf.Size}");
+                        return true;
+                    }
                 case AvroEnum re:
-                {
-                    var we = (AvroEnum)writer;
-                    if (!NameMatches(re, we)) return Fail(report, "NAME_MISMATCH", $"The name of the schema has changed (path '{Join(path, "name")}')", $"expected: {we.FullName}");
-                    var missing = we.Symbols.Where(s => !re.Symbols.Contains(s)).ToList();
-                    if (missing.Count > 0 && re.Default is null)
-                        return Fail(report, "MISSING_ENUM_SYMBOLS",
-                            $"The {readerLabel} schema is missing enum symbols '{string.Join(", ", missing)}' at path '{Join(path, "symbols")}' in the {writerLabel} schema",
-                            $"[{string.Join(", ", missing)}]");
-                    return true;
-                }
+                    {
+                        var we = (AvroEnum)writer;
+                        if (!NameMatches(re, we)) return Fail(report, "NAME_MISMATCH", $"The name of the schema has changed (path '{Join(path, "name")}')", $"expected: {we.FullName}");
+                        var missing = we.Symbols.Where(s => !re.Symbols.Contains(s)).ToList();
+                        if (missing.Count > 0 && re.Default is null)
+                            return Fail(report, "MISSING_ENUM_SYMBOLS",
+                                $"The {readerLabel} schema is missing enum symbols '{string.Join(", ", missing)}' at path '{Join(path, "symbols")}' in the {writerLabel} schema",
+                                $"[{string.Join(", ", missing)}]");
+                        return true;
+                    }
                 case AvroRecord rr:
                     return CompareRecords(rr, (AvroRecord)writer, path, report);
                 case AvroUnion ru:
-                {
-                    var ok = true;
-                    var wu = (AvroUnion)writer;
-                    for (var i = 0; i < wu.Branches.Count; i++)
                     {
-                        if (ReaderUnionAccepts(ru, wu.Branches[i])) continue;
-                        ok = Fail(report, "MISSING_UNION_BRANCH",
-                            $"The {readerLabel} schema is missing a type inside a union field at path '{Join(path, i.ToString(System.Globalization.CultureInfo.InvariantCulture))}' in the {writerLabel} schema",
-                            $"reader union lacking writer type: {wu.Branches[i].KindUpper}");
-                        if (!report) return false;
+                        var ok = true;
+                        var wu = (AvroUnion)writer;
+                        for (var i = 0; i < wu.Branches.Count; i++)
+                        {
+                            if (ReaderUnionAccepts(ru, wu.Branches[i])) continue;
+                            ok = Fail(report, "MISSING_UNION_BRANCH",
+                                $"The {readerLabel} schema is missing a type inside a union field at path '{Join(path, i.ToString(System.Globalization.CultureInfo.InvariantCulture))}' in the {writerLabel} schema",
+                                $"reader union lacking writer type: {wu.Branches[i].KindUpper}");
+                            if (!report) return false;
+                        }
+                        return ok;
                     }
-                    return ok;
-                }
             }
         }
 

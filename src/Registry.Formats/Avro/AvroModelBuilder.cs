@@ -41,40 +41,40 @@ internal sealed class AvroModelBuilder
         switch (kind)
         {
             case "record" or "error":
-            {
-                var (fullName, ns) = FullName(schema, enclosingNamespace);
-                var record = new AvroRecord(fullName, kind);
-                Define(record, schema, ns);
-                foreach (var f in schema.GetProperty("fields").EnumerateArray())
                 {
-                    var field = new AvroField(f.GetProperty("name").GetString()!, Build(f.GetProperty("type"), ns))
+                    var (fullName, ns) = FullName(schema, enclosingNamespace);
+                    var record = new AvroRecord(fullName, kind);
+                    Define(record, schema, ns);
+                    foreach (var f in schema.GetProperty("fields").EnumerateArray())
                     {
-                        Doc = f.TryGetProperty("doc", out var doc) ? doc.GetString() : null,
-                        Default = f.TryGetProperty("default", out var def) ? def.Clone() : null,
-                        Order = f.TryGetProperty("order", out var order) ? order.GetString() : null,
-                    };
-                    if (f.TryGetProperty("aliases", out var aliases)) field.Aliases.AddRange(aliases.EnumerateArray().Select(a => a.GetString()!));
-                    foreach (var p in f.EnumerateObject())
-                        if (p.Name is not ("name" or "type" or "doc" or "default" or "order" or "aliases")) field.Props[p.Name] = p.Value.Clone();
-                    record.Fields.Add(field);
+                        var field = new AvroField(f.GetProperty("name").GetString()!, Build(f.GetProperty("type"), ns))
+                        {
+                            Doc = f.TryGetProperty("doc", out var doc) ? doc.GetString() : null,
+                            Default = f.TryGetProperty("default", out var def) ? def.Clone() : null,
+                            Order = f.TryGetProperty("order", out var order) ? order.GetString() : null,
+                        };
+                        if (f.TryGetProperty("aliases", out var aliases)) field.Aliases.AddRange(aliases.EnumerateArray().Select(a => a.GetString()!));
+                        foreach (var p in f.EnumerateObject())
+                            if (p.Name is not ("name" or "type" or "doc" or "default" or "order" or "aliases")) field.Props[p.Name] = p.Value.Clone();
+                        record.Fields.Add(field);
+                    }
+                    return WithProps(record, schema, NamedKeys);
                 }
-                return WithProps(record, schema, NamedKeys);
-            }
             case "enum":
-            {
-                var (fullName, ns) = FullName(schema, enclosingNamespace);
-                var e = new AvroEnum(fullName) { Default = schema.TryGetProperty("default", out var d) ? d.GetString() : null };
-                e.Symbols.AddRange(schema.GetProperty("symbols").EnumerateArray().Select(s => s.GetString()!));
-                Define(e, schema, ns);
-                return WithProps(e, schema, NamedKeys);
-            }
+                {
+                    var (fullName, ns) = FullName(schema, enclosingNamespace);
+                    var e = new AvroEnum(fullName) { Default = schema.TryGetProperty("default", out var d) ? d.GetString() : null };
+                    e.Symbols.AddRange(schema.GetProperty("symbols").EnumerateArray().Select(s => s.GetString()!));
+                    Define(e, schema, ns);
+                    return WithProps(e, schema, NamedKeys);
+                }
             case "fixed":
-            {
-                var (fullName, ns) = FullName(schema, enclosingNamespace);
-                var f = new AvroFixed(fullName, schema.GetProperty("size").GetInt32());
-                Define(f, schema, ns);
-                return WithProps(f, schema, NamedKeys);
-            }
+                {
+                    var (fullName, ns) = FullName(schema, enclosingNamespace);
+                    var f = new AvroFixed(fullName, schema.GetProperty("size").GetInt32());
+                    Define(f, schema, ns);
+                    return WithProps(f, schema, NamedKeys);
+                }
             case "array":
                 return WithProps(new AvroArray(Build(schema.GetProperty("items"), enclosingNamespace)), schema, ["type", "items"]);
             case "map":

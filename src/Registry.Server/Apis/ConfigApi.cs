@@ -24,7 +24,7 @@ public static class ConfigApi
     {
         var scope = registry.Decider.Scope(SubjectPath.Decode(subject));
         var state = registry.State;
-        if (scope is not null && !defaultToGlobal.GetValueOrDefault() )
+        if (scope is not null && !defaultToGlobal.GetValueOrDefault())
         {
             return state.Configs.TryGetValue(scope, out var own)
                 ? RegistryJson.Ok(ConfigResponse.From(own))
