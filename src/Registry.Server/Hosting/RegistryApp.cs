@@ -64,7 +64,7 @@ public static class RegistryApp
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<RegistryOptions>>().Value;
-            return new RegistryEngine(new SqliteRegistryLog(o.DataDirectory), TimeSpan.FromMilliseconds(o.WriteTimeoutMs));
+            return new RegistryEngine(new SqliteRegistryLog(o.DataDirectory, o.WriteTimeoutMs), TimeSpan.FromMilliseconds(o.WriteTimeoutMs));
         });
         services.AddSingleton<RegistryService>();
         services.AddHostedService<RegistryStartup>();

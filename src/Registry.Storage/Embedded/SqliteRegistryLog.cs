@@ -12,26 +12,33 @@ namespace Registry.Storage.Embedded;
 public sealed class SqliteRegistryLog : IRegistryLog
 {
     private readonly string _directory;
+    private readonly int _busyTimeoutMs;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private SqliteConnection? _connection;
 
     /// <summary>A log at <c>{directory}/registry.db</c>, opened by <see cref="InitializeAsync"/>.</summary>
-    public SqliteRegistryLog(string directory) => _directory = directory;
+    /// <param name="directory">The data directory.</param>
+    /// <param name="busyTimeoutMs">How long an append waits for a lock held by another process before failing.</param>
+    public SqliteRegistryLog(string directory, int busyTimeoutMs = 5000)
+    {
+        _directory = directory;
+        _busyTimeoutMs = busyTimeoutMs;
+    }
 
     private SqliteConnection Connection => _connection ?? throw new InvalidOperationException("The embedded store is not open.");
 
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         var path = Path.Combine(_directory, "registry.db");
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, DefaultTimeout = Math.Max(1, (_busyTimeoutMs + 999) / 1000) }.ToString());
         try
         {
             Directory.CreateDirectory(_directory);
             await connection.OpenAsync(cancellationToken);
-            await ExecuteAsync(connection, """
+            await ExecuteAsync(connection, $"""
                 PRAGMA journal_mode=WAL;
                 PRAGMA synchronous=FULL;
-                PRAGMA busy_timeout=5000;
+                PRAGMA busy_timeout={_busyTimeoutMs};
                 CREATE TABLE IF NOT EXISTS registry_log (
                     position INTEGER PRIMARY KEY,
                     event TEXT NOT NULL
