@@ -8,87 +8,138 @@ namespace Registry.Storage;
 /// <summary>
 /// Holds the current snapshot and runs writes: decide against the snapshot, append at the expected
 /// position, apply, publish. A conflicting append catches up and decides again. Reads take
-/// <see cref="State"/> and never wait.
+/// <see cref="State"/> and never wait. With a shared store, <see cref="FollowAsync"/> applies what
+/// other nodes append.
 /// </summary>
-public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout, int maxConflictRetries = 10) : IAsyncDisposable
+public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout) : IAsyncDisposable
 {
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    // Held while the snapshot moves: by writes (decide, append, apply) and by catching up.
+    private readonly SemaphoreSlim _lock = new(1, 1);
     private volatile RegistryState _state = RegistryState.Empty;
-    private volatile bool _ready;
+    private volatile bool _replayed;
+    private volatile bool _storeReachable;
 
     public RegistryState State => _state;
 
-    /// <summary>True once the log has been replayed.</summary>
-    public bool IsReady => _ready;
+    /// <summary>True once the whole log has been replayed: reads are then answered from memory.</summary>
+    public bool HasReplayed => _replayed;
 
-    /// <summary>Replays the log into memory; the node is ready afterwards.</summary>
+    /// <summary>Replayed, and the last contact with the store succeeded.</summary>
+    public bool IsReady => _replayed && _storeReachable;
+
+    /// <summary>Opens the store and replays the log into memory.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await log.InitializeAsync(cancellationToken);
         await CatchUpAsync(cancellationToken);
-        _ready = true;
+        _replayed = true;
     }
 
     /// <summary>Decides and appends a command; returns once its events are durable and applied here.</summary>
     public async Task<T> ExecuteAsync<T>(Func<RegistryState, Decision<T>> decide, CancellationToken cancellationToken)
     {
-        if (!_ready) throw Errors.StoreErrorOf("The registry is still loading its log; try again shortly");
+        if (!_replayed) throw Errors.StoreErrorOf("The registry is still loading its log; try again shortly");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(writeTimeout);
         try
         {
-            await _writeLock.WaitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw Errors.TimeoutError($"Timed out after {writeTimeout.TotalMilliseconds:0} ms waiting for other writes to finish");
-        }
-        try
-        {
-            for (var attempt = 0; ; attempt++)
+            await _lock.WaitAsync(timeout.Token);
+            try
             {
-                var state = _state;
-                var decision = decide(state);
-                if (decision.Events.IsDefaultOrEmpty) return decision.Result;
-                try
+                while (true)
                 {
-                    var end = await log.AppendAsync(state.Position, decision.Events, timeout.Token);
-                    var next = state;
-                    var position = state.Position;
-                    foreach (var e in decision.Events) next = next.Apply(new LogEntry(++position, e));
-                    if (position != end) throw new InvalidOperationException($"The log returned position {end}, expected {position}.");
-                    _state = next;
-                    return decision.Result;
+                    var state = _state;
+                    var decision = decide(state);
+                    if (decision.Events.IsDefaultOrEmpty) return decision.Result;
+                    try
+                    {
+                        var end = await log.AppendAsync(state.Position, decision.Events, timeout.Token);
+                        _storeReachable = true;
+                        var next = state;
+                        var position = state.Position;
+                        foreach (var e in decision.Events) next = next.Apply(new LogEntry(++position, e));
+                        if (position != end) throw new InvalidOperationException($"The log returned position {end}, expected {position}.");
+                        _state = next;
+                        return decision.Result;
+                    }
+                    catch (LogConflictException)
+                    {
+                        // Another node appended first: apply what it wrote and decide again.
+                        await CatchUpCoreAsync(timeout.Token);
+                    }
+                    catch (RegistryException e) when (e.ErrorCode == Errors.StoreError)
+                    {
+                        _storeReachable = false;
+                        throw;
+                    }
                 }
-                catch (LogConflictException) when (attempt < maxConflictRetries)
-                {
-                    await CatchUpAsync(timeout.Token);
-                }
+            }
+            finally
+            {
+                _lock.Release();
             }
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            // The outcome is unknown: the append may have committed. Re-read so memory matches the store.
-            await CatchUpAsync(CancellationToken.None);
+            // The outcome may be unknown (the append may have committed). The next write or the follower
+            // catches up before deciding, and a stale decision can only conflict, so retrying is safe.
             throw Errors.TimeoutError($"The write did not complete within {writeTimeout.TotalMilliseconds:0} ms; retrying is safe");
-        }
-        finally
-        {
-            _writeLock.Release();
         }
     }
 
     /// <summary>Applies every entry the log has past the current position.</summary>
     public async Task CatchUpAsync(CancellationToken cancellationToken)
     {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            await CatchUpCoreAsync(cancellationToken);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Follows the log until cancelled: wakes on a store notification or every <paramref name="pollInterval"/>,
+    /// and applies what other nodes appended. Store failures make the node not ready until the next success.
+    /// </summary>
+    public async Task FollowAsync(TimeSpan pollInterval, Action<Exception>? onFailure, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (!_replayed) await StartAsync(cancellationToken);
+                await log.WaitForAppendAsync(pollInterval, cancellationToken);
+                await CatchUpAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is RegistryException or LogConflictException or InvalidOperationException)
+            {
+                _storeReachable = false;
+                onFailure?.Invoke(e);
+                await Task.Delay(pollInterval, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    private async Task CatchUpCoreAsync(CancellationToken cancellationToken)
+    {
         var state = _state;
-        await foreach (var entry in log.ReadAsync(state.Position, cancellationToken)) state = state.Apply(entry);
+        await foreach (var entry in log.ReadAsync(state.Position, cancellationToken))
+            if (entry.Position > state.Position) state = state.Apply(entry);
         _state = state;
+        _storeReachable = true;
     }
 
     public async ValueTask DisposeAsync()
     {
         await log.DisposeAsync();
-        _writeLock.Dispose();
+        _lock.Dispose();
     }
 }

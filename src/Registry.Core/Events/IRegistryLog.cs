@@ -13,6 +13,12 @@ public interface IRegistryLog : IAsyncDisposable
     /// </summary>
     Task<long> AppendAsync(long expectedPosition, IReadOnlyList<RegistryEvent> events, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Returns when another writer may have appended (a notification), or after <paramref name="maxWait"/>
+    /// at the latest; callers then read. A single-process store just waits.
+    /// </summary>
+    Task WaitForAppendAsync(TimeSpan maxWait, CancellationToken cancellationToken);
+
     /// <summary>Reads the entries after <paramref name="afterPosition"/>, in order.</summary>
     IAsyncEnumerable<LogEntry> ReadAsync(long afterPosition, CancellationToken cancellationToken);
 }

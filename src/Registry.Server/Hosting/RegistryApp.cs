@@ -1,11 +1,13 @@
 using Microsoft.Extensions.Options;
 using Registry.Core.Decisions;
+using Registry.Core.Events;
 using Registry.Core.Model;
 using Registry.Formats;
 using Registry.Server.Apis;
 using Registry.Server.Http;
 using Registry.Storage;
 using Registry.Storage.Embedded;
+using Registry.Storage.Postgres;
 
 namespace Registry.Server.Hosting;
 
@@ -16,6 +18,7 @@ public static class RegistryApp
     {
         ["--data-dir"] = "Registry:DataDirectory",
         ["--store"] = "Registry:Store",
+        ["--postgres"] = "Registry:Postgres:ConnectionString",
         ["--default-compatibility"] = "Registry:DefaultCompatibility",
     };
 
@@ -43,7 +46,11 @@ public static class RegistryApp
     {
         services.AddOptions<RegistryOptions>().BindConfiguration(RegistryOptions.Section).ValidateDataAnnotations()
             .Validate(o => CompatibilityLevels.TryParse(o.DefaultCompatibility, out _), "Registry:DefaultCompatibility must be a compatibility level")
-            .Validate(o => o.Store == "embedded", "Registry:Store must be \"embedded\" in this release")
+            .Validate(o => o.Store is "embedded" or "postgres", "Registry:Store must be \"embedded\" or \"postgres\"")
+            .Validate(o => o.Store != "postgres" || !string.IsNullOrWhiteSpace(o.Postgres.ConnectionString),
+                "Registry:Postgres:ConnectionString is required when Registry:Store is \"postgres\"")
+            .Validate(o => System.Text.RegularExpressions.Regex.IsMatch(o.Postgres.Schema, "^[a-z_][a-z0-9_]{0,62}$"),
+                "Registry:Postgres:Schema must be a lowercase SQL identifier")
             .ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp =>
@@ -64,7 +71,10 @@ public static class RegistryApp
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<RegistryOptions>>().Value;
-            return new RegistryEngine(new SqliteRegistryLog(o.DataDirectory, o.WriteTimeoutMs), TimeSpan.FromMilliseconds(o.WriteTimeoutMs));
+            IRegistryLog log = o.Store == "postgres"
+                ? new MartenRegistryLog(o.Postgres.ConnectionString!, o.Postgres.Schema)
+                : new SqliteRegistryLog(o.DataDirectory, o.WriteTimeoutMs);
+            return new RegistryEngine(log, TimeSpan.FromMilliseconds(o.WriteTimeoutMs));
         });
         services.AddSingleton<RegistryService>();
         services.AddHostedService<RegistryStartup>();

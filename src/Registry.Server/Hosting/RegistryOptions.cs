@@ -10,7 +10,7 @@ public sealed class RegistryOptions
 {
     public const string Section = "Registry";
 
-    /// <summary>Which store keeps the log. Only "embedded" (SQLite) in this release.</summary>
+    /// <summary>Which store keeps the log: "embedded" (SQLite, one node) or "postgres" (several nodes).</summary>
     [Required]
     public string Store { get; set; } = "embedded";
 
@@ -20,6 +20,13 @@ public sealed class RegistryOptions
 
     /// <summary>Compatibility level when no config sets one. Default BACKWARD.</summary>
     public string DefaultCompatibility { get; set; } = "BACKWARD";
+
+    /// <summary>The Postgres store, used when <see cref="Store"/> is "postgres".</summary>
+    public PostgresStoreOptions Postgres { get; set; } = new();
+
+    /// <summary>How often a node reads the log for other nodes' writes when no notification came. Default 1000 ms.</summary>
+    [Range(10, int.MaxValue)]
+    public int PollIntervalMs { get; set; } = 1000;
 
     /// <summary>Largest schema accepted, in characters. Default 1 MiB.</summary>
     [Range(1, int.MaxValue)]
@@ -62,4 +69,14 @@ public sealed class RegistryOptions
 
     /// <summary>The Kafka cluster id reported by /v1/metadata/id. Default "registry-embedded".</summary>
     public string KafkaClusterId { get; set; } = "registry-embedded";
+}
+
+/// <summary>Settings under <c>Registry:Postgres:</c>.</summary>
+public sealed class PostgresStoreOptions
+{
+    /// <summary>An Npgsql connection string. Required for the Postgres store.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Database schema holding the registry's tables. Default "registry".</summary>
+    public string Schema { get; set; } = "registry";
 }

@@ -8,7 +8,10 @@ namespace Registry.Server.Hosting;
 /// <summary>What every endpoint needs: the snapshot to read, the decider, and the engine that applies writes.</summary>
 public sealed class RegistryService(RegistryEngine engine, RegistryDecider decider, IOptions<RegistryOptions> options)
 {
-    public RegistryState State => engine.State;
+    /// <summary>The snapshot reads use; 50001 until the log has been replayed once (an empty snapshot would lie).</summary>
+    public RegistryState State => engine.HasReplayed
+        ? engine.State
+        : throw Core.Errors.StoreErrorOf("The registry has not finished loading its log; try again shortly");
 
     public RegistryDecider Decider => decider;
 

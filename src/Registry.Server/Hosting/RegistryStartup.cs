@@ -1,21 +1,54 @@
+using Microsoft.Extensions.Options;
+using Registry.Core;
 using Registry.Storage;
 
 namespace Registry.Server.Hosting;
 
-/// <summary>Replays the log before the server takes requests; logs loudly what it found.</summary>
-internal sealed partial class RegistryStartup(RegistryEngine engine, ILogger<RegistryStartup> logger, Microsoft.Extensions.Options.IOptions<RegistryOptions> options) : IHostedService
+/// <summary>
+/// Replays the log before the server takes requests (or keeps trying, if the store is down), then follows
+/// the log for writes of other nodes until shutdown.
+/// </summary>
+internal sealed partial class RegistryStartup(RegistryEngine engine, ILogger<RegistryStartup> logger, IOptions<RegistryOptions> options) : IHostedService
 {
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _follower;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        var o = options.Value;
+        LogStore(logger, o.Store, o.Store == "postgres" ? o.Postgres.Schema : Path.GetFullPath(o.DataDirectory));
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        await engine.StartAsync(cancellationToken);
-        var state = engine.State;
-        LogReplayed(logger, state.Position, state.Subjects.Count, state.Schemas.Count,
-            (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, Path.GetFullPath(options.Value.DataDirectory));
+        try
+        {
+            await engine.StartAsync(cancellationToken);
+            var state = engine.State;
+            LogReplayed(logger, state.Position, state.Subjects.Count, state.Schemas.Count, (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (RegistryException e)
+        {
+            // Not ready yet: the follower keeps trying, and /health/ready says so meanwhile.
+            LogStoreUnavailable(logger, e.Message);
+        }
+        _follower = engine.FollowAsync(TimeSpan.FromMilliseconds(o.PollIntervalMs), e => LogFollowFailed(logger, e.Message), _stopping.Token);
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken) => await engine.DisposeAsync();
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        if (_follower is not null) await _follower;
+        await engine.DisposeAsync();
+        _stopping.Dispose();
+    }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Replayed {Events} events ({Subjects} subjects, {Schemas} schemas) in {ElapsedMs} ms from {Directory}")]
-    private static partial void LogReplayed(ILogger logger, long events, int subjects, int schemas, long elapsedMs, string directory);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Replayed {Events} events ({Subjects} subjects, {Schemas} schemas) in {ElapsedMs} ms")]
+    private static partial void LogReplayed(ILogger logger, long events, int subjects, int schemas, long elapsedMs);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Store: {Store} ({Location})")]
+    private static partial void LogStore(ILogger logger, string store, string location);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "The store is not available yet; retrying: {Reason}")]
+    private static partial void LogStoreUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Reading the log failed; the node is not ready until it succeeds: {Reason}")]
+    private static partial void LogFollowFailed(ILogger logger, string reason);
 }

@@ -33,6 +33,7 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         BadHttpRequestException { StatusCode: 413 } => (413, Errors.PayloadTooLarge, "Request body is larger than the configured limit (Registry:MaxRequestBodyBytes)"),
         BadHttpRequestException b => (b.StatusCode, b.StatusCode, b.Message),
         RequestBodyException b => (b.Status, b.Status, b.Message),
+        Core.Events.LogConflictException => (500, Errors.StoreError, "Concurrent writes kept conflicting; retry the request"),
         JsonException j => (400, Errors.BadRequest, $"Malformed request body: {j.Message}"),
         _ => (500, Errors.InternalError, "Internal server error"),
     };

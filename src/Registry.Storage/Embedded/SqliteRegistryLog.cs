@@ -116,6 +116,9 @@ public sealed class SqliteRegistryLog : IRegistryLog
         }
     }
 
+    /// <summary>One process owns the file, so nobody else appends: just wait.</summary>
+    public Task WaitForAppendAsync(TimeSpan maxWait, CancellationToken cancellationToken) => Task.Delay(maxWait, cancellationToken);
+
     public async ValueTask DisposeAsync()
     {
         if (_connection is not null) await _connection.DisposeAsync();

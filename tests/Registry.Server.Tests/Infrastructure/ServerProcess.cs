@@ -18,7 +18,7 @@ public sealed class ServerProcess : IDisposable
         Url = url;
     }
 
-    public static async Task<ServerProcess> StartAsync(string dataDirectory)
+    public static async Task<ServerProcess> StartAsync(string dataDirectory, params string[] extraArgs)
     {
         var port = FreePort();
         var url = $"http://127.0.0.1:{port}";
@@ -30,6 +30,7 @@ public sealed class ServerProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var arg in extraArgs) info.ArgumentList.Add(arg);
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the server");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
