@@ -53,25 +53,31 @@ Console.WriteLine($"ratio GET /schemas/ids/{{id}} / baseline: {byId / baseline:0
 Console.WriteLine($"ratio POST /subjects/{{s}} lookup / baseline: {lookup / baseline:0.00}");
 await app.StopAsync();
 
-// Replay: 100,000 schema events in the embedded store, then a cold start of the engine.
-var replayDir = Path.Combine(Path.GetTempPath(), "registry-replay-" + Guid.NewGuid().ToString("N"));
+// Replay: 100,000 schema events in each store, then a cold start of an engine on it.
 const int events = 100_000;
-await using (var log = new SqliteRegistryLog(replayDir))
+List<RegistryEvent> Batch(int start) => Enumerable.Range(start, 5000).Select(i => (RegistryEvent)new SchemaRegistered(
+    $"replay-{i % 20_000}", i / 20_000 + 1, i, "AVRO", Schema(i), ImmutableArray<SchemaReference>.Empty, null, null, 0)).ToList();
+
+async Task MeasureReplay(string store, Func<IRegistryLog> open)
 {
-    await log.InitializeAsync(default);
-    long position = 0;
-    for (var start = 1; start <= events; start += 5000)
+    await using (var log = open())
     {
-        var batch = Enumerable.Range(start, 5000).Select(i => (RegistryEvent)new SchemaRegistered(
-            $"replay-{i % 20_000}", i / 20_000 + 1, i, "AVRO", Schema(i), ImmutableArray<SchemaReference>.Empty, null, null, 0)).ToList();
-        position = await log.AppendAsync(position, batch, default);
+        await log.InitializeAsync(default);
+        long position = 0;
+        for (var start = 1; start <= events; start += 5000) position = await log.AppendAsync(position, Batch(start), default);
     }
-}
-var replay = Stopwatch.StartNew();
-await using (var engine = new RegistryEngine(new SqliteRegistryLog(replayDir), TimeSpan.FromSeconds(10)))
-{
+    var replay = Stopwatch.StartNew();
+    await using var engine = new RegistryEngine(open(), TimeSpan.FromSeconds(10));
     await engine.StartAsync(default);
-    Console.WriteLine($"replay of {engine.State.Position} events ({engine.State.Subjects.Count} subjects): {replay.Elapsed.TotalMilliseconds:0} ms");
+    Console.WriteLine($"replay {store}: {engine.State.Position} events ({engine.State.Subjects.Count} subjects) in {replay.Elapsed.TotalMilliseconds:0} ms");
 }
+
+var replayDir = Path.Combine(Path.GetTempPath(), "registry-replay-" + Guid.NewGuid().ToString("N"));
+await MeasureReplay("embedded", () => new SqliteRegistryLog(replayDir));
 Directory.Delete(replayDir, true);
+if (args.Contains("--postgres"))
+{
+    await using var postgres = await Registry.Testing.PostgresServer.StartAsync();
+    await MeasureReplay("postgres", () => new Registry.Storage.Postgres.MartenRegistryLog(postgres.ConnectionString(), "bench"));
+}
 Directory.Delete(dir, true);
