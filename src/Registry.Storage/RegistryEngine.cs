@@ -55,6 +55,14 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout) : IA
                     {
                         var end = await log.AppendAsync(state.Position, decision.Events, timeout.Token);
                         _storeReachable = true;
+                        if (!log.AppendIsConditional)
+                        {
+                            // The log order decides: read up to our own records, then see whether they took effect.
+                            await CatchUpCoreAsync(timeout.Token);
+                            if (_state.Position < end) throw Errors.StoreErrorOf($"The log could not be read up to position {end}");
+                            if (TookEffect(decision.Events, _state)) return decision.Result;
+                            continue;
+                        }
                         var next = state;
                         var position = state.Position;
                         foreach (var e in decision.Events) next = next.Apply(new LogEntry(++position, e));
@@ -127,6 +135,15 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout) : IA
             }
         }
     }
+
+    /// <summary>Whether proposed events survived the fold (a registration loses if its id or version was taken first).</summary>
+    private static bool TookEffect(IEnumerable<RegistryEvent> events, RegistryState state) => events.All(e => e switch
+    {
+        SchemaRegistered r => state.Subjects.TryGetValue(r.Subject, out var s)
+            && s.Versions.TryGetValue(r.Version, out var v) && v.Id == r.Id && v.Deleted == r.Deleted
+            && state.Schemas.TryGetValue(r.Id, out var schema) && schema.Schema == r.Schema && schema.SchemaType == r.SchemaType,
+        _ => true,
+    });
 
     private async Task CatchUpCoreAsync(CancellationToken cancellationToken)
     {

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Registry.Server.Tests.Infrastructure;
 using Registry.Testing;
 using Xunit.Abstractions;
+using static Registry.Server.Tests.Infrastructure.ClusterChecks;
 
 namespace Registry.Server.Tests;
 
@@ -36,89 +37,6 @@ public sealed class PostgresClusterTests(ITestOutputHelper output) : IAsyncLifet
         return nodes;
     }
 
-    private static HttpClient Client(ServerProcess node) => new() { BaseAddress = new Uri(node.Url), Timeout = TimeSpan.FromSeconds(20) };
-
-    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/vnd.schemaregistry.v1+json");
-
-    private static string Schema(string name, int n) =>
-        "{\"schema\":" + JsonSerializer.Serialize($$"""{"type":"record","name":"{{name}}","fields":[{"name":"f{{n}}","type":"string"}]}""") + "}";
-
-    /// <summary>Writers on every node registering a mix of shared and distinct schemas into shared subjects.</summary>
-    private static async Task<ConcurrentBag<(string Subject, string Body, int Id, int Version)>> LoadAsync(
-        ServerProcess[] nodes, int writersPerNode, int perWriter, ConcurrentBag<string> errors, Func<int, Task>? during = null)
-    {
-        var acknowledged = new ConcurrentBag<(string, string, int, int)>();
-        var done = 0;
-        var writers = nodes.SelectMany((node, n) => Enumerable.Range(0, writersPerNode).Select(w => Task.Run(async () =>
-        {
-            using var http = Client(node);
-            for (var i = 0; i < perWriter; i++)
-            {
-                var subject = $"shared-{(n + w + i) % 6}";
-                var body = i % 2 == 0 ? Schema("Shared", i % 10) : Schema($"Own{n}x{w}", i);
-                try
-                {
-                    using var r = await http.PostAsync($"/subjects/{subject}/versions", Json(body));
-                    var text = await r.Content.ReadAsStringAsync();
-                    if (r.IsSuccessStatusCode)
-                    {
-                        using var doc = JsonDocument.Parse(text);
-                        acknowledged.Add((subject, body, doc.RootElement.GetProperty("id").GetInt32(), doc.RootElement.GetProperty("version").GetInt32()));
-                    }
-                    else errors.Add($"{node.Url} {(int)r.StatusCode} {text}");
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                {
-                    errors.Add($"{node.Url} {e.GetType().Name}");
-                }
-                Interlocked.Increment(ref done);
-            }
-        }))).ToList();
-        if (during is not null)
-        {
-            var total = nodes.Length * writersPerNode * perWriter;
-            await during(total);
-            _ = done;
-        }
-        await Task.WhenAll(writers);
-        return acknowledged;
-    }
-
-    /// <summary>Waits until every node lists the same schemas, and returns that listing.</summary>
-    private async Task<JsonElement> ConvergedAsync(IEnumerable<ServerProcess> nodes)
-    {
-        var clients = nodes.Select(Client).ToList();
-        var deadline = Stopwatch.StartNew();
-        string[] listings = [];
-        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            listings = await Task.WhenAll(clients.Select(c => c.GetStringAsync("/schemas?deleted=true")));
-            if (listings.Distinct().Count() == 1) break;
-            await Task.Delay(100);
-        }
-        foreach (var c in clients) c.Dispose();
-        Assert.True(listings.Distinct().Count() == 1, "nodes did not converge within 30 s:\n" + string.Join("\n", listings.Select(l => l[..Math.Min(300, l.Length)])));
-        output.WriteLine($"converged {deadline.ElapsedMilliseconds} ms after the load ended");
-        return JsonDocument.Parse(listings[0]).RootElement;
-    }
-
-    private static void AssertInvariants(JsonElement listing, IEnumerable<(string Subject, string Body, int Id, int Version)> acknowledged)
-    {
-        var rows = listing.EnumerateArray().Select(e => (
-            Subject: e.GetProperty("subject").GetString()!, Version: e.GetProperty("version").GetInt32(),
-            Id: e.GetProperty("id").GetInt32(), Schema: e.GetProperty("schema").GetString()!)).ToList();
-        foreach (var bySchema in rows.GroupBy(r => r.Schema)) Assert.Single(bySchema.Select(r => r.Id).Distinct());
-        foreach (var byId in rows.GroupBy(r => r.Id)) Assert.Single(byId.Select(r => r.Schema).Distinct());
-        foreach (var bySubject in rows.GroupBy(r => r.Subject))
-        {
-            var versions = bySubject.Select(r => r.Version).Order().ToList();
-            Assert.Equal(Enumerable.Range(1, versions.Count), versions);
-            Assert.Equal(bySubject.Count(), bySubject.Select(r => r.Schema).Distinct().Count());
-        }
-        var present = rows.Select(r => (r.Subject, r.Id, r.Version)).ToHashSet();
-        foreach (var a in acknowledged) Assert.Contains((a.Subject, a.Id, a.Version), present);
-    }
-
     [Fact]
     public async Task Three_nodes_with_eight_writers_each_agree_and_survive_a_SIGKILL()
     {
@@ -137,14 +55,14 @@ public sealed class PostgresClusterTests(ITestOutputHelper output) : IAsyncLifet
         Assert.True(acknowledged.Count > 300, $"only {acknowledged.Count} writes acknowledged");
         Assert.All(errors, e => Assert.StartsWith(nodes[2].Url, e));
 
-        var listing = await ConvergedAsync(nodes.Take(2));
+        var listing = await ConvergedAsync(nodes.Take(2), output);
         AssertInvariants(listing, acknowledged);
 
         // The killed node comes back, replays, and agrees.
         var restarted = await ServerProcess.StartAsync(Path.Combine(_scratch, "node2b"), "--store", "postgres", "--postgres", _postgres.ConnectionString());
         _nodes.Add(restarted);
-        await ConvergedAsync([nodes[0], nodes[1], restarted]);
-        await MeasureConvergenceAsync(nodes[0], nodes[1]);
+        await ConvergedAsync([nodes[0], nodes[1], restarted], output);
+        await MeasureConvergenceAsync(nodes[0], nodes[1], output);
     }
 
     [Fact]
@@ -189,38 +107,7 @@ public sealed class PostgresClusterTests(ITestOutputHelper output) : IAsyncLifet
             }
             Assert.True(r!.IsSuccessStatusCode, await r.Content.ReadAsStringAsync());
         }
-        AssertInvariants(await ConvergedAsync(nodes), acknowledged);
+        AssertInvariants(await ConvergedAsync(nodes, output), acknowledged);
     }
 
-    private static async Task ConvergedConfigAsync(IEnumerable<ServerProcess> nodes)
-    {
-        foreach (var node in nodes)
-        {
-            using var http = Client(node);
-            var deadline = Stopwatch.StartNew();
-            while (!(await http.GetStringAsync("/config")).Contains("NONE") && deadline.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(50);
-        }
-    }
-
-    /// <summary>Write on one node, time until another node serves it; the figure goes to docs/performance.md.</summary>
-    private async Task MeasureConvergenceAsync(ServerProcess writer, ServerProcess reader)
-    {
-        using var w = Client(writer);
-        using var r = Client(reader);
-        var samples = new List<double>();
-        for (var i = 0; i < 20; i++)
-        {
-            using var reply = await w.PostAsync($"/subjects/convergence-{i}/versions", Json(Schema("Convergence", i)));
-            Assert.True(reply.IsSuccessStatusCode);
-            var sw = Stopwatch.StartNew();
-            while ((await r.GetAsync($"/subjects/convergence-{i}/versions/1")).StatusCode != System.Net.HttpStatusCode.OK)
-            {
-                Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), "a write did not reach the other node within 5 s");
-                await Task.Delay(2);
-            }
-            samples.Add(sw.Elapsed.TotalMilliseconds);
-        }
-        samples.Sort();
-        output.WriteLine($"convergence to another node: median {samples[10]:0.0} ms, max {samples[^1]:0.0} ms over 20 writes");
-    }
 }

@@ -48,7 +48,7 @@ public sealed class SqliteRegistryLogTests : IAsyncLifetime
         await using (var log = new SqliteRegistryLog(_dir))
         {
             await log.InitializeAsync(default);
-            await log.AppendAsync(0, [Event(1), new VersionSoftDeleted("s", 1), Event(2)], default);
+            await log.AppendAsync(0, [Event(1), Event(1) with { Deleted = true }, Event(2)], default);
         }
         await using var engine = new RegistryEngine(new SqliteRegistryLog(_dir), TimeSpan.FromSeconds(5));
         await engine.StartAsync(default);

@@ -23,7 +23,11 @@ public sealed partial class RegistryDecider
         if (permanent && !target.Deleted) throw Errors.VersionNotSoftDeletedError(subject, target.Version);
         if (ReferencedBy(state, subject, target.Version, includeDeleted: permanent).Count > 0)
             throw Errors.ReferenceExistsError($"{subject} version {target.Version}");
-        RegistryEvent e = permanent ? new VersionHardDeleted(subject, target.Version) : new VersionSoftDeleted(subject, target.Version);
+        var schema = state.Schemas[target.Id];
+        RegistryEvent e = permanent
+            ? new VersionHardDeleted(subject, target.Version)
+            : new SchemaRegistered(subject, target.Version, target.Id, schema.SchemaType, schema.Schema, schema.References,
+                schema.Metadata, schema.RuleSet, target.Timestamp, Deleted: true);
         return new Decision<int>(target.Version, [e]);
     }
 

@@ -7,16 +7,19 @@ namespace Registry.Core.Events;
 /// <summary>One change in the registry log. The members mirror Confluent's <c>_schemas</c> records.</summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "event")]
 [JsonDerivedType(typeof(SchemaRegistered), "SCHEMA")]
-[JsonDerivedType(typeof(VersionSoftDeleted), "VERSION_SOFT_DELETED")]
 [JsonDerivedType(typeof(VersionHardDeleted), "VERSION_HARD_DELETED")]
 [JsonDerivedType(typeof(SubjectSoftDeleted), "DELETE_SUBJECT")]
 [JsonDerivedType(typeof(ConfigSet), "CONFIG")]
 [JsonDerivedType(typeof(ConfigCleared), "CONFIG_CLEARED")]
 [JsonDerivedType(typeof(ModeSet), "MODE")]
 [JsonDerivedType(typeof(ModeCleared), "MODE_CLEARED")]
+[JsonDerivedType(typeof(LogNoop), "NOOP")]
 public abstract record RegistryEvent;
 
-/// <summary>A schema registered under subject/version with a global id (a SCHEMA record).</summary>
+/// <summary>
+/// A schema under subject/version with a global id (a SCHEMA record). Soft-deleting a version re-puts
+/// the same record with <see cref="Deleted"/> set, exactly as Confluent does.
+/// </summary>
 public sealed record SchemaRegistered(
     string Subject,
     int Version,
@@ -26,10 +29,8 @@ public sealed record SchemaRegistered(
     ImmutableArray<SchemaReference> References,
     Metadata? Metadata,
     RuleSet? RuleSet,
-    long Timestamp) : RegistryEvent;
-
-/// <summary>One version soft-deleted (a SCHEMA record re-put with deleted=true).</summary>
-public sealed record VersionSoftDeleted(string Subject, int Version) : RegistryEvent;
+    long Timestamp,
+    bool Deleted = false) : RegistryEvent;
 
 /// <summary>One version permanently deleted (a tombstone for its SCHEMA key).</summary>
 public sealed record VersionHardDeleted(string Subject, int Version) : RegistryEvent;
@@ -48,3 +49,6 @@ public sealed record ModeSet(string? Subject, RegistryMode Mode) : RegistryEvent
 
 /// <summary>Mode removed for a scope (a MODE tombstone).</summary>
 public sealed record ModeCleared(string? Subject) : RegistryEvent;
+
+/// <summary>A log record that changes nothing (a NOOP or a record kind the registry does not use); it still takes a position.</summary>
+public sealed record LogNoop(string? Reason = null) : RegistryEvent;

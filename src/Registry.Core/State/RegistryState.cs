@@ -50,7 +50,6 @@ public sealed record RegistryState(
     public RegistryState Apply(RegistryEvent e) => e switch
     {
         SchemaRegistered r => ApplyRegistered(r),
-        VersionSoftDeleted d => UpdateVersion(d.Subject, d.Version, v => v with { Deleted = true }),
         VersionHardDeleted d => RemoveVersion(d.Subject, d.Version),
         SubjectSoftDeleted d => ApplySubjectSoftDeleted(d),
         ConfigSet c => this with { Configs = Configs.SetItem(c.Subject ?? GlobalScope, c.Config) },
@@ -78,8 +77,13 @@ public sealed record RegistryState(
 
         var subject = Subjects.GetValueOrDefault(r.Subject)
             ?? new SubjectState(r.Subject, ImmutableSortedDictionary<int, SubjectVersion>.Empty);
-        if (subject.Versions.TryGetValue(r.Version, out var taken) && taken.Id != r.Id) return this;
-        subject = subject with { Versions = subject.Versions.SetItem(r.Version, new SubjectVersion(r.Version, r.Id, false, r.Timestamp)) };
+        var timestamp = r.Timestamp;
+        if (subject.Versions.TryGetValue(r.Version, out var taken))
+        {
+            if (taken.Id != r.Id) return this;
+            timestamp = taken.Timestamp;
+        }
+        subject = subject with { Versions = subject.Versions.SetItem(r.Version, new SubjectVersion(r.Version, r.Id, r.Deleted, timestamp)) };
         return this with
         {
             MaxId = Math.Max(MaxId, r.Id),
@@ -88,12 +92,6 @@ public sealed record RegistryState(
             Subjects = Subjects.SetItem(r.Subject, subject),
             Usages = Usages.SetItem(r.Id, UsagesOf(r.Id).Add(new SubjectVersionRef(r.Subject, r.Version))),
         };
-    }
-
-    private RegistryState UpdateVersion(string subjectName, int version, Func<SubjectVersion, SubjectVersion> update)
-    {
-        if (!Subjects.TryGetValue(subjectName, out var subject) || !subject.Versions.TryGetValue(version, out var v)) return this;
-        return this with { Subjects = Subjects.SetItem(subjectName, subject with { Versions = subject.Versions.SetItem(version, update(v)) }) };
     }
 
     private RegistryState RemoveVersion(string subjectName, int version)

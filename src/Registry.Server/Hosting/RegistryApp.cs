@@ -7,6 +7,7 @@ using Registry.Server.Apis;
 using Registry.Server.Http;
 using Registry.Storage;
 using Registry.Storage.Embedded;
+using Registry.Storage.Kafka;
 using Registry.Storage.Postgres;
 
 namespace Registry.Server.Hosting;
@@ -19,6 +20,7 @@ public static class RegistryApp
         ["--data-dir"] = "Registry:DataDirectory",
         ["--store"] = "Registry:Store",
         ["--postgres"] = "Registry:Postgres:ConnectionString",
+        ["--kafka"] = "Registry:Kafka:BootstrapServers",
         ["--default-compatibility"] = "Registry:DefaultCompatibility",
     };
 
@@ -46,7 +48,9 @@ public static class RegistryApp
     {
         services.AddOptions<RegistryOptions>().BindConfiguration(RegistryOptions.Section).ValidateDataAnnotations()
             .Validate(o => CompatibilityLevels.TryParse(o.DefaultCompatibility, out _), "Registry:DefaultCompatibility must be a compatibility level")
-            .Validate(o => o.Store is "embedded" or "postgres", "Registry:Store must be \"embedded\" or \"postgres\"")
+            .Validate(o => o.Store is "embedded" or "postgres" or "kafka", "Registry:Store must be \"embedded\", \"postgres\" or \"kafka\"")
+            .Validate(o => o.Store != "kafka" || !string.IsNullOrWhiteSpace(o.Kafka.BootstrapServers),
+                "Registry:Kafka:BootstrapServers is required when Registry:Store is \"kafka\"")
             .Validate(o => o.Store != "postgres" || !string.IsNullOrWhiteSpace(o.Postgres.ConnectionString),
                 "Registry:Postgres:ConnectionString is required when Registry:Store is \"postgres\"")
             .Validate(o => System.Text.RegularExpressions.Regex.IsMatch(o.Postgres.Schema, "^[a-z_][a-z0-9_]{0,62}$"),
@@ -71,10 +75,14 @@ public static class RegistryApp
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<RegistryOptions>>().Value;
-            IRegistryLog log = o.Store == "postgres"
-                ? new MartenRegistryLog(o.Postgres.ConnectionString!, o.Postgres.Schema)
-                : new SqliteRegistryLog(o.DataDirectory, o.WriteTimeoutMs);
-            return new RegistryEngine(log, TimeSpan.FromMilliseconds(o.WriteTimeoutMs));
+            var timeout = TimeSpan.FromMilliseconds(o.WriteTimeoutMs);
+            IRegistryLog log = o.Store switch
+            {
+                "postgres" => new MartenRegistryLog(o.Postgres.ConnectionString!, o.Postgres.Schema),
+                "kafka" => new KafkaRegistryLog(o.Kafka.BootstrapServers!, o.Kafka.Topic, o.Kafka.ReplicationFactor, timeout),
+                _ => new SqliteRegistryLog(o.DataDirectory, o.WriteTimeoutMs),
+            };
+            return new RegistryEngine(log, timeout);
         });
         services.AddSingleton<RegistryService>();
         services.AddHostedService<RegistryStartup>();

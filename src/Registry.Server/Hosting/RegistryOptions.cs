@@ -10,7 +10,7 @@ public sealed class RegistryOptions
 {
     public const string Section = "Registry";
 
-    /// <summary>Which store keeps the log: "embedded" (SQLite, one node) or "postgres" (several nodes).</summary>
+    /// <summary>Which store keeps the log: "embedded" (SQLite, one node), "postgres" or "kafka" (several nodes).</summary>
     [Required]
     public string Store { get; set; } = "embedded";
 
@@ -23,6 +23,9 @@ public sealed class RegistryOptions
 
     /// <summary>The Postgres store, used when <see cref="Store"/> is "postgres".</summary>
     public PostgresStoreOptions Postgres { get; set; } = new();
+
+    /// <summary>The Kafka store, used when <see cref="Store"/> is "kafka".</summary>
+    public KafkaStoreOptions Kafka { get; set; } = new();
 
     /// <summary>How often a node reads the log for other nodes' writes when no notification came. Default 1000 ms.</summary>
     [Range(10, int.MaxValue)]
@@ -79,4 +82,17 @@ public sealed class PostgresStoreOptions
 
     /// <summary>Database schema holding the registry's tables. Default "registry".</summary>
     public string Schema { get; set; } = "registry";
+}
+
+/// <summary>Settings under <c>Registry:Kafka:</c>.</summary>
+public sealed class KafkaStoreOptions
+{
+    /// <summary>Kafka bootstrap servers. Required for the Kafka store.</summary>
+    public string? BootstrapServers { get; set; }
+
+    /// <summary>The compacted single-partition topic holding the log. Default "_schemas", as Confluent's.</summary>
+    public string Topic { get; set; } = "_schemas";
+
+    /// <summary>Replication factor used when the registry creates the topic. Default 3, as Confluent's.</summary>
+    public short ReplicationFactor { get; set; } = 3;
 }

@@ -16,7 +16,12 @@ internal sealed partial class RegistryStartup(RegistryEngine engine, ILogger<Reg
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
-        LogStore(logger, o.Store, o.Store == "postgres" ? o.Postgres.Schema : Path.GetFullPath(o.DataDirectory));
+        LogStore(logger, o.Store, o.Store switch
+        {
+            "postgres" => "schema " + o.Postgres.Schema,
+            "kafka" => $"topic {o.Kafka.Topic} at {o.Kafka.BootstrapServers}",
+            _ => Path.GetFullPath(o.DataDirectory),
+        });
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {

@@ -1,0 +1,107 @@
+using System.Collections.Immutable;
+using Confluent.Kafka;
+using Registry.Core.Events;
+using Registry.Core.Model;
+using Registry.Storage.Kafka;
+
+namespace Registry.Storage.Tests;
+
+[Trait("Category", "Kafka")]
+public sealed class KafkaRegistryLogTests : IDisposable
+{
+    private readonly MockKafkaCluster _cluster = new(brokers: 1);
+
+    private KafkaRegistryLog NewLog(string topic)
+    {
+        _cluster.CreateTopic(topic);
+        return new(_cluster.BootstrapServers, topic, 1, TimeSpan.FromSeconds(5));
+    }
+
+    private static SchemaRegistered Event(int id, string subject = "s") =>
+        new(subject, id, id, "AVRO", $"\"fixed{id}\"", ImmutableArray<SchemaReference>.Empty, null, null, 0);
+
+    [Fact]
+    public async Task Appends_are_read_back_in_order_by_another_node()
+    {
+        await using var a = NewLog("_schemas_a");
+        await a.InitializeAsync(default);
+        var end = await a.AppendAsync(0, [Event(1), Event(2)], default);
+        Assert.Equal(2, end);
+
+        await using var b = NewLog("_schemas_a");
+        await b.InitializeAsync(default);
+        var entries = new List<LogEntry>();
+        await foreach (var e in b.ReadAsync(0, default)) entries.Add(e);
+        Assert.Equal([1L, 2L], entries.Select(e => e.Position));
+        Assert.Equal([1, 2], entries.Select(e => ((SchemaRegistered)e.Event).Id));
+    }
+
+    [Fact]
+    public async Task Records_written_as_Confluent_writes_them_are_folded_correctly()
+    {
+        const string topic = "_schemas_confluent";
+        _cluster.CreateTopic(topic);
+        using (var producer = new ProducerBuilder<string, string?>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers }).Build())
+        {
+            async Task Put(string key, string? value) => await producer.ProduceAsync(topic, new Message<string, string?> { Key = key, Value = value });
+            await Put("""{"keytype":"NOOP","magic":0}""", null);
+            await Put("""{"keytype":"SCHEMA","subject":"orders-value","version":1,"magic":1}""",
+                """{"subject":"orders-value","version":1,"id":1,"schema":"{\"type\":\"record\",\"name\":\"Order\",\"fields\":[{\"name\":\"id\",\"type\":\"string\"}]}","deleted":false}""");
+            await Put("""{"keytype":"SCHEMA","subject":"payments-value","version":1,"magic":1}""",
+                """{"subject":"payments-value","version":1,"id":2,"schemaType":"AVRO","schema":"\"string\"","deleted":false}""");
+            await Put("""{"keytype":"SCHEMA","subject":"orders-value","version":2,"magic":1}""",
+                """{"subject":"orders-value","version":2,"id":3,"schema":"\"long\"","deleted":false}""");
+            await Put("""{"keytype":"SCHEMA","subject":"orders-value","version":2,"magic":1}""",
+                """{"subject":"orders-value","version":2,"id":3,"schema":"\"long\"","deleted":true}""");
+            await Put("""{"keytype":"SCHEMA","subject":"gone-value","version":1,"magic":1}""",
+                """{"subject":"gone-value","version":1,"id":4,"schema":"\"int\"","deleted":true}""");
+            await Put("""{"keytype":"SCHEMA","subject":"gone-value","version":1,"magic":1}""", null);
+            await Put("""{"keytype":"CONFIG","magic":0}""", """{"compatibilityLevel":"FULL"}""");
+            await Put("""{"keytype":"CONFIG","subject":"orders-value","magic":0}""", """{"subject":"orders-value","compatibilityLevel":"NONE"}""");
+            await Put("""{"keytype":"MODE","subject":"payments-value","magic":0}""", """{"subject":"payments-value","mode":"READONLY"}""");
+            await Put("""{"keytype":"DELETE_SUBJECT","subject":"payments-value","magic":0}""", """{"subject":"payments-value","version":1}""");
+            await Put("""{"keytype":"CLEAR_SUBJECT","subject":"x","magic":0}""", """{"subject":"x"}""");
+            await Put("""{"keytype":"SOMETHING_NEW","magic":0}""", "{}");
+        }
+        await using var engine = new RegistryEngine(NewLog(topic), TimeSpan.FromSeconds(5));
+        await engine.StartAsync(default);
+        var state = engine.State;
+        Assert.Equal(13, state.Position);
+        Assert.Equal("AVRO", state.Schemas[1].SchemaType);
+        Assert.False(state.Subjects["orders-value"].Versions[1].Deleted);
+        Assert.True(state.Subjects["orders-value"].Versions[2].Deleted);
+        Assert.True(state.Subjects["payments-value"].Versions[1].Deleted);
+        Assert.False(state.Subjects.ContainsKey("gone-value"));
+        Assert.Equal("FULL", state.Configs[""].CompatibilityLevel);
+        Assert.Equal("NONE", state.Configs["orders-value"].CompatibilityLevel);
+        Assert.Equal(RegistryMode.ReadOnly, state.Modes["payments-value"]);
+        Assert.Equal(4, state.MaxId);
+    }
+
+    [Fact]
+    public void What_this_store_writes_parses_back_into_the_same_events()
+    {
+        RegistryEvent[] events =
+        [
+            Event(7, "x-value") with { References = [new SchemaReference("n.Y", "y-value", 2)], Metadata = new Registry.Core.Model.Metadata(null, ImmutableSortedDictionary<string, string>.Empty.Add("owner", "a"), null) },
+            Event(7, "x-value") with { Deleted = true },
+            new VersionHardDeleted("x-value", 7),
+            new SubjectSoftDeleted("x-value", 3),
+            new ConfigSet(null, new SubjectConfig(CompatibilityLevel: "FULL")),
+            new ConfigSet("x-value", new SubjectConfig(CompatibilityLevel: "NONE", Normalize: true)),
+            new ConfigCleared("x-value"),
+            new ModeSet(null, RegistryMode.Import),
+            new ModeCleared("x-value"),
+        ];
+        foreach (var e in events)
+        {
+            var (key, value) = SchemasTopicFormat.Encode(e);
+            var back = SchemasTopicFormat.Decode(key, value, 0);
+            Assert.Equal(EventSerializer.Serialize(e), EventSerializer.Serialize(back));
+        }
+        Assert.Equal("""{"keytype":"SCHEMA","subject":"x-value","version":7,"magic":1}""", SchemasTopicFormat.Encode(events[0]).Key);
+        Assert.Equal("""{"keytype":"CONFIG","magic":0}""", SchemasTopicFormat.Encode(events[4]).Key);
+    }
+
+    public void Dispose() => _cluster.Dispose();
+}
