@@ -103,5 +103,67 @@ public sealed class KafkaRegistryLogTests : IDisposable
         Assert.Equal("""{"keytype":"CONFIG","magic":0}""", SchemasTopicFormat.Encode(events[4]).Key);
     }
 
+    [Fact]
+    public async Task Hard_deleted_subjects_stay_deleted_after_restart_and_after_compaction()
+    {
+        var decider = new Registry.Core.Decisions.RegistryDecider(Registry.Formats.FormatCatalog.Create(new Registry.Formats.FormatLimits()),
+            new Registry.Core.Decisions.RegistrySettings(), TimeProvider.System);
+        Registry.Core.Decisions.RegisterCommand Register(string subject, string schema) =>
+            new(subject, new Registry.Core.Decisions.SchemaInput(schema, null, null, null, null), null, null, false, false);
+        int keptId;
+        await using (var engine = new RegistryEngine(NewLog("_schemas_hard"), TimeSpan.FromSeconds(5)))
+        {
+            await engine.StartAsync(default);
+            await engine.ExecuteAsync(s => decider.Register(s, Register("doomed", "\"int\"")), default);
+            await engine.ExecuteAsync(s => decider.Register(s, Register("doomed", "\"long\"")), default);
+            keptId = (await engine.ExecuteAsync(s => decider.Register(s, Register("kept", "\"string\"")), default)).Schema.Id;
+            await engine.ExecuteAsync(s => decider.DeleteVersion(s, "doomed", "1", permanent: false), default);
+            await engine.ExecuteAsync(s => decider.DeleteSubject(s, "doomed", permanent: false), default);
+            await engine.ExecuteAsync(s => decider.DeleteSubject(s, "doomed", permanent: true), default);
+            Assert.False(engine.State.Subjects.ContainsKey("doomed"));
+        }
+
+        // Restart: replay the topic as written.
+        await using (var restarted = new RegistryEngine(NewLog("_schemas_hard"), TimeSpan.FromSeconds(5)))
+        {
+            await restarted.StartAsync(default);
+            Assert.False(restarted.State.Subjects.ContainsKey("doomed"));
+            Assert.Equal(keptId, restarted.State.Subjects["kept"].Versions[1].Id);
+        }
+
+        // Compaction: keep the last record per key and drop tombstones, as the broker eventually does.
+        var records = new List<(string Key, string? Value)>();
+        await using (var reader = NewLog("_schemas_hard"))
+        {
+            await reader.InitializeAsync(default);
+            using var consumer = new ConsumerBuilder<string, string?>(new ConsumerConfig
+            {
+                BootstrapServers = _cluster.BootstrapServers,
+                GroupId = "compactor",
+                AutoOffsetReset = AutoOffsetReset.Earliest,
+                EnablePartitionEof = true,
+            }).Build();
+            consumer.Assign(new TopicPartitionOffset("_schemas_hard", 0, Offset.Beginning));
+            while (true)
+            {
+                var r = consumer.Consume(TimeSpan.FromSeconds(5));
+                if (r is null || r.IsPartitionEOF) break;
+                records.Add((r.Message.Key, r.Message.Value));
+            }
+        }
+        var compacted = records.Select((r, i) => (r.Key, r.Value, i)).GroupBy(r => r.Key).Select(g => g.Last())
+            .Where(r => r.Value is not null).OrderBy(r => r.i).ToList();
+        Assert.True(compacted.Count < records.Count);
+        _cluster.CreateTopic("_schemas_compacted");
+        using (var producer = new ProducerBuilder<string, string?>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers }).Build())
+            foreach (var (key, value, _) in compacted)
+                await producer.ProduceAsync("_schemas_compacted", new Message<string, string?> { Key = key, Value = value });
+        await using var afterCompaction = new RegistryEngine(NewLog("_schemas_compacted"), TimeSpan.FromSeconds(5));
+        await afterCompaction.StartAsync(default);
+        Assert.False(afterCompaction.State.Subjects.ContainsKey("doomed"));
+        Assert.Equal(keptId, afterCompaction.State.Subjects["kept"].Versions[1].Id);
+        Assert.Equal([keptId], afterCompaction.State.Usages.Keys);
+    }
+
     public void Dispose() => _cluster.Dispose();
 }

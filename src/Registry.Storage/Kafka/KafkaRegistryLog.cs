@@ -49,7 +49,8 @@ public sealed class KafkaRegistryLog(string bootstrapServers, string topic, shor
                 GroupId = "registry-reader-" + Guid.NewGuid().ToString("N"),
                 EnableAutoCommit = false,
                 EnableAutoOffsetStore = false,
-                AutoOffsetReset = AutoOffsetReset.Earliest,
+                // Never skip silently past records the broker no longer has: fail the read instead.
+                AutoOffsetReset = AutoOffsetReset.Error,
                 EnablePartitionEof = true,
                 // A writer reads back to its own record before answering: do not let the broker sit on fetches.
                 FetchWaitMaxMs = 10,
@@ -85,12 +86,15 @@ public sealed class KafkaRegistryLog(string bootstrapServers, string topic, shor
         long last = -1;
         try
         {
-            foreach (var e in events)
+            // Produced together so they travel in one batch; the idempotent producer keeps their order.
+            // Kafka has no atomic multi-record append without transactions: a failure can leave a prefix
+            // written (only multi-record changes such as a permanent subject delete can be cut; repeating them is safe).
+            var sends = events.Select(e =>
             {
                 var (key, value) = SchemasTopicFormat.Encode(e);
-                var result = await producer.ProduceAsync(_partition, new Message<string, string?> { Key = key, Value = value }, cancellationToken);
-                last = result.Offset.Value;
-            }
+                return producer.ProduceAsync(_partition, new Message<string, string?> { Key = key, Value = value }, cancellationToken);
+            }).ToList();
+            foreach (var send in sends) last = Math.Max(last, (await send).Offset.Value);
         }
         catch (ProduceException<string, string?> e)
         {
