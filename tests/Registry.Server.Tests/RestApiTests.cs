@@ -283,4 +283,19 @@ public sealed class RestApiTests(RegistryServer server)
         Assert.Equal(20, distinct.Select(r => r.Json.GetProperty("id").GetInt32()).Distinct().Count());
         Assert.Equal(Enumerable.Range(1, 20), distinct.Select(r => r.Json.GetProperty("version").GetInt32()).Order());
     }
+
+    [Fact]
+    public async Task Schemas_can_be_fetched_by_their_Confluent_guid()
+    {
+        var registered = await server.PostAsync("/subjects/guid-s/versions", Body(Schemas.Record("ByGuid", Schemas.Field("g", "string"))));
+        var guid = registered.Json.GetProperty("guid").GetString();
+        var id = registered.Json.GetProperty("id").GetInt32();
+        var byGuid = await server.GetAsync($"/schemas/guids/{guid}");
+        Assert.Equal(200, byGuid.Status);
+        Assert.Equal(guid, byGuid.Json.GetProperty("guid").GetString());
+        Assert.Contains("ByGuid", byGuid.Json.GetProperty("schema").GetString());
+        Assert.Equal($"[{{\"context\":\".\",\"id\":{id}}}]", (await server.GetAsync($"/schemas/guids/{guid}/ids")).Body);
+        Assert.Equal(40403, (await server.GetAsync("/schemas/guids/00000000-0000-0000-0000-000000000000")).ErrorCode);
+        Assert.Equal(40403, (await server.GetAsync("/schemas/guids/not-a-guid")).ErrorCode);
+    }
 }

@@ -20,6 +20,8 @@ public static class SchemasApi
         group.MapGet("/ids/{id}/schema", GetRawById);
         group.MapGet("/ids/{id}/subjects", GetSubjectsById);
         group.MapGet("/ids/{id}/versions", GetVersionsById);
+        group.MapGet("/guids/{guid}", GetByGuid);
+        group.MapGet("/guids/{guid}/ids", GetIdsByGuid);
         return app;
     }
 
@@ -48,6 +50,24 @@ public static class SchemasApi
         return RegistryJson.Ok(new SchemaStringResponse(schema.Schema, schema.SchemaType, SchemaResponse.NullIfEmpty(schema.References),
             schema.Metadata, schema.RuleSet, SchemaIdentity.GuidString(schema.Guid), fetchMaxId == true ? state.MaxId : null,
             usage.Count > 0 ? usage[0].Subject : null, usage.Count > 0 ? usage[0].Version : null));
+    }
+
+    private static IResult GetByGuid(RegistryService registry, string guid)
+    {
+        var schema = FindByGuid(registry, guid);
+        return RegistryJson.Ok(new SchemaStringResponse(schema.Schema, schema.SchemaType, SchemaResponse.NullIfEmpty(schema.References),
+            schema.Metadata, schema.RuleSet, SchemaIdentity.GuidString(schema.Guid), null, null, null));
+    }
+
+    private static IResult GetIdsByGuid(RegistryService registry, string guid) =>
+        RegistryJson.Ok(new[] { new { context = QualifiedSubject.DefaultContext, id = FindByGuid(registry, guid).Id } });
+
+    /// <summary>A schema by Confluent's MD5 GUID (a scan: GUID lookups are rare and cached by clients).</summary>
+    private static Core.State.StoredSchema FindByGuid(RegistryService registry, string guid)
+    {
+        var state = registry.State;
+        var found = Guid.TryParse(guid, out var g) ? state.Schemas.Values.FirstOrDefault(s => s.Guid == g && state.Usages.ContainsKey(s.Id)) : null;
+        return found ?? throw new RegistryException(Errors.SchemaNotFound, $"Schema {Errors.Printable(guid, 50)} not found");
     }
 
     private static IResult GetRawById(HttpContext context, RegistryService registry, string id) =>
