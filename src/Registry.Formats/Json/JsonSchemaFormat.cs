@@ -1,0 +1,97 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Registry.Core;
+using Registry.Core.Formats;
+
+namespace Registry.Formats.Json;
+
+/// <summary>
+/// JSON Schema: stored as compact JSON (keys sorted when normalizing), compared with Confluent's
+/// difference types. <c>$ref</c> resolves inside the schema or through registry references only.
+/// </summary>
+public sealed class JsonSchemaFormat(FormatLimits limits, bool lenient = false) : ISchemaFormat
+{
+    public const string Type = "JSON";
+
+    public string SchemaType => Type;
+
+    public ParsedSchema Parse(string schema, IReadOnlyList<ResolvedReference> references, bool normalize)
+    {
+        try
+        {
+            var builder = new JsonSchemaModelBuilder();
+            foreach (var reference in references)
+            {
+                if (reference.SchemaType != Type)
+                    throw Errors.InvalidSchemaError($"Invalid schema: reference '{reference.Name}' is a {reference.SchemaType} schema; a JSON schema can only reference JSON schemas");
+                using var referenced = JsonLimits.Parse(reference.Schema, limits.MaxNestingDepth);
+                builder.AddDocument(reference.Name, referenced.RootElement.Clone());
+            }
+            using var doc = JsonLimits.Parse(schema, limits.MaxNestingDepth);
+            var root = doc.RootElement.Clone();
+            var model = builder.BuildRoot(root);
+            var canonical = normalize ? Sorted(root) : Compact(root);
+            return new JsonSchemaParsed(canonical, model);
+        }
+        catch (RegistryException)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or KeyNotFoundException or JsonException or OverflowException)
+        {
+            throw Errors.InvalidSchemaError($"Invalid schema: {e.Message}");
+        }
+    }
+
+    public IReadOnlyList<string> CheckCompatibility(ParsedSchema reader, ParsedSchema writer, string readerLabel, string writerLabel)
+    {
+        var compatible = lenient ? JsonCompatibleChanges.Lenient : JsonCompatibleChanges.Strict;
+        // Confluent: the reader is compatible when every difference from the writer's schema to it is in the compatible set.
+        return JsonSchemaDiff.Compare(((JsonSchemaParsed)writer).Model, ((JsonSchemaParsed)reader).Model, compatible)
+            .Where(d => !compatible.Contains(d.Type))
+            .Select(d => $"{{errorType:\"{d.Type}\", description:\"Found an incompatible change at '{d.Path}' from the {writerLabel} schema to the {readerLabel} schema: {Describe(d.Type)}\"}}")
+            .ToList();
+    }
+
+    /// <summary>All differences from an original to an update, as "TYPE path" (the conformance vectors' form).</summary>
+    internal static IReadOnlyList<string> Differences(ParsedSchema original, ParsedSchema update, bool lenient) =>
+        JsonSchemaDiff.Compare(((JsonSchemaParsed)original).Model, ((JsonSchemaParsed)update).Model, lenient ? JsonCompatibleChanges.Lenient : JsonCompatibleChanges.Strict)
+            .Select(d => $"{d.Type} {d.Path}").ToList();
+
+    internal static bool IsCompatibleChange(string type, bool lenient) => (lenient ? JsonCompatibleChanges.Lenient : JsonCompatibleChanges.Strict).Contains(type);
+
+    private static string Describe(string type) => type.ToLowerInvariant().Replace('_', ' ');
+
+    private static string Compact(JsonElement root)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            root.WriteTo(writer);
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>Keys sorted at every level (Confluent's JSON normalization); array order is kept.</summary>
+    private static string Sorted(JsonElement root)
+    {
+        var node = JsonNode.Parse(root.GetRawText(), documentOptions: new JsonDocumentOptions { MaxDepth = 1000 });
+        return Compact(JsonSerializer.SerializeToElement(SortKeys(node)));
+    }
+
+    private static JsonNode? SortKeys(JsonNode? node) => node switch
+    {
+        JsonObject o => new JsonObject(o.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, SortKeys(p.Value?.DeepClone())))),
+        JsonArray a => new JsonArray(a.Select(i => SortKeys(i?.DeepClone())).ToArray()),
+        _ => node?.DeepClone(),
+    };
+}
+
+/// <summary>A parsed JSON Schema.</summary>
+internal sealed class JsonSchemaParsed(string canonical, JsNode model) : ParsedSchema
+{
+    public override string SchemaType => JsonSchemaFormat.Type;
+
+    public override string Canonical { get; } = canonical;
+
+    public JsNode Model { get; } = model;
+}
