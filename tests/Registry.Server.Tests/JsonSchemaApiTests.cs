@@ -69,4 +69,18 @@ public sealed class JsonSchemaApiTests(RegistryServer server)
         Assert.Equal(42201, (await server.PostAsync("/subjects/json-bad/versions", Json("""{"properties":[]}"""))).ErrorCode);
         Assert.Equal(42201, (await server.PostAsync("/subjects/json-bad/versions", Json("[1,2]"))).ErrorCode);
     }
+
+    [Fact]
+    public async Task The_lenient_policy_allows_an_optional_property_in_an_open_content_model()
+    {
+        const string v1 = """{"type":"object","properties":{"id":{"type":"string"}}}""";
+        const string v2 = """{"type":"object","properties":{"id":{"type":"string"},"note":{"type":"string"}}}""";
+        Assert.Equal(200, (await server.PostAsync("/subjects/json-lenient/versions", Json(v1))).Status);
+        var strict = await server.PostAsync("/compatibility/subjects/json-lenient/versions/latest?verbose=true", Json(v2));
+        Assert.False(strict.Json.GetProperty("is_compatible").GetBoolean());
+        Assert.Contains("OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL #/properties/note", strict.Body);
+        Assert.Equal(200, (await server.PutAsync("/config/json-lenient", """{"compatibilityPolicy":"LENIENT"}""")).Status);
+        var lenient = await server.PostAsync("/compatibility/subjects/json-lenient/versions/latest", Json(v2));
+        Assert.True(lenient.Json.GetProperty("is_compatible").GetBoolean(), lenient.ToString());
+    }
 }

@@ -166,8 +166,9 @@ public sealed partial class RegistryDecider
             else
             {
                 var oldParsed = ParseStored(state, oldSchema);
-                if (level.ChecksBackward()) messages.AddRange(format.CheckCompatibility(candidate.Parsed, oldParsed, "new", "old"));
-                if (level.ChecksForward()) messages.AddRange(format.CheckCompatibility(oldParsed, candidate.Parsed, "old", "new"));
+                var lenient = string.Equals(config.CompatibilityPolicy, "LENIENT", StringComparison.OrdinalIgnoreCase);
+                if (level.ChecksBackward()) messages.AddRange(format.CheckCompatibility(candidate.Parsed, oldParsed, "new", "old", lenient));
+                if (level.ChecksForward()) messages.AddRange(format.CheckCompatibility(oldParsed, candidate.Parsed, "old", "new", lenient));
             }
             if (messages.Count == 0) continue;
             messages.Add($"{{oldSchemaVersion: {old.Version}}}");

@@ -15,9 +15,10 @@ public interface ISchemaFormat
 
     /// <summary>
     /// Differences that stop <paramref name="reader"/> from reading data written with <paramref name="writer"/>,
-    /// worded with the labels ("new"/"old") of each side; empty when compatible.
+    /// worded with the labels ("new"/"old") of each side; empty when compatible. <paramref name="lenient"/> is
+    /// the config's compatibilityPolicy LENIENT (a wider compatible set where the format has one).
     /// </summary>
-    IReadOnlyList<string> CheckCompatibility(ParsedSchema reader, ParsedSchema writer, string readerLabel, string writerLabel);
+    IReadOnlyList<string> CheckCompatibility(ParsedSchema reader, ParsedSchema writer, string readerLabel, string writerLabel, bool lenient = false);
 }
 
 /// <summary>A parsed, validated schema and the canonical text it is stored as.</summary>

@@ -43,7 +43,7 @@ public sealed class AvroFormat(FormatLimits limits) : ISchemaFormat
         }
     }
 
-    public IReadOnlyList<string> CheckCompatibility(ParsedSchema reader, ParsedSchema writer, string readerLabel, string writerLabel) =>
+    public IReadOnlyList<string> CheckCompatibility(ParsedSchema reader, ParsedSchema writer, string readerLabel, string writerLabel, bool lenient = false) =>
         AvroCompatibility.Check(((AvroSchema)reader).Model, ((AvroSchema)writer).Model, readerLabel, writerLabel);
 
     private static string Compact(JsonElement root)

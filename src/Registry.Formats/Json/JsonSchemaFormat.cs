@@ -10,7 +10,7 @@ namespace Registry.Formats.Json;
 /// JSON Schema: stored as compact JSON (keys sorted when normalizing), compared with Confluent's
 /// difference types. <c>$ref</c> resolves inside the schema or through registry references only.
 /// </summary>
-public sealed class JsonSchemaFormat(FormatLimits limits, bool lenient = false) : ISchemaFormat
+public sealed class JsonSchemaFormat(FormatLimits limits) : ISchemaFormat
 {
     public const string Type = "JSON";
 
@@ -44,13 +44,13 @@ public sealed class JsonSchemaFormat(FormatLimits limits, bool lenient = false) 
         }
     }
 
-    public IReadOnlyList<string> CheckCompatibility(ParsedSchema reader, ParsedSchema writer, string readerLabel, string writerLabel)
+    public IReadOnlyList<string> CheckCompatibility(ParsedSchema reader, ParsedSchema writer, string readerLabel, string writerLabel, bool lenient = false)
     {
         var compatible = lenient ? JsonCompatibleChanges.Lenient : JsonCompatibleChanges.Strict;
         // Confluent: the reader is compatible when every difference from the writer's schema to it is in the compatible set.
         return JsonSchemaDiff.Compare(((JsonSchemaParsed)writer).Model, ((JsonSchemaParsed)reader).Model, compatible)
             .Where(d => !compatible.Contains(d.Type))
-            .Select(d => $"{{errorType:\"{d.Type}\", description:\"Found an incompatible change at '{d.Path}' from the {writerLabel} schema to the {readerLabel} schema: {Describe(d.Type)}\"}}")
+            .Select(d => $"{{errorType:\"{d.Type}\", description:\"{d.Type} {d.Path}: {JsonDifferenceText.Sentence(d.Type, writerLabel, readerLabel)}\"}}")
             .ToList();
     }
 
@@ -60,8 +60,6 @@ public sealed class JsonSchemaFormat(FormatLimits limits, bool lenient = false) 
             .Select(d => $"{d.Type} {d.Path}").ToList();
 
     internal static bool IsCompatibleChange(string type, bool lenient) => (lenient ? JsonCompatibleChanges.Lenient : JsonCompatibleChanges.Strict).Contains(type);
-
-    private static string Describe(string type) => type.ToLowerInvariant().Replace('_', ' ');
 
     private static string Compact(JsonElement root)
     {
