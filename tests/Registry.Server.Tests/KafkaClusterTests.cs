@@ -52,12 +52,15 @@ public sealed class KafkaClusterTests(ITestOutputHelper output) : IDisposable
             Assert.True((await admin.PostAsync("/subjects/before-down/versions", Json(Schema("Before", 1)))).IsSuccessStatusCode);
         }
         await ConvergedConfigAsync(nodes);
+        await ConvergedAsync(nodes, output);
 
         var errors = new ConcurrentBag<string>();
         var readsDuringOutage = 0;
-        var acknowledged = await LoadAsync(nodes, writersPerNode: 4, perWriter: 40, errors, during: async _ =>
+        // Enough writes that the load is still running when the broker goes down, and an outage longer
+        // than the 5 s write budget, so writes waiting on the broker must fail rather than wait it out.
+        var acknowledged = await LoadAsync(nodes, writersPerNode: 4, perWriter: 150, errors, during: async _ =>
         {
-            await Task.Delay(300);
+            await Task.Delay(200);
             _kafka.SetBrokerUp(1, up: false);
             using var reader = Client(nodes[1]);
             for (var i = 0; i < 10; i++)
@@ -65,7 +68,7 @@ public sealed class KafkaClusterTests(ITestOutputHelper output) : IDisposable
                 if ((await reader.GetAsync("/subjects/before-down/versions/1")).StatusCode == HttpStatusCode.OK) readsDuringOutage++;
                 await Task.Delay(100);
             }
-            await Task.Delay(1500);
+            await Task.Delay(6500);
             _kafka.SetBrokerUp(1, up: true);
         });
         output.WriteLine($"{acknowledged.Count} acknowledged, {errors.Count} failed while the broker was down");
