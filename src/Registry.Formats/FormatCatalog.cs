@@ -7,5 +7,5 @@ namespace Registry.Formats;
 public static class FormatCatalog
 {
     public static SchemaFormats Create(FormatLimits limits, int cacheCapacity = 10_000) =>
-        new([new AvroFormat(limits), new Json.JsonSchemaFormat(limits)], cacheCapacity);
+        new([new AvroFormat(limits), new Json.JsonSchemaFormat(limits), new Protobuf.ProtobufFormat(limits)], cacheCapacity);
 }

@@ -18,7 +18,7 @@ public sealed class RestApiTests(RegistryServer server)
     public async Task Root_types_contexts_and_cluster_metadata_answer()
     {
         Assert.Equal("{}", (await server.GetAsync("/")).Body);
-        Assert.Equal("[\"AVRO\",\"JSON\"]", (await server.GetAsync("/schemas/types")).Body);
+        Assert.Equal("[\"AVRO\",\"JSON\",\"PROTOBUF\"]", (await server.GetAsync("/schemas/types")).Body);
         Assert.Contains("\".\"", (await server.GetAsync("/contexts")).Body);
         var id = await server.GetAsync("/v1/metadata/id");
         Assert.Equal("schema-registry", id.Json.GetProperty("scope").GetProperty("clusters").GetProperty("schema-registry-cluster").GetString());

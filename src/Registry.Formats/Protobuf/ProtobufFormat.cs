@@ -1,0 +1,97 @@
+using Google.Protobuf.Reflection;
+using Registry.Core;
+using Registry.Core.Formats;
+
+namespace Registry.Formats.Protobuf;
+
+/// <summary>
+/// Protobuf: <c>.proto</c> text parsed by protobuf-net.Reflection (proto2 and proto3) into descriptors;
+/// imports resolve through registry references, Google's well-known types and Confluent's built-ins.
+/// Compared with Confluent's Protobuf difference types.
+/// </summary>
+public sealed class ProtobufFormat(FormatLimits limits) : ISchemaFormat
+{
+    public const string Type = "PROTOBUF";
+    private const string MainFile = "__registry_main.proto";
+
+    public string SchemaType => Type;
+
+    public ParsedSchema Parse(string schema, IReadOnlyList<ResolvedReference> references, bool normalize)
+    {
+        var text = schema.Replace("\r\n", "\n", StringComparison.Ordinal).Trim();
+        if (text.Length == 0) throw Errors.InvalidSchemaError("Invalid schema: empty .proto");
+        if (text.Length > 0 && Depth(text) > limits.MaxNestingDepth)
+            throw Errors.InvalidSchemaError($"Invalid schema: nesting is deeper than the limit of {limits.MaxNestingDepth}");
+        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var reference in references)
+        {
+            if (reference.SchemaType != Type)
+                throw Errors.InvalidSchemaError($"Invalid schema: reference '{reference.Name}' is a {reference.SchemaType} schema; a .proto can only import .proto files");
+            files[reference.Name] = reference.Schema;
+        }
+        var set = new FileDescriptorSet { FileSystem = new ReferenceFiles(files) };
+        set.AddImportPath("");
+        set.Add(MainFile, includeInOutput: true, new StringReader(text));
+        try
+        {
+            set.Process();
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or NullReferenceException)
+        {
+            throw Errors.InvalidSchemaError($"Invalid schema: {e.Message}");
+        }
+        var errors = set.GetErrors().Where(e => e.IsError).ToList();
+        if (errors.Count > 0)
+        {
+            var first = errors[0];
+            var where = first.File == MainFile ? "" : $" in import '{first.File}'";
+            throw Errors.InvalidSchemaError($"Invalid schema: line {first.LineNumber}, column {first.ColumnNumber}{where}: {first.Message}" +
+                (errors.Count > 1 ? $" (and {errors.Count - 1} more errors)" : ""));
+        }
+        var main = set.Files.Single(f => f.Name == MainFile);
+        return new ProtobufSchema(text, main, set.Files.ToList());
+    }
+
+    public IReadOnlyList<string> CheckCompatibility(ParsedSchema reader, ParsedSchema writer, string readerLabel, string writerLabel, bool lenient = false) =>
+        ProtobufDiff.Compare((ProtobufSchema)writer, (ProtobufSchema)reader)
+            .Where(d => !ProtobufDiff.Compatible.Contains(d.Type))
+            .Select(d => $"{{errorType:\"{d.Type}\", description:\"{d.Type} {d.Path}: {ProtobufDiff.Sentence(d.Type, writerLabel, readerLabel)}\"}}")
+            .ToList();
+
+    /// <summary>All differences from an original to an update, as "TYPE path" (the conformance vectors' form).</summary>
+    internal static IReadOnlyList<string> Differences(ParsedSchema original, ParsedSchema update) =>
+        ProtobufDiff.Compare((ProtobufSchema)original, (ProtobufSchema)update).Select(d => $"{d.Type} {d.Path}").ToList();
+
+    /// <summary>Brace nesting, counted without recursion, so a pathological file is refused before parsing.</summary>
+    private static int Depth(string text)
+    {
+        int depth = 0, max = 0;
+        foreach (var c in text)
+        {
+            if (c == '{') max = Math.Max(max, ++depth);
+            else if (c == '}') depth--;
+        }
+        return max;
+    }
+
+    /// <summary>Imports: registry references by name, then Confluent's built-ins; nothing from disk.</summary>
+    private sealed class ReferenceFiles(IReadOnlyDictionary<string, string> files) : IFileSystem
+    {
+        public bool Exists(string path) => files.ContainsKey(path) || BuiltInProtos.Files.ContainsKey(path);
+
+        public TextReader? OpenText(string path) =>
+            files.TryGetValue(path, out var text) || BuiltInProtos.Files.TryGetValue(path, out text) ? new StringReader(text) : null;
+    }
+}
+
+/// <summary>A parsed .proto: the main file's descriptor and every file it imports.</summary>
+internal sealed class ProtobufSchema(string canonical, FileDescriptorProto file, IReadOnlyList<FileDescriptorProto> allFiles) : ParsedSchema
+{
+    public override string SchemaType => ProtobufFormat.Type;
+
+    public override string Canonical { get; } = canonical;
+
+    public FileDescriptorProto File { get; } = file;
+
+    public IReadOnlyList<FileDescriptorProto> AllFiles { get; } = allFiles;
+}

@@ -1,0 +1,77 @@
+using Registry.Core;
+using Registry.Core.Formats;
+using Registry.Formats.Protobuf;
+
+namespace Registry.Formats.Tests.Protobuf;
+
+public sealed class ProtobufParsingTests
+{
+    private static readonly ProtobufFormat Format = new(new FormatLimits());
+
+    [Fact]
+    public void Well_known_types_and_Confluent_built_ins_need_no_reference()
+    {
+        var parsed = Format.Parse("""
+            syntax = "proto3";
+            package acme;
+            import "google/protobuf/timestamp.proto";
+            import "confluent/meta.proto";
+            import "confluent/type/decimal.proto";
+            message Payment {
+              google.protobuf.Timestamp at = 1;
+              confluent.type.Decimal amount = 2 [(confluent.field_meta).doc = "the amount"];
+            }
+            """, [], normalize: false);
+        Assert.Equal(ProtobufFormat.Type, parsed.SchemaType);
+    }
+
+    [Fact]
+    public void Imports_resolve_through_references_only()
+    {
+        const string main = "syntax = \"proto3\";\nimport \"shared/address.proto\";\nmessage Person { acme.Address home = 1; }";
+        var e = Assert.Throws<RegistryException>(() => Format.Parse(main, [], false));
+        Assert.Equal(Errors.InvalidSchema, e.ErrorCode);
+        Assert.Contains("shared/address.proto", e.Message);
+
+        var parsed = Format.Parse(main, [new ResolvedReference("shared/address.proto", "address", 1, 7, "PROTOBUF",
+            "syntax = \"proto3\";\npackage acme;\nmessage Address { string street = 1; }")], false);
+        Assert.NotNull(parsed);
+    }
+
+    [Theory]
+    [InlineData("syntax = \"proto3\";\nmessage A { strin s = 1; }", "line 2")]
+    [InlineData("syntax = \"proto3\";\nmessage A { string s = 1 }", "line 2")]
+    [InlineData("message {", "line 1")]
+    public void Malformed_proto_is_42201_naming_the_line(string proto, string where)
+    {
+        var e = Assert.Throws<RegistryException>(() => Format.Parse(proto, [], false));
+        Assert.Equal(Errors.InvalidSchema, e.ErrorCode);
+        Assert.Contains(where, e.Message);
+    }
+
+    [Fact]
+    public void Nesting_past_the_limit_is_refused_before_parsing()
+    {
+        var deep = "syntax = \"proto3\";\n" + string.Concat(Enumerable.Range(0, 200).Select(i => $"message M{i} {{ ")) + new string('}', 200);
+        var e = Assert.Throws<RegistryException>(() => Format.Parse(deep, [], false));
+        Assert.Contains("deeper than the limit", e.Message);
+    }
+
+    [Fact]
+    public void A_huge_enum_parses_and_compares()
+    {
+        var values = string.Join("\n", Enumerable.Range(0, 5000).Select(i => $"  V{i} = {i};"));
+        var big = Format.Parse($"syntax = \"proto3\";\nenum Big {{\n{values}\n}}", [], false);
+        Assert.Empty(Format.CheckCompatibility(big, big, "new", "old"));
+    }
+
+    [Fact]
+    public void Removing_a_message_is_incompatible_and_adding_a_field_is_not()
+    {
+        var v1 = Format.Parse("syntax = \"proto3\";\nmessage A { string s = 1; }\nmessage B { int32 i = 1; }", [], false);
+        var v2 = Format.Parse("syntax = \"proto3\";\nmessage A { string s = 1; int64 n = 2; }\nmessage B { int32 i = 1; }", [], false);
+        var v3 = Format.Parse("syntax = \"proto3\";\nmessage A { string s = 1; }", [], false);
+        Assert.Empty(Format.CheckCompatibility(v2, v1, "new", "old"));
+        Assert.Contains("MESSAGE_REMOVED #/B", Assert.Single(Format.CheckCompatibility(v3, v1, "new", "old")));
+    }
+}

@@ -1,0 +1,46 @@
+using Registry.Server.Tests.Infrastructure;
+using static Registry.Server.Tests.Infrastructure.RegistryServer;
+
+namespace Registry.Server.Tests;
+
+/// <summary>Protobuf through the REST API: registration, imports through references, compatibility.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class ProtobufApiTests(RegistryServer server)
+{
+    private static string Proto(string schema, string? extra = null) => Body(schema, "\"schemaType\":\"PROTOBUF\"" + (extra is null ? "" : "," + extra));
+
+    [Fact]
+    public async Task A_proto_registers_imports_a_reference_and_breaking_changes_are_refused()
+    {
+        const string address = "syntax = \"proto3\";\npackage acme;\nmessage Address { string street = 1; }";
+        Assert.Equal(200, (await server.PostAsync("/subjects/proto-address/versions", Proto(address))).Status);
+        const string v1 = "syntax = \"proto3\";\npackage acme;\nimport \"acme/address.proto\";\nmessage Person { string name = 1; acme.Address home = 2; }";
+        const string refs = "\"references\":[{\"name\":\"acme/address.proto\",\"subject\":\"proto-address\",\"version\":1}]";
+        var first = await server.PostAsync("/subjects/proto-person/versions", Proto(v1, refs));
+        Assert.True(first.Status == 200, first.ToString());
+        Assert.Equal("PROTOBUF", first.Json.GetProperty("schemaType").GetString());
+
+        const string v2 = "syntax = \"proto3\";\npackage acme;\nimport \"acme/address.proto\";\nmessage Person { string name = 1; acme.Address home = 2; int32 age = 3; }";
+        Assert.Equal(200, (await server.PostAsync("/subjects/proto-person/versions", Proto(v2, refs))).Status);
+
+        const string breaking = "syntax = \"proto3\";\npackage acme;\nimport \"acme/address.proto\";\nmessage Person { int64 name = 1; acme.Address home = 2; int32 age = 3; }";
+        var refused = await server.PostAsync("/subjects/proto-person/versions", Proto(breaking, refs));
+        Assert.Equal(409, refused.Status);
+        Assert.Contains("FIELD_SCALAR_KIND_CHANGED #/Person/1", refused.Body);
+        var referencedBy = (await server.GetAsync("/subjects/proto-address/versions/1/referencedby")).Json;
+        Assert.Contains(first.Json.GetProperty("id").GetInt32(), referencedBy.EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(42206, (await server.DeleteAsync("/subjects/proto-address/versions/1")).ErrorCode);
+    }
+
+    [Fact]
+    public async Task Unknown_imports_and_malformed_protos_are_42201_and_nothing_is_stored()
+    {
+        var unknown = await server.PostAsync("/subjects/proto-bad/versions", Proto("syntax = \"proto3\";\nimport \"nowhere.proto\";\nmessage A { int32 a = 1; }"));
+        Assert.Equal(42201, unknown.ErrorCode);
+        Assert.Contains("nowhere.proto", unknown.Body);
+        var malformed = await server.PostAsync("/subjects/proto-bad/versions", Proto("syntax = \"proto3\";\nmessage A { int32 a = ; }"));
+        Assert.Equal(42201, malformed.ErrorCode);
+        Assert.Contains("line 2", malformed.Body);
+        Assert.Equal(40401, (await server.GetAsync("/subjects/proto-bad/versions")).ErrorCode);
+    }
+}
