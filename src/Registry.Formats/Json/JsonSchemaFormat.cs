@@ -10,7 +10,7 @@ namespace Registry.Formats.Json;
 /// JSON Schema: stored as compact JSON (keys sorted when normalizing), compared with Confluent's
 /// difference types. <c>$ref</c> resolves inside the schema or through registry references only.
 /// </summary>
-public sealed class JsonSchemaFormat(FormatLimits limits) : ISchemaFormat
+public sealed class JsonSchemaFormat(FormatLimits limits) : ISchemaFormat, Payloads.IPayloadValidator
 {
     public const string Type = "JSON";
 
@@ -32,7 +32,7 @@ public sealed class JsonSchemaFormat(FormatLimits limits) : ISchemaFormat
             var root = doc.RootElement.Clone();
             var model = builder.BuildRoot(root);
             var canonical = normalize ? Sorted(root) : Compact(root);
-            return new JsonSchemaParsed(canonical, model);
+            return new JsonSchemaParsed(canonical, model, text: schema, references.ToDictionary(r => r.Name, r => r.Schema, StringComparer.Ordinal));
         }
         catch (RegistryException)
         {
@@ -52,6 +52,28 @@ public sealed class JsonSchemaFormat(FormatLimits limits) : ISchemaFormat
             .Where(d => !compatible.Contains(d.Type))
             .Select(d => $"{{errorType:\"{d.Type}\", description:\"{d.Type} {d.Path}: {JsonDifferenceText.Sentence(d.Type, writerLabel, readerLabel)}\"}}")
             .ToList();
+    }
+
+    public string? Validate(ParsedSchema schema, ReadOnlySpan<byte> data, IReadOnlyList<int> messageIndexes)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(data.ToArray(), new JsonDocumentOptions { MaxDepth = limits.MaxNestingDepth });
+        }
+        catch (JsonException e)
+        {
+            return $"the data is not JSON: {e.Message}";
+        }
+        using (document)
+        {
+            var results = ((JsonSchemaParsed)schema).Validator.Evaluate(document.RootElement, new global::Json.Schema.EvaluationOptions { OutputFormat = global::Json.Schema.OutputFormat.List });
+            if (results.IsValid) return null;
+            var error = results.Details?.FirstOrDefault(d => d.Errors is { Count: > 0 });
+            return error is null
+                ? "the data does not match the schema"
+                : $"the data does not match the schema at '{error.InstanceLocation}': {string.Join("; ", error.Errors!.Values)}";
+        }
     }
 
     /// <summary>All differences from an original to an update, as "TYPE path" (the conformance vectors' form).</summary>
@@ -85,8 +107,26 @@ public sealed class JsonSchemaFormat(FormatLimits limits) : ISchemaFormat
 }
 
 /// <summary>A parsed JSON Schema.</summary>
-internal sealed class JsonSchemaParsed(string canonical, JsNode model) : ParsedSchema
+internal sealed class JsonSchemaParsed(string canonical, JsNode model, string text, IReadOnlyDictionary<string, string> references) : ParsedSchema
 {
+    private static readonly Uri Base = new("https://registry.invalid/");
+    private global::Json.Schema.JsonSchema? _validator;
+
+    /// <summary>The payload validator (JsonSchema.Net), built on first use; references are registered by name and nothing is fetched.</summary>
+    public global::Json.Schema.JsonSchema Validator => _validator ??= BuildValidator();
+
+    private global::Json.Schema.JsonSchema BuildValidator()
+    {
+        var registry = new global::Json.Schema.SchemaRegistry { Fetch = (_, _) => null };
+        var options = new global::Json.Schema.BuildOptions { SchemaRegistry = registry };
+        foreach (var (name, schema) in references)
+        {
+            var uri = new Uri(Base, name);
+            registry.Register(uri, global::Json.Schema.JsonSchema.FromText(schema, options, uri));
+        }
+        return global::Json.Schema.JsonSchema.FromText(text, options, new Uri(Base, "__registry_main.json"));
+    }
+
     public override string SchemaType => JsonSchemaFormat.Type;
 
     public override string Canonical { get; } = canonical;

@@ -9,7 +9,7 @@ namespace Registry.Formats.Protobuf;
 /// imports resolve through registry references, Google's well-known types and Confluent's built-ins.
 /// Compared with Confluent's Protobuf difference types.
 /// </summary>
-public sealed class ProtobufFormat(FormatLimits limits) : ISchemaFormat
+public sealed class ProtobufFormat(FormatLimits limits) : ISchemaFormat, Payloads.IPayloadValidator
 {
     public const string Type = "PROTOBUF";
     private const string MainFile = "__registry_main.proto";
@@ -57,6 +57,24 @@ public sealed class ProtobufFormat(FormatLimits limits) : ISchemaFormat
             .Where(d => !ProtobufDiff.Compatible.Contains(d.Type))
             .Select(d => $"{{errorType:\"{d.Type}\", description:\"{d.Type} {d.Path}: {ProtobufDiff.Sentence(d.Type, writerLabel, readerLabel)}\"}}")
             .ToList();
+
+    public string? Validate(ParsedSchema schema, ReadOnlySpan<byte> data, IReadOnlyList<int> messageIndexes)
+    {
+        var proto = (ProtobufSchema)schema;
+        var messages = proto.File.MessageTypes;
+        DescriptorProto? message = null;
+        var name = "";
+        foreach (var index in messageIndexes)
+        {
+            if (index >= messages.Count) return $"message index {index} does not exist in the schema ({string.Join(",", messageIndexes)})";
+            message = messages[index];
+            name = name.Length == 0 ? message.Name : name + "." + message.Name;
+            messages = message.NestedTypes;
+        }
+        if (message is null) return "the payload names no message";
+        var package = string.IsNullOrEmpty(proto.File.Package) ? "" : proto.File.Package + ".";
+        return ProtobufPayload.Validate(new TypeIndex(proto.AllFiles), message, package + name, data, limits.MaxNestingDepth);
+    }
 
     /// <summary>All differences from an original to an update, as "TYPE path" (the conformance vectors' form).</summary>
     internal static IReadOnlyList<string> Differences(ParsedSchema original, ParsedSchema update) =>

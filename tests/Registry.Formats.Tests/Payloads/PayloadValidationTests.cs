@@ -1,0 +1,107 @@
+using System.Buffers.Binary;
+using Google.Protobuf;
+using Registry.Core.Formats;
+using Registry.Formats.Payloads;
+using WireFormat = Registry.Formats.Payloads.WireFormat;
+
+namespace Registry.Formats.Tests.Payloads;
+
+/// <summary>Payloads in the Confluent wire format, checked against registered schemas of each format.</summary>
+public sealed class PayloadValidationTests
+{
+    private static readonly SchemaFormats Formats = FormatCatalog.Create(new FormatLimits());
+
+    private static byte[] Frame(int id, params byte[][] parts)
+    {
+        var header = new byte[5];
+        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(1), id);
+        return [.. header, .. parts.SelectMany(p => p)];
+    }
+
+    private static PayloadVerdict Check(byte[] payload, ParsedSchema schema, int id = 7) =>
+        PayloadValidation.Validate(payload, i => i == id ? schema : null, Formats);
+
+    [Fact]
+    public void The_header_must_be_there_and_name_a_registered_id()
+    {
+        var schema = Formats.Parse("AVRO", "\"string\"", [], false);
+        Assert.Contains("at least 5", Check([0, 0, 0], schema).Reason);
+        Assert.Contains("magic byte 1", Check([1, 0, 0, 0, 7, 0], schema).Reason);
+        var unknown = Check(Frame(99, [0]), schema);
+        Assert.False(unknown.Valid);
+        Assert.Equal(99, unknown.SchemaId);
+        Assert.Contains("not registered", unknown.Reason);
+    }
+
+    [Fact]
+    public void Avro_data_is_decoded_with_the_schema()
+    {
+        var schema = Formats.Parse("AVRO", """{"type":"record","name":"P","fields":[{"name":"id","type":"string"},{"name":"n","type":"long"}]}""", [], false);
+        var avro = global::Avro.Schema.Parse("""{"type":"record","name":"P","fields":[{"name":"id","type":"string"},{"name":"n","type":"long"}]}""");
+        var record = new global::Avro.Generic.GenericRecord((global::Avro.RecordSchema)avro);
+        record.Add("id", "p-1");
+        record.Add("n", 42L);
+        using var stream = new MemoryStream();
+        new global::Avro.Generic.GenericDatumWriter<global::Avro.Generic.GenericRecord>(avro).Write(record, new global::Avro.IO.BinaryEncoder(stream));
+        var data = stream.ToArray();
+
+        Assert.True(Check(Frame(7, data), schema).Valid);
+        Assert.Contains("ends before", Check(Frame(7, data[..^1]), schema).Reason);
+        Assert.Contains("left over", Check(Frame(7, data, [1, 2]), schema).Reason);
+    }
+
+    [Fact]
+    public void Json_data_is_validated_against_the_schema()
+    {
+        var schema = Formats.Parse("JSON", """{"type":"object","properties":{"id":{"type":"string"}},"required":["id"]}""", [], false);
+        Assert.True(Check(Frame(7, "{\"id\":\"a\"}"u8.ToArray()), schema).Valid);
+        var missing = Check(Frame(7, "{\"other\":1}"u8.ToArray()), schema);
+        Assert.False(missing.Valid);
+        Assert.Contains("does not match", missing.Reason);
+        Assert.Contains("not JSON", Check(Frame(7, "{nope"u8.ToArray()), schema).Reason);
+    }
+
+    [Fact]
+    public void Json_data_is_validated_through_registry_references()
+    {
+        var address = """{"type":"object","properties":{"street":{"type":"string"}},"required":["street"]}""";
+        var schema = Formats.Parse("JSON", """{"type":"object","properties":{"home":{"$ref":"address.json"}}}""",
+            [new ResolvedReference("address.json", "address", 1, 3, "JSON", address)], false);
+        Assert.True(Check(Frame(7, "{\"home\":{\"street\":\"x\"}}"u8.ToArray()), schema).Valid);
+        Assert.False(Check(Frame(7, "{\"home\":{}}"u8.ToArray()), schema).Valid);
+    }
+
+    [Fact]
+    public void Protobuf_bytes_written_by_Google_Protobuf_validate_with_message_indexes()
+    {
+        var schema = Formats.Parse("PROTOBUF", """
+            syntax = "proto3";
+            package geo;
+            message Point { int32 x = 1; string label = 2; Inner inner = 3; message Inner { double d = 1; } }
+            message Other { bytes blob = 1; }
+            """, [], false);
+        byte[] Encode(Action<CodedOutputStream> write)
+        {
+            using var stream = new MemoryStream();
+            var output = new CodedOutputStream(stream);
+            write(output);
+            output.Flush();
+            return stream.ToArray();
+        }
+        var inner = Encode(o => { o.WriteTag(1, Google.Protobuf.WireFormat.WireType.Fixed64); o.WriteDouble(1.5); });
+        var point = Encode(o =>
+        {
+            o.WriteTag(1, Google.Protobuf.WireFormat.WireType.Varint); o.WriteInt32(3);
+            o.WriteTag(2, Google.Protobuf.WireFormat.WireType.LengthDelimited); o.WriteString("home");
+            o.WriteTag(3, Google.Protobuf.WireFormat.WireType.LengthDelimited); o.WriteBytes(ByteString.CopyFrom(inner));
+        });
+        Assert.True(Check(Frame(7, Registry.Formats.Payloads.WireFormat.WriteMessageIndexes([0]), point), schema).Valid);
+
+        // Message indexes [0, 0] address geo.Point.Inner; [1] addresses geo.Other.
+        Assert.True(Check(Frame(7, Registry.Formats.Payloads.WireFormat.WriteMessageIndexes([0, 0]), inner), schema).Valid);
+        var wrongType = Check(Frame(7, Registry.Formats.Payloads.WireFormat.WriteMessageIndexes([1]), Encode(o => { o.WriteTag(1, Google.Protobuf.WireFormat.WireType.Varint); o.WriteInt32(1); })), schema);
+        Assert.Contains("wire type 0", wrongType.Reason);
+        Assert.Contains("does not exist", Check(Frame(7, Registry.Formats.Payloads.WireFormat.WriteMessageIndexes([5]), point), schema).Reason);
+        Assert.Contains("past the end", Check(Frame(7, [0], point[..^2]), schema).Reason);
+    }
+}
