@@ -31,7 +31,7 @@ public sealed class KafkaClusterTests(ITestOutputHelper output) : IDisposable
     {
         var nodes = await StartNodesAsync(3);
         using (var admin = Client(nodes[0]))
-            Assert.True((await admin.PutAsync("/config", Json("""{"compatibility":"NONE"}"""))).IsSuccessStatusCode);
+            Assert.True((await admin.PutAsync("/config", JsonBody("""{"compatibility":"NONE"}"""))).IsSuccessStatusCode);
         await ConvergedConfigAsync(nodes);
 
         var errors = new ConcurrentBag<string>();
@@ -48,8 +48,8 @@ public sealed class KafkaClusterTests(ITestOutputHelper output) : IDisposable
         var nodes = await StartNodesAsync(2);
         using (var admin = Client(nodes[0]))
         {
-            Assert.True((await admin.PutAsync("/config", Json("""{"compatibility":"NONE"}"""))).IsSuccessStatusCode);
-            Assert.True((await admin.PostAsync("/subjects/before-down/versions", Json(Schema("Before", 1)))).IsSuccessStatusCode);
+            Assert.True((await admin.PutAsync("/config", JsonBody("""{"compatibility":"NONE"}"""))).IsSuccessStatusCode);
+            Assert.True((await admin.PostAsync("/subjects/before-down/versions", JsonBody(Schema("Before", 1)))).IsSuccessStatusCode);
         }
         await ConvergedConfigAsync(nodes);
         await ConvergedAsync(nodes, output);
@@ -83,7 +83,7 @@ public sealed class KafkaClusterTests(ITestOutputHelper output) : IDisposable
             HttpResponseMessage? r = null;
             while (deadline.Elapsed < TimeSpan.FromSeconds(30))
             {
-                r = await http.PostAsync("/subjects/after-up/versions", Json(Schema("After", 1)));
+                r = await http.PostAsync("/subjects/after-up/versions", JsonBody(Schema("After", 1)));
                 if (r.IsSuccessStatusCode) break;
                 await Task.Delay(250);
             }

@@ -42,7 +42,7 @@ public sealed class PostgresClusterTests(ITestOutputHelper output) : IAsyncLifet
     {
         var nodes = await StartNodesAsync(3);
         using (var admin = Client(nodes[0]))
-            Assert.True((await admin.PutAsync("/config", Json("""{"compatibility":"NONE"}"""))).IsSuccessStatusCode);
+            Assert.True((await admin.PutAsync("/config", JsonBody("""{"compatibility":"NONE"}"""))).IsSuccessStatusCode);
         await ConvergedConfigAsync(nodes);
 
         var errors = new ConcurrentBag<string>();
@@ -70,7 +70,7 @@ public sealed class PostgresClusterTests(ITestOutputHelper output) : IAsyncLifet
     {
         var nodes = await StartNodesAsync(2);
         using (var admin = Client(nodes[0]))
-            Assert.True((await admin.PutAsync("/config", Json("""{"compatibility":"NONE"}"""))).IsSuccessStatusCode);
+            Assert.True((await admin.PutAsync("/config", JsonBody("""{"compatibility":"NONE"}"""))).IsSuccessStatusCode);
         await ConvergedConfigAsync(nodes);
 
         var errors = new ConcurrentBag<string>();
@@ -101,7 +101,7 @@ public sealed class PostgresClusterTests(ITestOutputHelper output) : IAsyncLifet
             HttpResponseMessage? r = null;
             while (deadline.Elapsed < TimeSpan.FromSeconds(30))
             {
-                r = await http.PostAsync("/subjects/after-restart/versions", Json(Schema("After", 1)));
+                r = await http.PostAsync("/subjects/after-restart/versions", JsonBody(Schema("After", 1)));
                 if (r.IsSuccessStatusCode && (await http.GetAsync("/health/ready")).IsSuccessStatusCode) break;
                 await Task.Delay(250);
             }

@@ -1,3 +1,4 @@
+extern alias gp;
 using Registry.Server.Tests.Infrastructure;
 using static Registry.Server.Tests.Infrastructure.RegistryServer;
 
@@ -42,5 +43,24 @@ public sealed class ProtobufApiTests(RegistryServer server)
         Assert.Equal(42201, malformed.ErrorCode);
         Assert.Contains("line 2", malformed.Body);
         Assert.Equal(40401, (await server.GetAsync("/subjects/proto-bad/versions")).ErrorCode);
+    }
+
+    [Fact]
+    public async Task Whitespace_and_comments_do_not_make_a_new_version_and_serialized_format_is_a_descriptor()
+    {
+        const string a = "syntax = \"proto3\";\npackage fmt;\nmessage Shape { string name = 1; int32 sides = 2; }";
+        const string b = "// shapes\nsyntax=\"proto3\";   package fmt;\n\nmessage Shape {\n  string name = 1; // the name\n  /* count */ int32 sides = 2;\n}\n";
+        var first = await server.PostAsync("/subjects/proto-fmt/versions", Proto(a));
+        var second = await server.PostAsync("/subjects/proto-fmt/versions", Proto(b));
+        Assert.Equal(first.Json.GetProperty("id").GetInt32(), second.Json.GetProperty("id").GetInt32());
+        Assert.Equal("[1]", (await server.GetAsync("/subjects/proto-fmt/versions")).Body);
+
+        var id = first.Json.GetProperty("id").GetInt32();
+        var serialized = await server.GetAsync($"/schemas/ids/{id}?format=serialized");
+        var descriptor = gp::Google.Protobuf.Reflection.FileDescriptorProto.Parser.ParseFrom(Convert.FromBase64String(serialized.Json.GetProperty("schema").GetString()!));
+        Assert.Equal("fmt", descriptor.Package);
+        Assert.Equal("Shape", Assert.Single(descriptor.MessageType).Name);
+        var text = await server.GetAsync($"/subjects/proto-fmt/versions/1");
+        Assert.StartsWith("syntax = \"proto3\";", text.Json.GetProperty("schema").GetString());
     }
 }

@@ -49,7 +49,7 @@ public sealed class ProtobufFormat(FormatLimits limits) : ISchemaFormat, Payload
                 (errors.Count > 1 ? $" (and {errors.Count - 1} more errors)" : ""));
         }
         var main = set.Files.Single(f => f.Name == MainFile);
-        return new ProtobufSchema(text, main, set.Files.ToList());
+        return new ProtobufSchema(ProtoText.Canonical(text), main, set.Files.ToList());
     }
 
     public IReadOnlyList<string> CheckCompatibility(ParsedSchema reader, ParsedSchema writer, string readerLabel, string writerLabel, bool lenient = false) =>
@@ -74,6 +74,17 @@ public sealed class ProtobufFormat(FormatLimits limits) : ISchemaFormat, Payload
         if (message is null) return "the payload names no message";
         var package = string.IsNullOrEmpty(proto.File.Package) ? "" : proto.File.Package + ".";
         return ProtobufPayload.Validate(new TypeIndex(proto.AllFiles), message, package + name, data, limits.MaxNestingDepth);
+    }
+
+    /// <summary>The schema as a base64 serialized FileDescriptorProto (<c>format=serialized</c>).</summary>
+    public static string Serialized(ParsedSchema schema)
+    {
+        var file = ((ProtobufSchema)schema).File;
+        var copy = ProtoBuf.Serializer.DeepClone(file);
+        copy.Name = "schema.proto";
+        using var stream = new MemoryStream();
+        ProtoBuf.Serializer.Serialize(stream, copy);
+        return Convert.ToBase64String(stream.ToArray());
     }
 
     /// <summary>All differences from an original to an update, as "TYPE path" (the conformance vectors' form).</summary>

@@ -47,7 +47,7 @@ public static class SchemasApi
         var usage = string.IsNullOrEmpty(subject)
             ? []
             : state.UsagesOf(schema.Id).Where(u => u.Subject == QualifiedSubject.Normalize(SubjectPath.Decode(subject))).TakeLast(1).ToList();
-        return RegistryJson.Ok(new SchemaStringResponse(schema.Schema, schema.SchemaType, SchemaResponse.NullIfEmpty(schema.References),
+        return RegistryJson.Ok(new SchemaStringResponse(Formatted(registry, schema, format), schema.SchemaType, SchemaResponse.NullIfEmpty(schema.References),
             schema.Metadata, schema.RuleSet, SchemaIdentity.GuidString(schema.Guid), fetchMaxId == true ? state.MaxId : null,
             usage.Count > 0 ? usage[0].Subject : null, usage.Count > 0 ? usage[0].Version : null));
     }
@@ -95,6 +95,12 @@ public static class SchemasApi
         return state.UsagesOf(id).Where(u =>
             (name is null || u.Subject == name) && (deleted == true || !state.Subjects[u.Subject].Versions[u.Version].Deleted));
     }
+
+    /// <summary>The schema text in the requested format: <c>serialized</c> gives a Protobuf schema as a base64 FileDescriptorProto.</summary>
+    internal static string Formatted(RegistryService registry, Core.State.StoredSchema schema, string? format) =>
+        string.Equals(format, "serialized", StringComparison.OrdinalIgnoreCase) && schema.SchemaType == Formats.Protobuf.ProtobufFormat.Type
+            ? Formats.Protobuf.ProtobufFormat.Serialized(registry.Decider.ParseStored(registry.State, schema))
+            : schema.Schema;
 
     /// <summary>A schema id from the path; anything but a positive integer is simply not found.</summary>
     internal static int ParseId(string id) =>

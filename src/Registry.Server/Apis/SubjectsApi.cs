@@ -46,8 +46,11 @@ public static class SubjectsApi
         return RegistryJson.Ok(registry.Page(versions, offset, limit).ToList());
     }
 
-    private static IResult GetVersion(RegistryService registry, string subject, string version, bool? deleted) =>
-        RegistryJson.Ok(SchemaResponse.From(RegistryDecider.GetVersion(registry.State, Subject(registry, subject), version, deleted == true)));
+    private static IResult GetVersion(RegistryService registry, string subject, string version, bool? deleted, string? format)
+    {
+        var found = RegistryDecider.GetVersion(registry.State, Subject(registry, subject), version, deleted == true);
+        return RegistryJson.Ok(SchemaResponse.From(found) with { Schema = SchemasApi.Formatted(registry, found.Schema, format) });
+    }
 
     private static IResult GetRawVersion(HttpContext context, RegistryService registry, string subject, string version, bool? deleted) =>
         SchemasApi.Raw(context, RegistryDecider.GetVersion(registry.State, Subject(registry, subject), version, deleted == true).Schema.Schema);

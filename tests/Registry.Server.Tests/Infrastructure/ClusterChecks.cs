@@ -11,7 +11,7 @@ public static class ClusterChecks
 {
     public static HttpClient Client(ServerProcess node) => new() { BaseAddress = new Uri(node.Url), Timeout = TimeSpan.FromSeconds(20) };
 
-    public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/vnd.schemaregistry.v1+json");
+    public static StringContent JsonBody(string json) => new(json, Encoding.UTF8, "application/vnd.schemaregistry.v1+json");
 
     public static string Schema(string name, int n) =>
         "{\"schema\":" + JsonSerializer.Serialize($$"""{"type":"record","name":"{{name}}","fields":[{"name":"f{{n}}","type":"string"}]}""") + "}";
@@ -31,7 +31,7 @@ public static class ClusterChecks
                 var body = i % 2 == 0 ? Schema("Shared", i % 10) : Schema($"Own{n}x{w}", i);
                 try
                 {
-                    using var r = await http.PostAsync($"/subjects/{subject}/versions", Json(body));
+                    using var r = await http.PostAsync($"/subjects/{subject}/versions", JsonBody(body));
                     var text = await r.Content.ReadAsStringAsync();
                     if (r.IsSuccessStatusCode)
                     {
@@ -110,7 +110,7 @@ public static class ClusterChecks
         var samples = new List<double>();
         for (var i = 0; i < 20; i++)
         {
-            using var reply = await w.PostAsync($"/subjects/convergence-{i}/versions", Json(Schema("Convergence", i)));
+            using var reply = await w.PostAsync($"/subjects/convergence-{i}/versions", JsonBody(Schema("Convergence", i)));
             Assert.True(reply.IsSuccessStatusCode);
             var sw = Stopwatch.StartNew();
             while ((await r.GetAsync($"/subjects/convergence-{i}/versions/1")).StatusCode != System.Net.HttpStatusCode.OK)
