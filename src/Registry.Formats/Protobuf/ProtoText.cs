@@ -9,13 +9,20 @@ namespace Registry.Formats.Protobuf;
 /// </summary>
 internal static class ProtoText
 {
-    public static string Canonical(string text)
+    public static string Canonical(string text, bool normalize = false)
     {
-        var sb = new StringBuilder(text.Length);
+        var tokens = Tokens(text).ToList();
+        if (normalize) tokens = ProtoNormalizer.Normalize(tokens);
+        return Layout(tokens);
+    }
+
+    private static string Layout(IEnumerable<string> tokens)
+    {
+        var sb = new StringBuilder();
         var indent = 0;
         var lineStart = true;
         string? previous = null;
-        foreach (var token in Tokens(text))
+        foreach (var token in tokens)
         {
             if (token == "}")
             {
@@ -49,7 +56,7 @@ internal static class ProtoText
     private static bool NeedsSpace(string previous, string token) =>
         token is not (";" or "," or ")" or "]" or ">" or ".") && previous is not ("(" or "[" or "<" or ".");
 
-    private static IEnumerable<string> Tokens(string text)
+    internal static IEnumerable<string> Tokens(string text)
     {
         var i = 0;
         while (i < text.Length)

@@ -49,7 +49,7 @@ public sealed class ProtobufFormat(FormatLimits limits) : ISchemaFormat, Payload
                 (errors.Count > 1 ? $" (and {errors.Count - 1} more errors)" : ""));
         }
         var main = set.Files.Single(f => f.Name == MainFile);
-        return new ProtobufSchema(ProtoText.Canonical(text), main, set.Files.ToList());
+        return new ProtobufSchema(ProtoText.Canonical(text, normalize), main, set.Files.ToList());
     }
 
     public IReadOnlyList<string> CheckCompatibility(ParsedSchema reader, ParsedSchema writer, string readerLabel, string writerLabel, bool lenient = false) =>

@@ -74,4 +74,48 @@ public sealed class ProtobufParsingTests
         Assert.Empty(Format.CheckCompatibility(v2, v1, "new", "old"));
         Assert.Contains("MESSAGE_REMOVED #/B", Assert.Single(Format.CheckCompatibility(v3, v1, "new", "old")));
     }
+
+    [Fact]
+    public void Normalizing_sorts_fields_options_and_imports_but_keeps_message_order()
+    {
+        const string a = """
+            syntax = "proto3";
+            import "google/protobuf/timestamp.proto";
+            import "confluent/meta.proto";
+            package shop;
+            option java_package = "shop";
+            option go_package = "shop";
+            message Order {
+              google.protobuf.Timestamp at = 3;
+              string id = 1;
+              oneof payment { string card = 5; string iban = 4; }
+              int32 count = 2;
+            }
+            message Line { string sku = 1; }
+            enum State { A = 0; C = 2; B = 1; }
+            """;
+        const string b = """
+            // the same, written in another order
+            syntax = "proto3";
+            package shop;
+            import "confluent/meta.proto";
+            import "google/protobuf/timestamp.proto";
+            option go_package = "shop";
+            option java_package = "shop";
+            message Order {
+              string id = 1;
+              int32 count = 2;
+              google.protobuf.Timestamp at = 3;
+              oneof payment { string iban = 4; string card = 5; }
+            }
+            message Line { string sku = 1; }
+            enum State { A = 0; B = 1; C = 2; }
+            """;
+        var na = Format.Parse(a, [], normalize: true);
+        var nb = Format.Parse(b, [], normalize: true);
+        Assert.Equal(na.Canonical, nb.Canonical);
+        Assert.Equal(na.Canonical, Format.Parse(na.Canonical, [], normalize: true).Canonical);
+        Assert.True(na.Canonical.IndexOf("message Order", StringComparison.Ordinal) < na.Canonical.IndexOf("message Line", StringComparison.Ordinal));
+        Assert.NotEqual(Format.Parse(a, [], false).Canonical, Format.Parse(b, [], false).Canonical);
+    }
 }
