@@ -10,6 +10,12 @@ using Registry.Server.Hosting;
 using Registry.Storage;
 using Registry.Storage.Embedded;
 
+if (args.Length > 0 && args[0] == "--json-validators")
+{
+    await ValidatorProbe.RunAsync(args.Length > 1 ? args[1] : null);
+    return;
+}
+
 // Bounded loopback load: the server in-process on 127.0.0.1, a fixed number of requests per scenario,
 // each reported as a ratio to GET / (a no-op) measured in the same run, since these machines are noisy.
 var requests = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
