@@ -63,4 +63,31 @@ public sealed class ProtobufApiTests(RegistryServer server)
         var text = await server.GetAsync($"/subjects/proto-fmt/versions/1");
         Assert.StartsWith("syntax = \"proto3\";", text.Json.GetProperty("schema").GetString());
     }
+
+    [Fact]
+    public async Task Protobuf_bytes_from_Google_Protobuf_validate_against_the_registered_schema()
+    {
+        // The same shape as google.protobuf.Duration, registered under our own name.
+        const string proto = "syntax = \"proto3\";\npackage wire;\nmessage Span { int64 seconds = 1; int32 nanos = 2; }\nmessage Other { string s = 1; }";
+        var registered = await server.PostAsync("/subjects/proto-wire/versions", Proto(proto));
+        var id = registered.Json.GetProperty("id").GetInt32();
+        var registry = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Hosting.RegistryService>(server.App.Services);
+        Registry.Core.Formats.ParsedSchema? ById(int schemaId) =>
+            registry.State.Schemas.TryGetValue(schemaId, out var s) ? registry.Decider.ParseStored(registry.State, s) : null;
+
+        var data = gp::Google.Protobuf.MessageExtensions.ToByteArray(new gp::Google.Protobuf.WellKnownTypes.Duration { Seconds = 90, Nanos = 5 });
+        byte[] Frame(int schemaId, byte[] indexes, byte[] body)
+        {
+            var header = new byte[5];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(1), schemaId);
+            return [.. header, .. indexes, .. body];
+        }
+        var ok = Registry.Formats.Payloads.PayloadValidation.Validate(Frame(id, [0], data), ById, registry.Decider.Formats);
+        Assert.True(ok.Valid, ok.Reason);
+        var wrong = Registry.Formats.Payloads.PayloadValidation.Validate(
+            Frame(id, Registry.Formats.Payloads.WireFormat.WriteMessageIndexes([1]), data), ById, registry.Decider.Formats);
+        Assert.False(wrong.Valid);
+        Assert.Contains("wire type", wrong.Reason);
+        Assert.Contains("not registered", Registry.Formats.Payloads.PayloadValidation.Validate(Frame(999_999, [0], data), ById, registry.Decider.Formats).Reason);
+    }
 }
