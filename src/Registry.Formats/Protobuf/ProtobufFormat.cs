@@ -20,6 +20,7 @@ public sealed class ProtobufFormat(FormatLimits limits) : ISchemaFormat, Payload
     {
         var text = schema.Replace("\r\n", "\n", StringComparison.Ordinal).Trim();
         if (text.Length == 0) throw Errors.InvalidSchemaError("Invalid schema: empty .proto");
+        if (LooksLikeBase64(text)) text = FromDescriptor(text);
         if (text.Length > 0 && Depth(text) > limits.MaxNestingDepth)
             throw Errors.InvalidSchemaError($"Invalid schema: nesting is deeper than the limit of {limits.MaxNestingDepth}");
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -90,6 +91,24 @@ public sealed class ProtobufFormat(FormatLimits limits) : ISchemaFormat, Payload
     /// <summary>All differences from an original to an update, as "TYPE path" (the conformance vectors' form).</summary>
     internal static IReadOnlyList<string> Differences(ParsedSchema original, ParsedSchema update) =>
         ProtobufDiff.Compare((ProtobufSchema)original, (ProtobufSchema)update).Select(d => $"{d.Type} {d.Path}").ToList();
+
+    /// <summary>A base64 serialized FileDescriptorProto has no braces or semicolons, which every .proto with a message has.</summary>
+    private static bool LooksLikeBase64(string text) =>
+        !text.Contains('{') && !text.Contains(';') && text.Length % 4 == 0 && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '/' or '=');
+
+    private string FromDescriptor(string base64)
+    {
+        try
+        {
+            using var stream = new MemoryStream(Convert.FromBase64String(base64));
+            var file = ProtoBuf.Serializer.Deserialize<FileDescriptorProto>(stream);
+            return ProtoPrinter.Print(file, limits.MaxNestingDepth);
+        }
+        catch (Exception e) when (e is FormatException or ProtoBuf.ProtoException or InvalidOperationException or EndOfStreamException or OverflowException)
+        {
+            throw Errors.InvalidSchemaError($"Invalid schema: not a serialized FileDescriptorProto: {e.Message}");
+        }
+    }
 
     /// <summary>Brace nesting, counted without recursion, so a pathological file is refused before parsing.</summary>
     private static int Depth(string text)

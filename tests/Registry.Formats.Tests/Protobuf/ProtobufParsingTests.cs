@@ -118,4 +118,51 @@ public sealed class ProtobufParsingTests
         Assert.True(na.Canonical.IndexOf("message Order", StringComparison.Ordinal) < na.Canonical.IndexOf("message Line", StringComparison.Ordinal));
         Assert.NotEqual(Format.Parse(a, [], false).Canonical, Format.Parse(b, [], false).Canonical);
     }
+
+    [Theory]
+    [InlineData("""
+        syntax = "proto3";
+        package shop.v1;
+        import "google/protobuf/timestamp.proto";
+        option java_package = "com.shop";
+        message Order {
+          string id = 1;
+          map<string, int64> counts = 2;
+          oneof payment { string card = 3; bytes token = 4; }
+          optional int32 priority = 5;
+          repeated Line lines = 6;
+          google.protobuf.Timestamp at = 7;
+          message Line { string sku = 1; State state = 2; }
+          enum State { NEW = 0; DONE = 1; }
+          reserved 10, 12 to 15;
+          reserved "legacy";
+        }
+        service Orders { rpc Get (Order) returns (stream Order); }
+        """)]
+    [InlineData("""
+        syntax = "proto2";
+        package legacy;
+        message Item {
+          required string name = 1;
+          optional int32 count = 2 [default = 7];
+          optional string note = 3 [default = "none"];
+          repeated int32 tags = 4 [packed = true];
+        }
+        """)]
+    public void A_base64_descriptor_is_accepted_and_means_the_same_schema(string proto)
+    {
+        var fromText = Format.Parse(proto, [], false);
+        var base64 = ProtobufFormat.Serialized(fromText);
+        var fromDescriptor = Format.Parse(base64, [], false);
+        Assert.Empty(ProtobufFormat.Differences(fromText, fromDescriptor));
+        Assert.Empty(ProtobufFormat.Differences(fromDescriptor, fromText));
+        Assert.StartsWith("syntax = ", fromDescriptor.Canonical);
+    }
+
+    [Fact]
+    public void Base64_that_is_not_a_descriptor_is_42201()
+    {
+        var e = Assert.Throws<RegistryException>(() => Format.Parse("bm90IGEgZGVzY3JpcHRvcg==", [], false));
+        Assert.Equal(Errors.InvalidSchema, e.ErrorCode);
+    }
 }
