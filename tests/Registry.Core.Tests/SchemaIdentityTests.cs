@@ -1,16 +1,22 @@
 using System.Text.Json;
 using Registry.Core.Model;
+using Registry.Testing;
 
 namespace Registry.Core.Tests;
 
 /// <summary>Confluent's GUID/MD5 golden vectors (shared/conformance/guid): 24 cases over schema, references, metadata and rules.</summary>
 public sealed class SchemaIdentityTests
 {
-    private static readonly string VectorFile = Path.Combine(FindShared(), "conformance", "guid", "schema-md5-golden-data.json");
+    private static string VectorFile => Conformance.Path("guid", "schema-md5-golden-data.json");
 
     public static TheoryData<string, string> Cases()
     {
         var data = new TheoryData<string, string>();
+        if (Conformance.Root is null)
+        {
+            data.Add("", "");
+            return data;
+        }
         using var doc = JsonDocument.Parse(File.ReadAllText(VectorFile));
         foreach (var type in doc.RootElement.GetProperty("expectedHashes").EnumerateObject())
             foreach (var bits in type.Value.EnumerateObject())
@@ -18,10 +24,11 @@ public sealed class SchemaIdentityTests
         return data;
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Cases))]
     public void The_guid_matches_Confluents_golden_vector(string schemaType, string bits)
     {
+        Skip.If(Conformance.Root is null, Conformance.Missing);
         using var doc = JsonDocument.Parse(File.ReadAllText(VectorFile));
         var root = doc.RootElement;
         var schema = root.GetProperty("schemas").GetProperty(schemaType.ToLowerInvariant()).GetString()!;
@@ -38,17 +45,5 @@ public sealed class SchemaIdentityTests
         var plain = SchemaIdentity.Compute("AVRO", "\"int\"", [], null, null).Key;
         var tagged = SchemaIdentity.Compute("AVRO", "\"int\"", [], new Metadata(null, System.Collections.Immutable.ImmutableSortedDictionary<string, string>.Empty.Add("a", "b"), null), null).Key;
         Assert.NotEqual(plain, tagged);
-    }
-
-    private static string FindShared()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared");
-            if (Directory.Exists(Path.Combine(candidate, "conformance"))) return candidate;
-            var sibling = Path.Combine(dir.FullName, "..", "shared");
-            if (Directory.Exists(Path.Combine(sibling, "conformance"))) return Path.GetFullPath(sibling);
-        }
-        throw new DirectoryNotFoundException("shared/conformance not found above " + AppContext.BaseDirectory);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Registry.Formats.Json;
+using Registry.Testing;
 using Xunit.Abstractions;
 
 namespace Registry.Formats.Tests.Json;
@@ -12,6 +13,11 @@ public sealed class JsonSchemaConformanceTests(ITestOutputHelper output)
     public static TheoryData<string, int> Cases()
     {
         var data = new TheoryData<string, int>();
+        if (Conformance.Root is null)
+        {
+            data.Add("", -1);
+            return data;
+        }
         foreach (var file in new[] { "diff-draft07.json", "diff-2020-12.json", "diff-combined-draft07.json", "diff-combined-2020-12.json" })
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(Conformance.Path("json-schema", file)));
@@ -20,10 +26,11 @@ public sealed class JsonSchemaConformanceTests(ITestOutputHelper output)
         return data;
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Cases))]
     public void The_verdict_matches_Confluent(string file, int index)
     {
+        Skip.If(Conformance.Root is null, Conformance.Missing);
         using var doc = JsonDocument.Parse(File.ReadAllText(Conformance.Path("json-schema", file)));
         var c = doc.RootElement[index];
         var original = Format.Parse(c.GetProperty("original_schema").GetRawText(), [], normalize: false);
@@ -46,9 +53,10 @@ public sealed class JsonSchemaConformanceTests(ITestOutputHelper output)
     /// The exact differences (as sets) are the strict bar. A few 2020-12 cases differ where Confluent's
     /// 2020-12 loader drops annotations ($id) and removed min/maxProperties; the count may only go up.
     /// </summary>
-    [Fact]
+    [SkippableFact]
     public void The_reported_differences_match_Confluent_in_almost_every_case()
     {
+        Skip.If(Conformance.Root is null, Conformance.Missing);
         var total = 0;
         var exact = 0;
         foreach (var file in new[] { "diff-draft07.json", "diff-2020-12.json", "diff-combined-draft07.json", "diff-combined-2020-12.json" })

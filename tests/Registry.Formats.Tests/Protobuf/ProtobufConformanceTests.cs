@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Registry.Core.Formats;
 using Registry.Formats.Protobuf;
+using Registry.Testing;
 using Xunit.Abstractions;
 
 namespace Registry.Formats.Tests.Protobuf;
@@ -13,6 +14,11 @@ public sealed class ProtobufConformanceTests(ITestOutputHelper output)
     public static TheoryData<int> Cases()
     {
         var data = new TheoryData<int>();
+        if (Conformance.Root is null)
+        {
+            data.Add(-1);
+            return data;
+        }
         using var doc = JsonDocument.Parse(File.ReadAllText(Conformance.Path("protobuf", "diff.json")));
         for (var i = 0; i < doc.RootElement.GetArrayLength(); i++) data.Add(i);
         return data;
@@ -36,10 +42,11 @@ public sealed class ProtobufConformanceTests(ITestOutputHelper output)
         return Format.Parse(c.GetProperty(side + "_schema").GetString()!, references, normalize: false);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Cases))]
     public void The_verdict_matches_Confluent(int index)
     {
+        Skip.If(Conformance.Root is null, Conformance.Missing);
         using var doc = JsonDocument.Parse(File.ReadAllText(Conformance.Path("protobuf", "diff.json")));
         var (expected, compatible, actual, description) = Run(doc.RootElement[index]);
         output.WriteLine($"{description}\nexpected: {string.Join(", ", expected)}\nactual:   {string.Join(", ", actual)}");
@@ -47,9 +54,10 @@ public sealed class ProtobufConformanceTests(ITestOutputHelper output)
         Assert.True(compatible == found, $"{description}: expected compatible={compatible}, found [{string.Join(", ", actual)}]");
     }
 
-    [Fact]
+    [SkippableFact]
     public void The_reported_differences_match_Confluent_in_almost_every_case()
     {
+        Skip.If(Conformance.Root is null, Conformance.Missing);
         using var doc = JsonDocument.Parse(File.ReadAllText(Conformance.Path("protobuf", "diff.json")));
         var exact = 0;
         var total = doc.RootElement.GetArrayLength();
