@@ -95,7 +95,7 @@ internal static class ContractCommands
         if (found >= 500) throw new CliException(ExitCodes.Unreachable, $"{c.File}: {RegistryHttp.Message(existing)}");
 
         var (latestStatus, latest) = await http.SendAsync(HttpMethod.Get, $"subjects/{subject}/versions/latest", null, ct);
-        if (latestStatus == 404) return new Step(c, "new subject", configFrom, configTo, true, [], TextDiff.Unified("", c.Schema.Text, c.Schema.SchemaType));
+        if (latestStatus == 404) return new Step(c, "new subject", configFrom, configTo, true, [], Registry.Formats.SchemaTextDiff.Unified("", c.Schema.Text, c.Schema.SchemaType));
         var path = $"compatibility/subjects/{subject}/versions?normalize={(c.Normalize ? "true" : "false")}";
         var (checkStatus, check) = await http.SendAsync(HttpMethod.Post, path, body, ct);
         if (checkStatus is 422 or 400) throw new CliException(ExitCodes.UsageOrInput, $"{c.File}: {RegistryHttp.Message(check)}");
@@ -106,7 +106,7 @@ internal static class ContractCommands
             var verbose = await http.CallAsync(HttpMethod.Post, path + "&verbose=true", body, ct);
             messages = verbose?["messages"]?.AsArray().Select(m => m!.GetValue<string>()).ToList() ?? [];
         }
-        var diff = TextDiff.Unified(latest?["schema"]?.GetValue<string>() ?? "", c.Schema.Text, c.Schema.SchemaType);
+        var diff = Registry.Formats.SchemaTextDiff.Unified(latest?["schema"]?.GetValue<string>() ?? "", c.Schema.Text, c.Schema.SchemaType);
         return new Step(c, "new version", configFrom, configTo, compatible, messages, diff);
     }
 

@@ -12,6 +12,7 @@ public static class RegistryApis
         app.MapConfigApi();
         app.MapModeApi();
         app.MapHealthApi();
+        Ui.UiApi.MapUiApi(app);
         return app;
     }
 }

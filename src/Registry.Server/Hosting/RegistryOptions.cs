@@ -67,6 +67,9 @@ public sealed class RegistryOptions
     [Range(1, int.MaxValue)]
     public int ParsedSchemaCacheSize { get; set; } = 10_000;
 
+    /// <summary>Whether the review UI at /ui may register versions. Default true (with authentication, writers only).</summary>
+    public bool UiAllowsWrites { get; set; } = true;
+
     /// <summary>The id reported by /v1/metadata/id as the schema-registry cluster. Default "schema-registry".</summary>
     public string ClusterId { get; set; } = "schema-registry";
 

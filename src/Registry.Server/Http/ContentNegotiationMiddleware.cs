@@ -26,5 +26,5 @@ internal sealed class ContentNegotiationMiddleware(RequestDelegate next)
     public static string ResponseType(HttpContext context) => context.Items[Key] as string ?? MediaTypes.V1;
 
     private static bool IsApi(PathString path) =>
-        !path.StartsWithSegments("/health") && !path.StartsWithSegments("/metrics");
+        !path.StartsWithSegments("/health") && !path.StartsWithSegments("/metrics") && !path.StartsWithSegments("/ui");
 }

@@ -2,10 +2,10 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Registry.Cli.Commands;
+namespace Registry.Formats;
 
 /// <summary>A unified-style line diff (LCS), with JSON schemas pretty-printed first so changes read line by line.</summary>
-internal static class TextDiff
+public static class SchemaTextDiff
 {
     private const int MaxLines = 3000;
 
@@ -23,7 +23,7 @@ internal static class TextDiff
         while (x < a.Length || y < b.Length)
         {
             if (x < a.Length && y < b.Length && a[x] == b[y]) { sb.Append("  ").AppendLine(a[x]); x++; y++; }
-            else if (y < b.Length && (x == a.Length || lcs[x, y + 1] >= lcs[x + 1, y])) sb.Append("+ ").AppendLine(b[y++]);
+            else if (y < b.Length && (x == a.Length || lcs[x, y + 1] > lcs[x + 1, y])) sb.Append("+ ").AppendLine(b[y++]);
             else sb.Append("- ").AppendLine(a[x++]);
         }
         return sb.ToString().TrimEnd();

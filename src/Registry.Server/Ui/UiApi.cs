@@ -1,0 +1,261 @@
+using System.Globalization;
+using System.Text;
+using Registry.Core;
+using Registry.Core.Decisions;
+using Registry.Core.Model;
+using Registry.Core.State;
+using Registry.Formats;
+using Registry.Server.Hosting;
+using static Registry.Server.Ui.Html;
+
+namespace Registry.Server.Ui;
+
+/// <summary>
+/// The review UI at /ui: subjects, a subject's versions and contract, diffs, and proposing a change. Every
+/// action goes through the same decider and engine as the REST API.
+/// </summary>
+public static class UiApi
+{
+    private const int PageSize = 50;
+
+    public static IEndpointRouteBuilder MapUiApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/ui", () => Results.Redirect("/ui/subjects"));
+        app.MapGet("/ui/subjects", (RegistryService registry, string? q, string? type, string? context, int? page) => Guard(() => Subjects(registry, q, type, context, page ?? 1)));
+        app.MapGet("/ui/subjects/{subject}", (RegistryService registry, string subject, int? version, bool? deleted) => Guard(() => Subject(registry, Http.SubjectPath.Decode(subject), version, deleted == true)));
+        app.MapGet("/ui/subjects/{subject}/diff", (RegistryService registry, string subject, int from, int to) => Guard(() => Diff(registry, Http.SubjectPath.Decode(subject), from, to)));
+        app.MapGet("/ui/subjects/{subject}/propose", (RegistryService registry, string subject) => Guard(() => Propose(registry, Http.SubjectPath.Decode(subject), null)));
+        app.MapPost("/ui/subjects/{subject}/propose", async (HttpContext context, RegistryService registry, string subject) =>
+        {
+            var form = await context.Request.ReadFormAsync(context.RequestAborted);
+            return await GuardAsync(() => Task.FromResult(Propose(registry, Http.SubjectPath.Decode(subject), Proposal.From(form))));
+        }).DisableAntiforgery();
+        app.MapPost("/ui/subjects/{subject}/register", async (HttpContext context, RegistryService registry, string subject) =>
+        {
+            var form = await context.Request.ReadFormAsync(context.RequestAborted);
+            return await GuardAsync(() => Register(context, registry, Http.SubjectPath.Decode(subject), Proposal.From(form)));
+        }).DisableAntiforgery();
+        return app;
+    }
+
+    private sealed record Proposal(string Schema, string SchemaType, string? Level, bool Normalize)
+    {
+        public static Proposal From(IFormCollection form) => new(form["schema"].ToString(), form["schemaType"].ToString() is { Length: > 0 } t ? t : "AVRO",
+            form["level"].ToString() is { Length: > 0 } l ? l : null, form["normalize"].ToString() is "on" or "true");
+    }
+
+    private static IResult Subjects(RegistryService registry, string? q, string? type, string? context, int page)
+    {
+        var state = registry.State;
+        var all = state.Subjects.Values.Where(s => s.HasLive);
+        if (!string.IsNullOrWhiteSpace(q)) all = all.Where(s => s.Name.Contains(q.Trim(), StringComparison.OrdinalIgnoreCase));
+        if (!string.IsNullOrWhiteSpace(context)) all = all.Where(s => QualifiedSubject.Parse(s.Name).Context == context);
+        if (!string.IsNullOrWhiteSpace(type)) all = all.Where(s => state.Schemas[s.LatestLive!.Id].SchemaType == type);
+        var matching = all.ToList();
+        page = Math.Clamp(page, 1, Math.Max(1, (matching.Count + PageSize - 1) / PageSize));
+        var contexts = state.Subjects.Keys.Select(s => QualifiedSubject.Parse(s).Context).Distinct().Order(StringComparer.Ordinal);
+        var sb = new StringBuilder($"<h1>Subjects</h1>");
+        sb.Append($"""
+            <form class="inline" method="get" action="/ui/subjects">
+              <input name="q" placeholder="Search by name" value="{E(q)}" aria-label="search">
+              <select name="type" aria-label="format"><option value="">All formats</option>{string.Concat(new[] { "AVRO", "JSON", "PROTOBUF" }.Select(t => $"<option{(t == type ? " selected" : "")}>{t}</option>"))}</select>
+              <select name="context" aria-label="context"><option value="">All contexts</option>{string.Concat(contexts.Select(c => $"<option{(c == context ? " selected" : "")}>{E(c)}</option>"))}</select>
+              <button type="submit">Filter</button>
+            </form>
+            """);
+        if (matching.Count == 0)
+        {
+            sb.Append(state.Subjects.Count == 0
+                ? "<div class=\"box info\">No subjects yet. Register a schema with the REST API or <code>registry apply</code>.</div>"
+                : "<div class=\"box info\">No subjects match this filter.</div>");
+            return Page("Subjects", sb.ToString());
+        }
+        sb.Append("<table id=\"subjects\"><tr><th>Subject</th><th>Context</th><th>Format</th><th>Latest</th><th>Compatibility</th><th>Tags</th></tr>");
+        foreach (var s in matching.Skip((page - 1) * PageSize).Take(PageSize))
+        {
+            var latest = s.LatestLive!;
+            var schema = state.Schemas[latest.Id];
+            var tags = schema.Metadata?.Tags?.SelectMany(t => t.Value).Distinct() ?? [];
+            sb.Append($"<tr><td><a href=\"/ui/subjects/{Url(s.Name)}\">{E(s.Name)}</a></td><td>{E(QualifiedSubject.Parse(s.Name).Context)}</td><td>{schema.SchemaType}</td><td>v{latest.Version} (id {latest.Id})</td><td>{registry.Decider.EffectiveLevel(state, s.Name).ToName()}</td><td>{string.Concat(tags.Select(t => $"<span class=\"tag\">{E(t)}</span>"))}</td></tr>");
+        }
+        sb.Append("</table>");
+        var pages = (matching.Count + PageSize - 1) / PageSize;
+        string Link(int p, string label) => $"<a href=\"/ui/subjects?q={Url(q ?? "")}&type={Url(type ?? "")}&context={Url(context ?? "")}&page={p}\">{label}</a>";
+        sb.Append($"<nav class=\"pages\">{(page > 1 ? Link(page - 1, "← previous") : "")}<span class=\"muted\">page {page} of {pages} · {matching.Count} subjects</span>{(page < pages ? Link(page + 1, "next →") : "")}</nav>");
+        return Page("Subjects", sb.ToString());
+    }
+
+    private static IResult Subject(RegistryService registry, string name, int? version, bool showDeleted)
+    {
+        var state = registry.State;
+        if (!state.Subjects.TryGetValue(name, out var subject) || (!subject.HasLive && !showDeleted))
+            return NotFound($"Subject '{name}' does not exist" + (state.Subjects.ContainsKey(name) ? " (it was deleted; show deleted versions to see it)" : "") + ".");
+        var versions = subject.Versions.Values.Where(v => showDeleted || !v.Deleted).ToList();
+        var shown = version is int n ? versions.FirstOrDefault(v => v.Version == n) : versions.LastOrDefault(v => !v.Deleted) ?? versions.LastOrDefault();
+        if (shown is null) return NotFound($"Subject '{name}' has no version {version}.");
+        var schema = state.Schemas[shown.Id];
+        var config = state.Configs.GetValueOrDefault(name);
+        var mode = RegistryDecider.EffectiveMode(state, name);
+        var sb = new StringBuilder($"<h1>{E(name)}</h1>");
+        sb.Append($"<p class=\"muted\">Compatibility {registry.Decider.EffectiveLevel(state, name).ToName()}{(config?.CompatibilityLevel is null ? " (inherited)" : " (subject)")} · mode {mode.ToName()} · <a href=\"/ui/subjects/{Url(name)}/propose\">Propose a change</a> · " +
+            (showDeleted ? $"<a href=\"/ui/subjects/{Url(name)}\">hide deleted</a>" : $"<a href=\"/ui/subjects/{Url(name)}?deleted=true\">show deleted versions</a>") + "</p>");
+        sb.Append("<h2>Versions</h2><table id=\"versions\"><tr><th>Version</th><th>Id</th><th>Registered</th><th>By</th><th></th></tr>");
+        foreach (var v in versions.AsEnumerable().Reverse())
+        {
+            var when = DateTimeOffset.FromUnixTimeMilliseconds(v.Timestamp).ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+            var previous = versions.LastOrDefault(p => p.Version < v.Version);
+            sb.Append($"<tr><td><a href=\"/ui/subjects/{Url(name)}?version={v.Version}{(showDeleted ? "&deleted=true" : "")}\">v{v.Version}</a>{(v.Deleted ? " <span class=\"tag\">deleted</span>" : "")}</td><td>{v.Id}</td><td>{when}</td><td class=\"muted\">not recorded</td>" +
+                $"<td>{(previous is null ? "" : $"<a href=\"/ui/subjects/{Url(name)}/diff?from={previous.Version}&to={v.Version}\">diff with v{previous.Version}</a>")}</td></tr>");
+        }
+        sb.Append("</table>");
+        sb.Append($"<h2>Schema v{shown.Version} ({schema.SchemaType}, id {schema.Id})</h2>").Append(Code(schema.Schema, schema.SchemaType));
+        sb.Append("<h2>Contract</h2>");
+        if (schema.Metadata is null && schema.RuleSet is null) sb.Append("<p class=\"muted\">No metadata or rules.</p>");
+        if (schema.Metadata?.Properties is { Count: > 0 } props)
+            sb.Append("<table><tr><th>Property</th><th>Value</th></tr>").Append(string.Concat(props.Select(p => $"<tr><td>{E(p.Key)}</td><td>{E(p.Value)}</td></tr>"))).Append("</table>");
+        if (schema.Metadata?.Tags is { Count: > 0 } tags)
+            sb.Append("<p>Tags: ").Append(string.Join("; ", tags.Select(t => $"{E(t.Key)}: {string.Concat(t.Value.Select(v => $"<span class=\"tag\">{E(v)}</span>"))}"))).Append("</p>");
+        if (schema.RuleSet is { } rules)
+            sb.Append("<table><tr><th>Rule</th><th>Kind</th><th>Mode</th><th>Type</th><th>Expression</th><th>On failure</th></tr>")
+              .Append(string.Concat(rules.AllRules.Select(r => $"<tr><td>{E(r.Name)}</td><td>{E(r.Kind ?? "TRANSFORM")}</td><td>{E(r.Mode ?? "WRITEREAD")}</td><td>{E(r.Type)}</td><td><code>{E(r.Expr)}</code></td><td>{E(r.OnFailure)}</td></tr>"))).Append("</table>");
+        sb.Append("<div class=\"grid\"><div><h2>Uses</h2>");
+        sb.Append(schema.References.IsDefaultOrEmpty ? "<p class=\"muted\">No references.</p>" :
+            "<ul>" + string.Concat(schema.References.Select(r => $"<li>{E(r.Name)} → <a href=\"/ui/subjects/{Url(r.Subject)}?version={r.Version}\">{E(r.Subject)} v{r.Version}</a></li>")) + "</ul>");
+        sb.Append("</div><div><h2>Used by</h2>");
+        var users = RegistryDecider.ReferencedBy(state, name, shown.Version, includeDeleted: false)
+            .SelectMany(id => state.UsagesOf(id)).ToList();
+        sb.Append(users.Count == 0 ? "<p class=\"muted\">Nothing references this version.</p>" :
+            "<ul>" + string.Concat(users.Select(u => $"<li><a href=\"/ui/subjects/{Url(u.Subject)}?version={u.Version}\">{E(u.Subject)} v{u.Version}</a></li>")) + "</ul>");
+        sb.Append("</div></div>");
+        return Page(name, sb.ToString());
+    }
+
+    private static IResult Diff(RegistryService registry, string name, int from, int to)
+    {
+        var state = registry.State;
+        if (!state.Subjects.TryGetValue(name, out var subject)) return NotFound($"Subject '{name}' does not exist.");
+        if (!subject.Versions.TryGetValue(from, out var a) || !subject.Versions.TryGetValue(to, out var b)) return NotFound($"Subject '{name}' has no version {from} or {to}.");
+        var older = state.Schemas[a.Id];
+        var newer = state.Schemas[b.Id];
+        var level = registry.Decider.EffectiveLevel(state, name);
+        var messages = Differences(registry, state, newer, older, level);
+        var sb = new StringBuilder($"<h1>{E(name)}: v{from} → v{to}</h1>");
+        sb.Append(messages.Count == 0
+            ? $"<div class=\"box ok\" id=\"verdict\">v{to} is compatible with v{from} at {level.ToName()}.</div>"
+            : $"<div class=\"box bad\" id=\"verdict\">v{to} is not compatible with v{from} at {level.ToName()}:<ul>{string.Concat(messages.Select(m => $"<li>{E(m)}</li>"))}</ul></div>");
+        sb.Append(Html.Diff(SchemaTextDiff.Unified(older.Schema, newer.Schema, newer.SchemaType)));
+        sb.Append($"<p><a href=\"/ui/subjects/{Url(name)}\">← back to {E(name)}</a></p>");
+        return Page($"{name} diff", sb.ToString());
+    }
+
+    private static List<string> Differences(RegistryService registry, RegistryState state, StoredSchema newer, StoredSchema older, CompatibilityLevel level)
+    {
+        if (newer.SchemaType != older.SchemaType) return ["Incompatible because of different schema type"];
+        var format = registry.Decider.Formats.Get(newer.SchemaType);
+        var n = registry.Decider.ParseStored(state, newer);
+        var o = registry.Decider.ParseStored(state, older);
+        var messages = new List<string>();
+        if (level.ChecksBackward() || level == CompatibilityLevel.None) messages.AddRange(format.CheckCompatibility(n, o, "new", "old"));
+        if (level.ChecksForward()) messages.AddRange(format.CheckCompatibility(o, n, "old", "new"));
+        return messages;
+    }
+
+    private static IResult Propose(RegistryService registry, string name, Proposal? proposal)
+    {
+        var state = registry.State;
+        registry.Decider.ValidSubject(name);
+        var latest = state.Subjects.GetValueOrDefault(name)?.LatestLive is { } l ? state.Schemas[l.Id] : null;
+        var effective = registry.Decider.EffectiveLevel(state, name);
+        var sb = new StringBuilder($"<h1>Propose a change to {E(name)}</h1>");
+        if (latest is null) sb.Append("<div class=\"box info\">This subject has no versions yet: the first version is always compatible.</div>");
+        var levelName = proposal?.Level ?? effective.ToName();
+        if (proposal is not null)
+        {
+            if (proposal.Schema.Length > registry.Options.MaxSchemaLength)
+            {
+                sb.Append($"<div class=\"box bad\" id=\"verdict\">The schema has {proposal.Schema.Length} characters; the limit is {registry.Options.MaxSchemaLength}.</div>");
+            }
+            else if (!CompatibilityLevels.TryParse(levelName, out var level))
+            {
+                sb.Append("<div class=\"box bad\" id=\"verdict\">Unknown compatibility level.</div>");
+            }
+            else
+            {
+                try
+                {
+                    var input = new SchemaInput(proposal.Schema, proposal.SchemaType, latest?.References, null, null);
+                    var candidate = registry.Decider.Prepare(state, name, input, proposal.Normalize, mergeContract: true, allowDeletedReferences: false);
+                    var messages = registry.Decider.CheckCompatibility(state, name, candidate, level, registry.Decider.EffectiveConfig(state, name), only: null);
+                    if (messages.Count == 0)
+                    {
+                        sb.Append($"<div class=\"box ok\" id=\"verdict\">Compatible at {level.ToName()}.</div>");
+                        sb.Append($"""
+                            <form method="post" action="/ui/subjects/{Url(name)}/register">
+                              <input type="hidden" name="schema" value="{E(proposal.Schema)}"><input type="hidden" name="schemaType" value="{E(proposal.SchemaType)}">
+                              <input type="hidden" name="normalize" value="{(proposal.Normalize ? "true" : "false")}">
+                              <button type="submit" id="register">Register this version</button>
+                            </form>
+                            """);
+                    }
+                    else
+                    {
+                        sb.Append($"<div class=\"box bad\" id=\"verdict\">Not compatible at {level.ToName()}:<ul>{string.Concat(messages.Select(m => $"<li>{E(m)}</li>"))}</ul></div>");
+                    }
+                    if (latest is not null) sb.Append("<h2>Changes against the latest version</h2>").Append(Html.Diff(SchemaTextDiff.Unified(latest.Schema, candidate.Parsed.Canonical, candidate.SchemaType)));
+                }
+                catch (RegistryException e)
+                {
+                    sb.Append($"<div class=\"box bad\" id=\"verdict\">{E(e.Message)}</div>");
+                }
+            }
+        }
+        var text = proposal?.Schema ?? latest?.Schema ?? "";
+        var type = proposal?.SchemaType ?? latest?.SchemaType ?? "AVRO";
+        sb.Append($"""
+            <form method="post" action="/ui/subjects/{Url(name)}/propose">
+              <p><textarea name="schema" id="schema" aria-label="schema">{E(text)}</textarea></p>
+              <p class="inline">Format <select name="schemaType">{string.Concat(new[] { "AVRO", "JSON", "PROTOBUF" }.Select(t => $"<option{(t == type ? " selected" : "")}>{t}</option>"))}</select>
+              Level <select name="level">{string.Concat(Enum.GetValues<CompatibilityLevel>().Select(l => $"<option{(l.ToName() == levelName ? " selected" : "")}>{l.ToName()}</option>"))}</select>
+              <label><input type="checkbox" name="normalize"> normalize</label>
+              <button type="submit" id="check">Check</button></p>
+            </form>
+            """);
+        return Page($"Propose {name}", sb.ToString());
+    }
+
+    private static async Task<IResult> Register(HttpContext context, RegistryService registry, string name, Proposal proposal)
+    {
+        if (!registry.Options.UiAllowsWrites) return Page("Not allowed", "<div class=\"box bad\">Registering from the UI is turned off (Registry:UiAllowsWrites).</div>", 403);
+        var state = registry.State;
+        var latest = state.Subjects.GetValueOrDefault(name)?.LatestLive is { } l ? state.Schemas[l.Id] : null;
+        var command = new RegisterCommand(name, new SchemaInput(proposal.Schema, proposal.SchemaType, latest?.References, null, null), null, null, proposal.Normalize, false);
+        var registered = await registry.ExecuteAsync(s => registry.Decider.Register(s, command), context.RequestAborted);
+        return Results.Redirect($"/ui/subjects/{Url(name)}?version={registered.Version}");
+    }
+
+    private static IResult NotFound(string message) => Page("Not found", $"<h1>Not found</h1><div class=\"box bad\">{E(message)}</div><p><a href=\"/ui/subjects\">All subjects</a></p>", 404);
+
+    private static IResult Guard(Func<IResult> page)
+    {
+        try
+        {
+            return page();
+        }
+        catch (RegistryException e)
+        {
+            return Page("Error", $"<h1>Something is not right</h1><div class=\"box bad\">{E(e.Message)}</div><p><a href=\"/ui/subjects\">All subjects</a></p>", e.HttpStatus >= 500 ? 503 : 400);
+        }
+    }
+
+    private static async Task<IResult> GuardAsync(Func<Task<IResult>> page)
+    {
+        try
+        {
+            return await page();
+        }
+        catch (RegistryException e)
+        {
+            return Page("Error", $"<h1>Something is not right</h1><div class=\"box bad\">{E(e.Message)}</div><p><a href=\"/ui/subjects\">All subjects</a></p>", e.HttpStatus >= 500 ? 503 : 400);
+        }
+    }
+}
