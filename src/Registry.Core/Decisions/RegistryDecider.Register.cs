@@ -130,6 +130,10 @@ public sealed partial class RegistryDecider
         return new Candidate(schemaType, parsed, refArray, metadata, ruleSet, guid, key);
     }
 
+    /// <summary>A stored schema as a candidate, to compare two registered versions with the same rules as a registration.</summary>
+    public Candidate CandidateOf(RegistryState state, StoredSchema stored) =>
+        new(stored.SchemaType, ParseStored(state, stored), stored.References, stored.Metadata, stored.RuleSet, stored.Guid, stored.IdentityKey);
+
     /// <summary>
     /// Checks a candidate against the subject's live versions (or one version) at a level, as Confluent does:
     /// newest first, stopping at the first version that fails; empty when compatible.

@@ -137,8 +137,10 @@ public static class UiApi
         if (!subject.Versions.TryGetValue(from, out var a) || !subject.Versions.TryGetValue(to, out var b)) return NotFound($"Subject '{name}' has no version {from} or {to}.");
         var older = state.Schemas[a.Id];
         var newer = state.Schemas[b.Id];
-        var level = registry.Decider.EffectiveLevel(state, name);
-        var messages = Differences(registry, state, newer, older, level);
+        // At NONE nothing is checked on registration; the page still shows what BACKWARD would say.
+        var level = registry.Decider.EffectiveLevel(state, name) is var l && l == CompatibilityLevel.None ? CompatibilityLevel.Backward : registry.Decider.EffectiveLevel(state, name);
+        // The registration rules themselves, with the newer version as the candidate and the older as the one version compared.
+        var messages = registry.Decider.CheckCompatibility(state, name, registry.Decider.CandidateOf(state, newer), level, registry.Decider.EffectiveConfig(state, name), only: a);
         var sb = new StringBuilder($"<h1>{E(name)}: v{from} → v{to}</h1>");
         sb.Append(messages.Count == 0
             ? $"<div class=\"box ok\" id=\"verdict\">v{to} is compatible with v{from} at {level.ToName()}.</div>"
@@ -146,18 +148,6 @@ public static class UiApi
         sb.Append(Html.Diff(SchemaTextDiff.Unified(older.Schema, newer.Schema, newer.SchemaType)));
         sb.Append($"<p><a href=\"/ui/subjects/{Url(name)}\">← back to {E(name)}</a></p>");
         return Page($"{name} diff", sb.ToString());
-    }
-
-    private static List<string> Differences(RegistryService registry, RegistryState state, StoredSchema newer, StoredSchema older, CompatibilityLevel level)
-    {
-        if (newer.SchemaType != older.SchemaType) return ["Incompatible because of different schema type"];
-        var format = registry.Decider.Formats.Get(newer.SchemaType);
-        var n = registry.Decider.ParseStored(state, newer);
-        var o = registry.Decider.ParseStored(state, older);
-        var messages = new List<string>();
-        if (level.ChecksBackward() || level == CompatibilityLevel.None) messages.AddRange(format.CheckCompatibility(n, o, "new", "old"));
-        if (level.ChecksForward()) messages.AddRange(format.CheckCompatibility(o, n, "old", "new"));
-        return messages;
     }
 
     private static IResult Propose(RegistryService registry, string name, Proposal? proposal)
@@ -243,7 +233,7 @@ public static class UiApi
         }
         catch (RegistryException e)
         {
-            return Page("Error", $"<h1>Something is not right</h1><div class=\"box bad\">{E(e.Message)}</div><p><a href=\"/ui/subjects\">All subjects</a></p>", e.HttpStatus >= 500 ? 503 : 400);
+            return ErrorPage(e);
         }
     }
 
@@ -255,7 +245,10 @@ public static class UiApi
         }
         catch (RegistryException e)
         {
-            return Page("Error", $"<h1>Something is not right</h1><div class=\"box bad\">{E(e.Message)}</div><p><a href=\"/ui/subjects\">All subjects</a></p>", e.HttpStatus >= 500 ? 503 : 400);
+            return ErrorPage(e);
         }
     }
+
+    private static IResult ErrorPage(RegistryException e) =>
+        Page("Error", $"<h1>Something is not right</h1><div class=\"box bad\">{E(e.Message)}</div><p><a href=\"/ui/subjects\">All subjects</a></p>", e.HttpStatus >= 500 ? 503 : 400);
 }
