@@ -138,7 +138,8 @@ public static class UiApi
         var older = state.Schemas[a.Id];
         var newer = state.Schemas[b.Id];
         // At NONE nothing is checked on registration; the page still shows what BACKWARD would say.
-        var level = registry.Decider.EffectiveLevel(state, name) is var l && l == CompatibilityLevel.None ? CompatibilityLevel.Backward : registry.Decider.EffectiveLevel(state, name);
+        var configured = registry.Decider.EffectiveLevel(state, name);
+        var level = configured == CompatibilityLevel.None ? CompatibilityLevel.Backward : configured;
         // The registration rules themselves, with the newer version as the candidate and the older as the one version compared.
         var messages = registry.Decider.CheckCompatibility(state, name, registry.Decider.CandidateOf(state, newer), level, registry.Decider.EffectiveConfig(state, name), only: a);
         var sb = new StringBuilder($"<h1>{E(name)}: v{from} → v{to}</h1>");
