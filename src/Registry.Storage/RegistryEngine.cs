@@ -21,6 +21,9 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout) : IA
 
     public RegistryState State => _state;
 
+    /// <summary>Publishes this engine's position to /metrics.</summary>
+    public void ExposeMetrics() => StorageMetrics.Position = () => _state.Position;
+
     /// <summary>True once the whole log has been replayed: reads are then answered from memory.</summary>
     public bool HasReplayed => _replayed;
 
@@ -51,9 +54,11 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout) : IA
                     var state = _state;
                     var decision = decide(state);
                     if (decision.Events.IsDefaultOrEmpty) return decision.Result;
+                    var started = System.Diagnostics.Stopwatch.GetTimestamp();
                     try
                     {
                         var end = await log.AppendAsync(state.Position, decision.Events, timeout.Token);
+                        StorageMetrics.AppendSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", "ok"));
                         _storeReachable = true;
                         if (!log.AppendIsConditional)
                         {
@@ -72,11 +77,13 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout) : IA
                     }
                     catch (LogConflictException)
                     {
+                        StorageMetrics.AppendSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", "conflict"));
                         // Another node appended first: apply what it wrote and decide again.
                         await CatchUpCoreAsync(timeout.Token);
                     }
                     catch (RegistryException e) when (e.ErrorCode == Errors.StoreError)
                     {
+                        StorageMetrics.AppendSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", "error"));
                         _storeReachable = false;
                         throw;
                     }
@@ -130,6 +137,7 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout) : IA
             catch (Exception e) when (e is RegistryException or LogConflictException or InvalidOperationException)
             {
                 _storeReachable = false;
+                StorageMetrics.FollowFailures.Add(1);
                 onFailure?.Invoke(e);
                 await Task.Delay(pollInterval, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
@@ -148,9 +156,15 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout) : IA
     private async Task CatchUpCoreAsync(CancellationToken cancellationToken)
     {
         var state = _state;
+        var applied = 0L;
         await foreach (var entry in log.ReadAsync(state.Position, cancellationToken))
-            if (entry.Position > state.Position) state = state.Apply(entry);
+        {
+            if (entry.Position <= state.Position) continue;
+            state = state.Apply(entry);
+            applied++;
+        }
         _state = state;
+        if (applied > 0 && _replayed) StorageMetrics.EventsFollowed.Add(applied);
         _storeReachable = true;
     }
 

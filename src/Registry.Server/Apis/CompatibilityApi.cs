@@ -31,6 +31,7 @@ public static class CompatibilityApi
             messages = [e.Message];
         }
         var compatible = messages.Count == 0;
+        if (!compatible) ServerMetrics.CompatibilityFailures.Add(1);
         return RegistryJson.Ok(new CompatibilityResponse(compatible, verbose == true ? messages : null));
     }
 }

@@ -84,8 +84,24 @@ public static class SubjectsApi
     {
         var body = await RequestBody.ReadAsync<RegisterSchemaRequest>(context);
         var command = new RegisterCommand(SubjectPath.Decode(subject), body.ToInput(), body.Id is null or < 0 ? null : body.Id, body.Version, normalize == true, force == true);
-        var r = await registry.ExecuteAsync(state => registry.Decider.Register(state, command), context.RequestAborted);
+        var appended = false;
+        RegisteredSchema r;
+        try
+        {
+            r = await registry.ExecuteAsync(state =>
+            {
+                var decision = registry.Decider.Register(state, command);
+                appended = !decision.Events.IsDefaultOrEmpty;
+                return decision;
+            }, context.RequestAborted);
+        }
+        catch (RegistryException e) when (e.ErrorCode == Errors.IncompatibleSchema)
+        {
+            ServerMetrics.CompatibilityFailures.Add(1);
+            throw;
+        }
         var s = r.Schema;
+        if (appended) ServerMetrics.Registrations.Add(1, new KeyValuePair<string, object?>("type", s.SchemaType));
         return RegistryJson.Ok(new RegisterSchemaResponse(s.Id, r.Version, Core.Model.SchemaIdentity.GuidString(s.Guid), s.SchemaType,
             SchemaResponse.NullIfEmpty(s.References), s.Metadata, s.RuleSet, s.Schema, r.Timestamp));
     }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Prometheus;
 using Registry.Core.Decisions;
 using Registry.Core.Events;
 using Registry.Core.Model;
@@ -36,11 +37,26 @@ public static class RegistryApp
             kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>("Registry:MaxRequestBodyBytes") ?? 4L << 20;
         });
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        if (builder.Configuration.GetValue<bool>("Registry:JsonLogs"))
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddJsonConsole();
+        }
         AddRegistry(builder.Services);
+        var rate = builder.Configuration.GetValue<int>("Registry:RateLimitPerSecond");
+        if (rate > 0) builder.Services.AddRateLimiter(o => RateLimits.Configure(o, rate, builder.Configuration.GetValue<int?>("Registry:RateLimitBurst") ?? 100));
         var app = builder.Build();
         app.UseMiddleware<ErrorHandlingMiddleware>();
+        app.UseHttpMetrics();
+        if (rate > 0) app.UseRateLimiter();
         app.UseMiddleware<ContentNegotiationMiddleware>();
         app.MapRegistryApis();
+        app.MapMetrics();
+        // Listen to System.Diagnostics.Metrics from the start, not from the first scrape, so nothing before it is lost.
+        MeterListening.Start();
+        var engine = app.Services.GetRequiredService<RegistryEngine>();
+        engine.ExposeMetrics();
+        ServerMetrics.Ready = () => engine.IsReady;
         return app;
     }
 

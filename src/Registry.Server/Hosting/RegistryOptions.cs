@@ -67,6 +67,17 @@ public sealed class RegistryOptions
     [Range(1, int.MaxValue)]
     public int ParsedSchemaCacheSize { get; set; } = 10_000;
 
+    /// <summary>Requests per second allowed per client (user, else address); 0 turns rate limiting off. Default 0.</summary>
+    [Range(0, int.MaxValue)]
+    public int RateLimitPerSecond { get; set; }
+
+    /// <summary>Requests a client may burst above the rate. Default 100.</summary>
+    [Range(1, int.MaxValue)]
+    public int RateLimitBurst { get; set; } = 100;
+
+    /// <summary>Write logs as JSON lines instead of text. Default false.</summary>
+    public bool JsonLogs { get; set; }
+
     /// <summary>Whether the review UI at /ui may register versions. Default true (with authentication, writers only).</summary>
     public bool UiAllowsWrites { get; set; } = true;
 

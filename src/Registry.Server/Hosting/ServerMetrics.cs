@@ -1,0 +1,20 @@
+using System.Diagnostics.Metrics;
+
+namespace Registry.Server.Hosting;
+
+/// <summary>The server's own instruments; /metrics exports them with the HTTP and store metrics.</summary>
+public static class ServerMetrics
+{
+    private static readonly Meter Meter = new("Registry.Server");
+
+    /// <summary>New versions registered, by schema type.</summary>
+    public static readonly Counter<long> Registrations = Meter.CreateCounter<long>("registrations", description: "Schema versions registered");
+
+    /// <summary>Registrations and checks refused as incompatible.</summary>
+    public static readonly Counter<long> CompatibilityFailures = Meter.CreateCounter<long>("compatibility_failures", description: "Incompatible registrations and checks");
+
+    internal static Func<bool>? Ready { get; set; }
+
+    static ServerMetrics() =>
+        Meter.CreateObservableGauge("ready", () => Ready?.Invoke() == true ? 1 : 0, description: "1 when this node has replayed the log and reaches its store");
+}

@@ -1,0 +1,85 @@
+using System.Globalization;
+using Registry.Server.Tests.Infrastructure;
+using static Registry.Server.Tests.Infrastructure.RegistryServer;
+
+namespace Registry.Server.Tests;
+
+/// <summary>/metrics in Prometheus format moves with requests; health endpoints answer.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class ObservabilityTests(RegistryServer server)
+{
+    private async Task<Dictionary<string, double>> ScrapeAsync()
+    {
+        var text = await server.Http.GetStringAsync("/metrics");
+        var samples = new Dictionary<string, double>();
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            var space = line.LastIndexOf(' ');
+            Assert.True(space > 0, $"not a Prometheus sample line: {line}");
+            samples[line[..space]] = double.Parse(line[(space + 1)..], CultureInfo.InvariantCulture);
+        }
+        return samples;
+    }
+
+    private static double Get(Dictionary<string, double> samples, string name) => samples.GetValueOrDefault(name);
+
+    [Fact]
+    public async Task Registrations_failures_and_request_counts_move()
+    {
+        var before = await ScrapeAsync();
+        Assert.Equal(200, (await server.PostAsync("/subjects/metrics-s/versions", Body(Schemas.Record("Metrics", Schemas.Field("a", "string"))))).Status);
+        Assert.Equal(409, (await server.PostAsync("/subjects/metrics-s/versions", Body(Schemas.Record("Metrics", Schemas.Field("a", "int"))))).Status);
+        var after = await ScrapeAsync();
+        var shown = string.Join("\n", after.Where(kv => kv.Key.StartsWith("registry_", StringComparison.Ordinal) && !kv.Key.Contains("bucket", StringComparison.Ordinal)).Select(kv => $"{kv.Key} {kv.Value}"));
+
+        Assert.True(Get(after, "registry_server_registrations{type=\"AVRO\"}") >= Get(before, "registry_server_registrations{type=\"AVRO\"}") + 1, shown);
+        Assert.True(Get(after, "registry_server_compatibility_failures") >= Get(before, "registry_server_compatibility_failures") + 1, shown);
+        var requests = "http_request_duration_seconds_count{code=\"200\",method=\"POST\",controller=\"\",action=\"\",endpoint=\"/subjects/{subject}/versions\"}";
+        Assert.True(Get(after, requests) >= Get(before, requests) + 1, shown);
+        Assert.True(Get(after, "registry_storage_store_append_seconds_count{outcome=\"ok\"}") >= 1);
+        // Gauges are process-wide and this test process hosts several servers: their presence is what can be asserted here.
+        Assert.Contains("registry_server_ready", after.Keys);
+        Assert.Contains("registry_storage_log_position", after.Keys);
+    }
+
+    [Fact]
+    public async Task Health_endpoints_answer()
+    {
+        Assert.Equal("live", await server.Http.GetStringAsync("/health/live"));
+        Assert.Equal("ready", await server.Http.GetStringAsync("/health/ready"));
+    }
+}
+
+/// <summary>Per-client rate limits: 429 with Retry-After and a Confluent body; health is never limited.</summary>
+public sealed class RateLimitTests : IAsyncLifetime
+{
+    private readonly RegistryServer _server = new() { ExtraArgs = ["--Registry:RateLimitPerSecond=1", "--Registry:RateLimitBurst=3"] };
+
+    public Task InitializeAsync() => _server.InitializeAsync();
+
+    public Task DisposeAsync() => _server.DisposeAsync();
+
+    [Fact]
+    public async Task Requests_over_the_limit_get_429_with_retry_after()
+    {
+        var statuses = new List<int>();
+        string? retryAfter = null;
+        string? body = null;
+        for (var i = 0; i < 10; i++)
+        {
+            using var response = await _server.Http.GetAsync("/subjects");
+            statuses.Add((int)response.StatusCode);
+            if ((int)response.StatusCode == 429)
+            {
+                retryAfter ??= response.Headers.RetryAfter?.ToString();
+                body ??= await response.Content.ReadAsStringAsync();
+            }
+        }
+        Assert.Contains(200, statuses);
+        Assert.Contains(429, statuses);
+        Assert.NotNull(retryAfter);
+        Assert.Contains("\"error_code\":429", body);
+        for (var i = 0; i < 10; i++) Assert.Equal("live", await _server.Http.GetStringAsync("/health/live"));
+    }
+}
