@@ -48,6 +48,19 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task Wrong_credentials_are_exit_2_and_right_ones_work()
+    {
+        var users = Cli.Temp("users.txt", $"ci: {Registry.Core.Security.PasswordHash.Create("ci-pw")}, writer\n");
+        await using var registry = await TestRegistry.StartAsync("--Registry:AuthMode=basic", $"--Registry:UsersFile={users}");
+        var file = Cli.Temp("a.avsc", "\"string\"");
+        var wrong = await Cli.RunAsync("register", file, "--subject", "a", "--url", registry.Url, "--user", "ci:nope");
+        Assert.Equal(ExitCodes.UsageOrInput, wrong.Code);
+        Assert.Contains("refused the credentials (401)", wrong.Err);
+        var right = await Cli.RunAsync("register", file, "--subject", "a", "--url", registry.Url, "--user", "ci:ci-pw");
+        Assert.True(right.Code == 0, right.ToString());
+    }
+
+    [Fact]
     public async Task Unknown_options_are_exit_2()
     {
         var result = await Cli.RunAsync("compat", "check", "--frobnicate");

@@ -21,10 +21,10 @@ public sealed class TestRegistry : IAsyncDisposable
         Url = url;
     }
 
-    public static async Task<TestRegistry> StartAsync()
+    public static async Task<TestRegistry> StartAsync(params string[] extraArgs)
     {
         var data = Path.Combine(Path.GetTempPath(), "registry-cli-" + Guid.NewGuid().ToString("N"));
-        var app = RegistryApp.Build(["--urls", "http://127.0.0.1:0", "--data-dir", data, "--Logging:LogLevel:Default=Warning"]);
+        var app = RegistryApp.Build(["--urls", "http://127.0.0.1:0", "--data-dir", data, "--Logging:LogLevel:Default=Warning", .. extraArgs]);
         await app.StartAsync();
         return new TestRegistry(app, data, app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
     }

@@ -25,12 +25,12 @@ public static class SchemasApi
         return app;
     }
 
-    private static IResult ListSchemas(RegistryService registry, string? subjectPrefix, bool? deleted, bool? latestOnly, int? offset, int? limit)
+    private static IResult ListSchemas(HttpContext context, RegistryService registry, string? subjectPrefix, bool? deleted, bool? latestOnly, int? offset, int? limit)
     {
         var state = registry.State;
         var prefix = PrefixFilter(subjectPrefix);
         var items = state.Subjects.Values
-            .Where(s => prefix(s.Name))
+            .Where(s => prefix(s.Name) && Security.AccessControl.CanRead(context, s.Name))
             .SelectMany(s =>
             {
                 var versions = s.Versions.Values.Where(v => deleted == true || !v.Deleted);
@@ -73,18 +73,18 @@ public static class SchemasApi
     private static IResult GetRawById(HttpContext context, RegistryService registry, string id) =>
         Raw(context, RegistryDecider.GetSchema(registry.State, ParseId(id)).Schema);
 
-    private static IResult GetSubjectsById(RegistryService registry, string id, string? subject, bool? deleted, int? offset, int? limit)
+    private static IResult GetSubjectsById(HttpContext context, RegistryService registry, string id, string? subject, bool? deleted, int? offset, int? limit)
     {
         var state = registry.State;
         var schema = RegistryDecider.GetSchema(state, ParseId(id));
-        var subjects = Usages(registry, schema.Id, subject, deleted).Select(u => u.Subject).Distinct(StringComparer.Ordinal);
+        var subjects = Usages(registry, schema.Id, subject, deleted).Select(u => u.Subject).Where(s => Security.AccessControl.CanRead(context, s)).Distinct(StringComparer.Ordinal);
         return RegistryJson.Ok(registry.Page(subjects, offset, limit).ToList());
     }
 
-    private static IResult GetVersionsById(RegistryService registry, string id, string? subject, bool? deleted, int? offset, int? limit)
+    private static IResult GetVersionsById(HttpContext context, RegistryService registry, string id, string? subject, bool? deleted, int? offset, int? limit)
     {
         var schema = RegistryDecider.GetSchema(registry.State, ParseId(id));
-        var versions = Usages(registry, schema.Id, subject, deleted).Select(u => new SubjectVersionResponse(u.Subject, u.Version));
+        var versions = Usages(registry, schema.Id, subject, deleted).Where(u => Security.AccessControl.CanRead(context, u.Subject)).Select(u => new SubjectVersionResponse(u.Subject, u.Version));
         return RegistryJson.Ok(registry.Page(versions, offset, limit).ToList());
     }
 

@@ -25,11 +25,11 @@ public static class SubjectsApi
         return app;
     }
 
-    private static IResult ListSubjects(RegistryService registry, string? subjectPrefix, bool? deleted, bool? deletedOnly, int? offset, int? limit)
+    private static IResult ListSubjects(HttpContext context, RegistryService registry, string? subjectPrefix, bool? deleted, bool? deletedOnly, int? offset, int? limit)
     {
         var prefix = SchemasApi.PrefixFilter(subjectPrefix);
         var subjects = registry.State.Subjects.Values
-            .Where(s => prefix(s.Name))
+            .Where(s => prefix(s.Name) && Security.AccessControl.CanRead(context, s.Name))
             .Where(s => deletedOnly == true ? !s.HasLive : deleted == true || s.HasLive)
             .Select(s => s.Name);
         return RegistryJson.Ok(registry.Page(subjects, offset, limit).ToList());

@@ -49,6 +49,16 @@ public static class RegistryApp
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseHttpMetrics();
         if (rate > 0) app.UseRateLimiter();
+        var authMode = builder.Configuration["Registry:AuthMode"] ?? "none";
+        if (authMode == "basic")
+        {
+            var usersFile = builder.Configuration["Registry:UsersFile"] ?? throw new InvalidOperationException("Registry:UsersFile is required when Registry:AuthMode is basic");
+            app.UseMiddleware<Security.AccessControl>(Security.UsersFile.Load(usersFile));
+        }
+        else
+        {
+            app.Logger.LogWarning("AUTHENTICATION IS OFF: anyone who can reach this registry can read and change every subject. Set Registry:AuthMode=basic and Registry:UsersFile for production.");
+        }
         app.UseMiddleware<ContentNegotiationMiddleware>();
         app.MapRegistryApis();
         app.MapMetrics();

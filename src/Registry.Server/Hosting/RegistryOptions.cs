@@ -78,6 +78,12 @@ public sealed class RegistryOptions
     /// <summary>Write logs as JSON lines instead of text. Default false.</summary>
     public bool JsonLogs { get; set; }
 
+    /// <summary>Authentication: "none" (default, logged loudly at start) or "basic" (users file).</summary>
+    public string AuthMode { get; set; } = "none";
+
+    /// <summary>The users file for basic authentication (see docs/operations.md).</summary>
+    public string? UsersFile { get; set; }
+
     /// <summary>Whether the review UI at /ui may register versions. Default true (with authentication, writers only).</summary>
     public bool UiAllowsWrites { get; set; } = true;
 

@@ -21,7 +21,7 @@ public static class UiApi
     public static IEndpointRouteBuilder MapUiApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/ui", () => Results.Redirect("/ui/subjects"));
-        app.MapGet("/ui/subjects", (RegistryService registry, string? q, string? type, string? context, int? page) => Guard(() => Subjects(registry, q, type, context, page ?? 1)));
+        app.MapGet("/ui/subjects", (HttpContext http, RegistryService registry, string? q, string? type, string? context, int? page) => Guard(() => Subjects(http, registry, q, type, context, page ?? 1)));
         app.MapGet("/ui/subjects/{subject}", (RegistryService registry, string subject, int? version, bool? deleted) => Guard(() => Subject(registry, Http.SubjectPath.Decode(subject), version, deleted == true)));
         app.MapGet("/ui/subjects/{subject}/diff", (RegistryService registry, string subject, int from, int to) => Guard(() => Diff(registry, Http.SubjectPath.Decode(subject), from, to)));
         app.MapGet("/ui/subjects/{subject}/propose", (RegistryService registry, string subject) => Guard(() => Propose(registry, Http.SubjectPath.Decode(subject), null)));
@@ -44,10 +44,10 @@ public static class UiApi
             form["level"].ToString() is { Length: > 0 } l ? l : null, form["normalize"].ToString() is "on" or "true");
     }
 
-    private static IResult Subjects(RegistryService registry, string? q, string? type, string? context, int page)
+    private static IResult Subjects(HttpContext http, RegistryService registry, string? q, string? type, string? context, int page)
     {
         var state = registry.State;
-        var all = state.Subjects.Values.Where(s => s.HasLive);
+        var all = state.Subjects.Values.Where(s => s.HasLive && Security.AccessControl.CanRead(http, s.Name));
         if (!string.IsNullOrWhiteSpace(q)) all = all.Where(s => s.Name.Contains(q.Trim(), StringComparison.OrdinalIgnoreCase));
         if (!string.IsNullOrWhiteSpace(context)) all = all.Where(s => QualifiedSubject.Parse(s.Name).Context == context);
         if (!string.IsNullOrWhiteSpace(type)) all = all.Where(s => state.Schemas[s.LatestLive!.Id].SchemaType == type);

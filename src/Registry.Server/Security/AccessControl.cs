@@ -1,0 +1,114 @@
+using System.Security.Claims;
+using System.Text;
+using Registry.Core;
+using Registry.Core.Security;
+using Registry.Server.Hosting;
+
+namespace Registry.Server.Security;
+
+/// <summary>
+/// HTTP basic authentication against the users file, then authorization of the operation a request means
+/// (not of its route text): reading a subject, writing it, configuring it, or the global scope. Wrong or
+/// missing credentials are 401; a denied operation is 403 with error_code 40301.
+/// </summary>
+internal sealed class AccessControl(RequestDelegate next, IReadOnlyDictionary<string, UserEntry> users)
+{
+    // Verifying against this when the user is unknown costs the same as a wrong password: no timing leak.
+    private static readonly string DummyHash = PasswordHash.Create(Guid.NewGuid().ToString());
+
+    public async Task InvokeAsync(HttpContext context, RegistryService registry)
+    {
+        var path = context.Request.Path;
+        if (path.StartsWithSegments("/health") || path.StartsWithSegments("/metrics"))
+        {
+            await next(context);
+            return;
+        }
+        var user = Authenticate(context.Request.Headers.Authorization.ToString());
+        if (user is null)
+        {
+            context.Response.Headers.WWWAuthenticate = "Basic realm=\"registry\"";
+            await Http.RegistryJson.Error(401, 401, "Unauthorized: missing or wrong credentials").ExecuteAsync(context);
+            return;
+        }
+        context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, user.Name)], "Basic"));
+        context.Items[typeof(UserEntry)] = user;
+        var (role, subject) = Operation(context, registry);
+        if (role == "list")
+        {
+            // Listings are open to every user with a grant; the endpoints show only what the user may read.
+            role = user.Grants.Count > 0 ? null : "reader";
+        }
+        else if (role == "schema-by-id")
+        {
+            // Readable when the user may read some subject using the id; otherwise the same answer as a missing id.
+            var id = int.TryParse(subject, out var n) ? n : 0;
+            if (!registry.State.UsagesOf(id).Any(u => user.Grants.Any(g => g.Allows("reader", u.Subject))))
+            {
+                await Http.RegistryJson.Error(404, Errors.SchemaNotFound, $"Schema {Errors.Printable(subject ?? "", 50)} not found").ExecuteAsync(context);
+                return;
+            }
+            role = null;
+        }
+        if (role is not null && !user.Grants.Any(g => g.Allows(role, subject ?? "")))
+        {
+            await Http.RegistryJson.Error(403, 40301, $"User '{user.Name}' is not allowed to {Verb(role)} {(subject is null or "" ? "the registry" : $"subject '{Errors.Printable(subject)}'")}").ExecuteAsync(context);
+            return;
+        }
+        await next(context);
+    }
+
+    /// <summary>The subjects a user may read, for filtering listings.</summary>
+    public static bool CanRead(HttpContext context, string subject) =>
+        context.Items[typeof(UserEntry)] is not UserEntry user || user.Grants.Any(g => g.Allows("reader", subject));
+
+    private UserEntry? Authenticate(string header)
+    {
+        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)) return null;
+        string decoded;
+        try
+        {
+            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..].Trim()));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+        var colon = decoded.IndexOf(':');
+        if (colon <= 0) return null;
+        var found = users.TryGetValue(decoded[..colon], out var user);
+        var ok = PasswordHash.Verify(decoded[(colon + 1)..], found ? user!.Hash : DummyHash);
+        return found && ok ? user : null;
+    }
+
+    /// <summary>The role an operation needs and the subject it acts on (null subject = global scope).</summary>
+    private static (string? Role, string? Subject) Operation(HttpContext context, RegistryService registry)
+    {
+        var method = context.Request.Method;
+        var segments = context.Request.Path.Value!.Trim('/').Split('/');
+        string? Subject(int i) => segments.Length > i ? Uri.UnescapeDataString(segments[i]) : null;
+        var read = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
+        return segments[0] switch
+        {
+            "schemas" when segments.Length >= 3 && segments[1] == "ids" => ("schema-by-id", segments[2]),
+            "" or "schemas" or "contexts" or "v1" => ("list", null),
+            "subjects" when segments.Length == 1 => ("list", null),
+            "subjects" when HttpMethods.IsDelete(method) => ("writer", Subject(1)),
+            "subjects" when HttpMethods.IsPost(method) && segments.Length == 2 => ("reader", Subject(1)),
+            "subjects" => (read ? "reader" : "writer", Subject(1)),
+            "compatibility" => ("writer", Subject(2)),
+            "config" or "mode" => (read ? "reader" : "admin", Subject(1) ?? ""),
+            "ui" when segments.Length >= 3 && segments[^1] == "register" => ("writer", Subject(2)),
+            "ui" when segments.Length >= 3 => ("reader", Subject(2)),
+            "ui" => ("list", null),
+            _ => ("admin", ""),
+        };
+    }
+
+    private static string Verb(string role) => role switch
+    {
+        "reader" => "read",
+        "writer" => "write",
+        _ => "administer",
+    };
+}

@@ -1,0 +1,106 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Confluent.SchemaRegistry;
+using Registry.Core.Security;
+using Registry.Server.Tests.Infrastructure;
+using static Registry.Server.Tests.Infrastructure.RegistryServer;
+
+namespace Registry.Server.Tests;
+
+/// <summary>Basic authentication against a users file and role grants on subject prefixes.</summary>
+public sealed class AuthTests : IAsyncLifetime
+{
+    private static readonly string UsersFilePath = WriteUsers();
+    private readonly RegistryServer _server = new() { ExtraArgs = ["--Registry:AuthMode=basic", $"--Registry:UsersFile={UsersFilePath}"] };
+
+    private static string WriteUsers()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "registry-users-" + Guid.NewGuid().ToString("N") + ".txt");
+        File.WriteAllLines(path,
+        [
+            "# name: hash, role[:prefix]...",
+            $"alice: {PasswordHash.Create("alice-pw")}, writer:orders-",
+            $"bob: {PasswordHash.Create("bob-pw")}, reader:orders-",
+            $"carol: {PasswordHash.Create("carol-pw")}, reader:payments-",
+            $"root: {PasswordHash.Create("root-pw")}, admin",
+        ]);
+        return path;
+    }
+
+    public Task InitializeAsync() => _server.InitializeAsync();
+
+    public Task DisposeAsync() => _server.DisposeAsync();
+
+    private async Task<Reply> As(string user, string password, HttpMethod method, string path, string? json = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+        if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, "application/vnd.schemaregistry.v1+json");
+        using var response = await _server.Http.SendAsync(request);
+        return new Reply((int)response.StatusCode, await response.Content.ReadAsStringAsync(), response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Missing_wrong_and_unknown_credentials_are_401_with_the_same_body()
+    {
+        var none = await _server.GetAsync("/subjects");
+        var wrong = await As("alice", "nope", HttpMethod.Get, "/subjects");
+        var unknown = await As("mallory", "nope", HttpMethod.Get, "/subjects");
+        Assert.All(new[] { none, wrong, unknown }, r => Assert.Equal(401, r.Status));
+        Assert.Equal(none.Body, wrong.Body);
+        Assert.Equal(wrong.Body, unknown.Body);
+        Assert.Equal(401, none.ErrorCode);
+        Assert.Equal("ready", await _server.Http.GetStringAsync("/health/ready"));
+        Assert.Contains("registry_server", await _server.Http.GetStringAsync("/metrics"));
+    }
+
+    [Fact]
+    public async Task Grants_decide_per_subject_prefix_and_listings_show_only_what_may_be_read()
+    {
+        var orders = await As("alice", "alice-pw", HttpMethod.Post, "/subjects/orders-value/versions", Body(Schemas.V1));
+        Assert.Equal(200, orders.Status);
+        var denied = await As("alice", "alice-pw", HttpMethod.Post, "/subjects/payments-value/versions", Body(Schemas.V1));
+        Assert.Equal(403, denied.Status);
+        Assert.Equal(40301, denied.ErrorCode);
+        Assert.Equal(200, (await As("root", "root-pw", HttpMethod.Post, "/subjects/payments-value/versions", Body(Schemas.V2))).Status);
+
+        Assert.Equal(200, (await As("bob", "bob-pw", HttpMethod.Get, "/subjects/orders-value/versions")).Status);
+        Assert.Equal(403, (await As("bob", "bob-pw", HttpMethod.Post, "/subjects/orders-value/versions", Body(Schemas.V2))).Status);
+        Assert.Equal(403, (await As("bob", "bob-pw", HttpMethod.Delete, "/subjects/orders-value")).Status);
+        Assert.Equal("[\"orders-value\"]", (await As("bob", "bob-pw", HttpMethod.Get, "/subjects")).Body);
+        Assert.Equal("[\"payments-value\"]", (await As("carol", "carol-pw", HttpMethod.Get, "/subjects")).Body);
+
+        // An id of a subject the caller may not read answers exactly like a missing id.
+        var id = orders.Json.GetProperty("id").GetInt32();
+        var hidden = await As("carol", "carol-pw", HttpMethod.Get, $"/schemas/ids/{id}");
+        var missing = await As("carol", "carol-pw", HttpMethod.Get, "/schemas/ids/987654");
+        Assert.Equal(404, hidden.Status);
+        Assert.Equal(missing.Body.Replace("987654", id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal), hidden.Body);
+        Assert.Equal(200, (await As("bob", "bob-pw", HttpMethod.Get, $"/schemas/ids/{id}")).Status);
+
+        Assert.Equal(403, (await As("alice", "alice-pw", HttpMethod.Put, "/config", """{"compatibility":"NONE"}""")).Status);
+        Assert.Equal(403, (await As("alice", "alice-pw", HttpMethod.Put, "/config/orders-value", """{"compatibility":"NONE"}""")).Status);
+        Assert.Equal(200, (await As("root", "root-pw", HttpMethod.Put, "/config/orders-value", """{"compatibility":"FULL"}""")).Status);
+    }
+
+    [Fact]
+    public async Task The_Confluent_client_authenticates_with_basic_credentials()
+    {
+        using var client = new CachedSchemaRegistryClient(new SchemaRegistryConfig
+        {
+            Url = _server.Url,
+            BasicAuthCredentialsSource = AuthCredentialsSource.UserInfo,
+            BasicAuthUserInfo = "alice:alice-pw",
+        });
+        Assert.True(await client.RegisterSchemaAsync("orders-client", new Confluent.SchemaRegistry.Schema(Schemas.V1, SchemaType.Avro)) > 0);
+        using var wrong = new CachedSchemaRegistryClient(new SchemaRegistryConfig
+        {
+            Url = _server.Url,
+            BasicAuthCredentialsSource = AuthCredentialsSource.UserInfo,
+            BasicAuthUserInfo = "alice:wrong",
+        });
+        var e = await Assert.ThrowsAsync<SchemaRegistryException>(() => wrong.GetAllSubjectsAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, e.Status);
+    }
+}
