@@ -134,8 +134,9 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout) : IA
             {
                 return;
             }
-            catch (Exception e) when (e is RegistryException or LogConflictException or InvalidOperationException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
+                // Whatever went wrong, the follower keeps going and the node says it is not ready meanwhile.
                 _storeReachable = false;
                 StorageMetrics.FollowFailures.Add(1);
                 onFailure?.Invoke(e);

@@ -103,4 +103,15 @@ public sealed class AuthTests : IAsyncLifetime
         var e = await Assert.ThrowsAsync<SchemaRegistryException>(() => wrong.GetAllSubjectsAsync());
         Assert.Equal(HttpStatusCode.Unauthorized, e.Status);
     }
+
+    [Theory]
+    [InlineData("/subjects/%256Frders-x/versions")]
+    [InlineData("/subjects/%3A.%3Apayments-value/versions")]
+    public async Task Encoded_subject_names_are_authorized_as_the_subject_they_act_on(string path)
+    {
+        // %256F reaches the endpoint as the literal subject "%6Frders-x", which is not under alice's "orders-" prefix;
+        // ":.:payments-value" is payments-value in the default context.
+        var reply = await As("alice", "alice-pw", HttpMethod.Post, path, Body(Schemas.V1));
+        Assert.Equal(403, reply.Status);
+    }
 }

@@ -86,7 +86,8 @@ internal sealed class AccessControl(RequestDelegate next, IReadOnlyDictionary<st
     {
         var method = context.Request.Method;
         var segments = context.Request.Path.Value!.Trim('/').Split('/');
-        string? Subject(int i) => segments.Length > i ? Uri.UnescapeDataString(segments[i]) : null;
+        // Decode exactly as the endpoints do (only %2F is left encoded by Kestrel), so the subject checked is the subject acted on.
+        string? Subject(int i) => segments.Length > i ? Core.Model.QualifiedSubject.Normalize(Http.SubjectPath.Decode(segments[i])) : null;
         var read = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
         return segments[0] switch
         {
