@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Confluent.SchemaRegistry;
 using Registry.Core.Security;
+using Registry.Server.Hosting;
 using Registry.Server.Tests.Infrastructure;
 using static Registry.Server.Tests.Infrastructure.RegistryServer;
 
@@ -24,6 +25,7 @@ public sealed class AuthTests : IAsyncLifetime
             $"bob: {PasswordHash.Create("bob-pw")}, reader:orders-",
             $"carol: {PasswordHash.Create("carol-pw")}, reader:payments-",
             $"root: {PasswordHash.Create("root-pw")}, admin",
+            $"ann: {PasswordHash.Create("ann-pw")}, auditor",
         ]);
         return path;
     }
@@ -113,5 +115,45 @@ public sealed class AuthTests : IAsyncLifetime
         // ":.:payments-value" is payments-value in the default context.
         var reply = await As("alice", "alice-pw", HttpMethod.Post, path, Body(Schemas.V1));
         Assert.Equal(403, reply.Status);
+    }
+
+    [Fact]
+    public async Task Changes_and_denied_attempts_are_audited_and_the_trail_survives_a_restart()
+    {
+        var registered = await As("alice", "alice-pw", HttpMethod.Post, "/subjects/orders-audit/versions", Body(Schemas.V1));
+        Assert.Equal(200, registered.Status);
+        Assert.Equal(403, (await As("alice", "alice-pw", HttpMethod.Delete, "/subjects/payments-x")).Status);
+        Assert.Equal(409, (await As("alice", "alice-pw", HttpMethod.Post, "/subjects/orders-audit/versions", Body(Schemas.Breaking))).Status);
+        Assert.Equal(403, (await As("alice", "alice-pw", HttpMethod.Get, "/v1/audit")).Status);
+
+        await _server.App.StopAsync();
+        var trail = await ReadTrailAfterRestart(_server.DataDirectory);
+        var alice = trail.Where(e => e.GetProperty("principal").GetString() == "alice").ToList();
+        Assert.Contains(alice, e => e.GetProperty("subject").GetString() == "orders-audit" && e.GetProperty("status").GetInt32() == 200
+            && e.GetProperty("id").GetInt32() == registered.Json.GetProperty("id").GetInt32() && e.GetProperty("version").GetInt32() == 1);
+        Assert.Contains(alice, e => e.GetProperty("subject").GetString() == "payments-x" && e.GetProperty("status").GetInt32() == 403);
+        Assert.Contains(alice, e => e.GetProperty("status").GetInt32() == 409);
+        Assert.All(trail, e => Assert.False(string.IsNullOrEmpty(e.GetProperty("client").GetString())));
+    }
+
+    /// <summary>Starts a new server on the same data directory and reads the trail as the auditor, as JSON lines.</summary>
+    private static async Task<List<System.Text.Json.JsonElement>> ReadTrailAfterRestart(string dataDirectory)
+    {
+        var app = RegistryApp.Build(["--urls", "http://127.0.0.1:0", "--data-dir", dataDirectory, "--Logging:LogLevel:Default=Warning",
+            "--Registry:AuthMode=basic", $"--Registry:UsersFile={UsersFilePath}"]);
+        await app.StartAsync();
+        try
+        {
+            var url = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>(app.Services)
+                .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+            using var http = new HttpClient();
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("ann:ann-pw")));
+            var lines = await http.GetStringAsync(url + "/v1/audit?format=jsonl");
+            return lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.Clone()).ToList();
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
     }
 }

@@ -13,6 +13,7 @@ public static class RootApi
         app.MapPost("/", () => RegistryJson.Ok(new { }));
         app.MapGet("/contexts", GetContexts);
         app.MapGet("/v1/metadata/id", GetClusterId);
+        app.MapGet("/v1/audit", GetAudit);
         app.MapGet("/v1/metadata/version", () => RegistryJson.Ok(new { version = Version, commitId = "" }));
         return app;
     }
@@ -28,6 +29,15 @@ public static class RootApi
             .Where(c => string.IsNullOrEmpty(contextPrefix) || c.StartsWith(contextPrefix, StringComparison.Ordinal))
             .Order(StringComparer.Ordinal);
         return RegistryJson.Ok(registry.Page(contexts, offset, limit).ToList());
+    }
+
+    /// <summary>The audit trail: JSON, or JSON lines with format=jsonl (for export).</summary>
+    private static async Task<IResult> GetAudit(Security.AuditLog audit, string? subject, string? principal, long? after, int? limit, string? format)
+    {
+        var entries = await audit.QueryAsync(subject, principal, after ?? 0, Math.Clamp(limit ?? 1000, 1, 100_000));
+        if (string.Equals(format, "jsonl", StringComparison.OrdinalIgnoreCase))
+            return Results.Text(string.Concat(entries.Select(e => e.ToJson().ToJsonString() + "\n")), "application/x-ndjson");
+        return RegistryJson.Ok(entries);
     }
 
     private static IResult GetClusterId(RegistryService registry) => RegistryJson.Ok(new

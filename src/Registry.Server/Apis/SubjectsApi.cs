@@ -101,6 +101,8 @@ public static class SubjectsApi
             throw;
         }
         var s = r.Schema;
+        context.Items[Security.AuditMiddleware.VersionKey] = r.Version;
+        context.Items[Security.AuditMiddleware.IdKey] = s.Id;
         if (appended) ServerMetrics.Registrations.Add(1, new KeyValuePair<string, object?>("type", s.SchemaType));
         return RegistryJson.Ok(new RegisterSchemaResponse(s.Id, r.Version, Core.Model.SchemaIdentity.GuidString(s.Guid), s.SchemaType,
             SchemaResponse.NullIfEmpty(s.References), s.Metadata, s.RuleSet, s.Schema, r.Timestamp));

@@ -46,6 +46,8 @@ public static class RegistryApp
         var rate = builder.Configuration.GetValue<int>("Registry:RateLimitPerSecond");
         if (rate > 0) builder.Services.AddRateLimiter(o => RateLimits.Configure(o, rate, builder.Configuration.GetValue<int?>("Registry:RateLimitBurst") ?? 100));
         var app = builder.Build();
+        // Audit outermost, so it sees the final status of every request, errors included.
+        app.UseMiddleware<Security.AuditMiddleware>();
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseHttpMetrics();
         if (rate > 0) app.UseRateLimiter();
@@ -111,6 +113,7 @@ public static class RegistryApp
             return new RegistryEngine(log, timeout);
         });
         services.AddSingleton<RegistryService>();
+        services.AddSingleton(sp => new Security.AuditLog(sp.GetRequiredService<IOptions<RegistryOptions>>().Value.DataDirectory, sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<RegistryStartup>();
         return services;
     }

@@ -92,6 +92,7 @@ internal sealed class AccessControl(RequestDelegate next, IReadOnlyDictionary<st
         return segments[0] switch
         {
             "schemas" when segments.Length >= 3 && segments[1] == "ids" => ("schema-by-id", segments[2]),
+            "v1" when segments.Length >= 2 && segments[1] == "audit" => ("auditor", ""),
             "" or "schemas" or "contexts" or "v1" => ("list", null),
             "subjects" when segments.Length == 1 => ("list", null),
             "subjects" when HttpMethods.IsDelete(method) => ("writer", Subject(1)),

@@ -1,0 +1,130 @@
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+
+namespace Registry.Server.Security;
+
+/// <summary>One audited request: who did what to which subject, with what outcome, from where.</summary>
+public sealed record AuditEntry(long Sequence, string Time, string Principal, string Action, string? Subject, int? Version, int? Id, int Status, string? Client)
+{
+    public JsonObject ToJson() => new()
+    {
+        ["sequence"] = Sequence,
+        ["time"] = Time,
+        ["principal"] = Principal,
+        ["action"] = Action,
+        ["subject"] = Subject,
+        ["version"] = Version,
+        ["id"] = Id,
+        ["status"] = Status,
+        ["client"] = Client,
+    };
+}
+
+/// <summary>
+/// The audit trail in its own durable SQLite file (<c>{DataDirectory}/audit.db</c>, synchronous=FULL): every
+/// change and every denied request. It is kept on the node that answered.
+/// </summary>
+public sealed class AuditLog : IDisposable
+{
+    private readonly SqliteConnection _connection;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly TimeProvider _time;
+
+    public AuditLog(string directory, TimeProvider time)
+    {
+        Directory.CreateDirectory(directory);
+        _time = time;
+        _connection = new SqliteConnection($"Data Source={Path.Combine(directory, "audit.db")};Pooling=False");
+        _connection.Open();
+        using var command = _connection.CreateCommand();
+        command.CommandText = """
+            PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;
+            CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, time TEXT NOT NULL, principal TEXT NOT NULL, action TEXT NOT NULL,
+              subject TEXT, version INTEGER, id INTEGER, status INTEGER NOT NULL, client TEXT);
+            """;
+        command.ExecuteNonQuery();
+    }
+
+    public async Task RecordAsync(string principal, string action, string? subject, int? version, int? id, int status, string? client)
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            await using var command = _connection.CreateCommand();
+            command.CommandText = "INSERT INTO audit (time, principal, action, subject, version, id, status, client) VALUES ($t, $p, $a, $s, $v, $i, $st, $c)";
+            command.Parameters.AddWithValue("$t", _time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+            command.Parameters.AddWithValue("$p", principal);
+            command.Parameters.AddWithValue("$a", action);
+            command.Parameters.AddWithValue("$s", (object?)subject ?? DBNull.Value);
+            command.Parameters.AddWithValue("$v", (object?)version ?? DBNull.Value);
+            command.Parameters.AddWithValue("$i", (object?)id ?? DBNull.Value);
+            command.Parameters.AddWithValue("$st", status);
+            command.Parameters.AddWithValue("$c", (object?)client ?? DBNull.Value);
+            await command.ExecuteNonQueryAsync();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<AuditEntry>> QueryAsync(string? subject, string? principal, long after, int limit)
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            await using var command = _connection.CreateCommand();
+            command.CommandText = """
+                SELECT seq, time, principal, action, subject, version, id, status, client FROM audit
+                WHERE seq > $after AND ($s IS NULL OR subject = $s) AND ($p IS NULL OR principal = $p) ORDER BY seq LIMIT $limit
+                """;
+            command.Parameters.AddWithValue("$after", after);
+            command.Parameters.AddWithValue("$s", (object?)subject ?? DBNull.Value);
+            command.Parameters.AddWithValue("$p", (object?)principal ?? DBNull.Value);
+            command.Parameters.AddWithValue("$limit", limit);
+            var entries = new List<AuditEntry>();
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+                entries.Add(new AuditEntry(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                    reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetInt32(5),
+                    reader.IsDBNull(6) ? null : reader.GetInt32(6), reader.GetInt32(7), reader.IsDBNull(8) ? null : reader.GetString(8)));
+            return entries;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        _connection.Dispose();
+        _gate.Dispose();
+    }
+}
+
+/// <summary>Records changes (POST/PUT/DELETE that are not reads) and denied requests after they are answered.</summary>
+internal sealed class AuditMiddleware(RequestDelegate next, AuditLog audit)
+{
+    public const string VersionKey = "audit.version";
+    public const string IdKey = "audit.id";
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        await next(context);
+        var request = context.Request;
+        var path = request.Path.Value ?? "";
+        var status = context.Response.StatusCode;
+        var segments = path.Trim('/').Split('/');
+        var isRead = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)
+            || (segments[0] == "subjects" && segments.Length == 2 && HttpMethods.IsPost(request.Method))
+            || segments[0] == "compatibility" || path.EndsWith("/propose", StringComparison.Ordinal);
+        var denied = status is 401 or 403;
+        if ((isRead && !denied) || path.StartsWith("/health", StringComparison.Ordinal) || path.StartsWith("/metrics", StringComparison.Ordinal)) return;
+        var subject = segments.Length > 1 && segments[0] is "subjects" or "config" or "mode" ? Http.SubjectPath.Decode(segments[1])
+            : segments.Length > 2 && segments[0] is "compatibility" or "ui" ? Http.SubjectPath.Decode(segments[2]) : null;
+        var version = context.Items[VersionKey] as int? ?? (segments.Length > 3 && segments[2] == "versions" && int.TryParse(segments[3], out var v) ? v : null);
+        await audit.RecordAsync(context.User.Identity?.Name ?? "anonymous", $"{request.Method} {path}", subject, version,
+            context.Items[IdKey] as int?, status, context.Connection.RemoteIpAddress?.ToString());
+    }
+}
