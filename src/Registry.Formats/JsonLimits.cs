@@ -3,7 +3,7 @@ using Registry.Core;
 
 namespace Registry.Formats;
 
-/// <summary>Parses schema JSON with a nesting limit, before any recursive parser sees it.</summary>
+/// <summary>Schema JSON: parsed with a nesting limit before any recursive parser sees it, and written compactly.</summary>
 internal static class JsonLimits
 {
     public static JsonDocument Parse(string json, int maxDepth)
@@ -20,5 +20,14 @@ internal static class JsonLimits
         {
             throw Errors.InvalidSchemaError($"Invalid schema: not valid JSON: {e.Message}");
         }
+    }
+
+    /// <summary>The compact text of a JSON value: no whitespace, key order kept, non-ASCII kept as is.</summary>
+    public static string Compact(JsonElement root)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            root.WriteTo(writer);
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 }

@@ -29,7 +29,7 @@ public sealed class AvroFormat(FormatLimits limits) : ISchemaFormat, Payloads.IP
             using var doc = JsonLimits.Parse(schema, limits.MaxNestingDepth);
             var avro = global::Avro.Schema.Parse(schema, names, null);
             var model = builder.Build(doc.RootElement, null);
-            var canonical = normalize ? AvroNormalizer.Write(model) : Compact(doc.RootElement);
+            var canonical = normalize ? AvroNormalizer.Write(model) : JsonLimits.Compact(doc.RootElement);
             return new AvroSchema(canonical, model, avro);
         }
         catch (RegistryException)
@@ -69,15 +69,6 @@ public sealed class AvroFormat(FormatLimits limits) : ISchemaFormat, Payloads.IP
         }
     }
 
-    private static string Compact(JsonElement root)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            root.WriteTo(writer);
-        }
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
 }
 
 /// <summary>A parsed Avro schema.</summary>

@@ -31,7 +31,7 @@ public sealed class JsonSchemaFormat(FormatLimits limits) : ISchemaFormat, Paylo
             using var doc = JsonLimits.Parse(schema, limits.MaxNestingDepth);
             var root = doc.RootElement.Clone();
             var model = builder.BuildRoot(root);
-            var canonical = normalize ? Sorted(root) : Compact(root);
+            var canonical = normalize ? Sorted(root) : JsonLimits.Compact(root);
             return new JsonSchemaParsed(canonical, model, text: schema, references.ToDictionary(r => r.Name, r => r.Schema, StringComparer.Ordinal));
         }
         catch (RegistryException)
@@ -83,19 +83,12 @@ public sealed class JsonSchemaFormat(FormatLimits limits) : ISchemaFormat, Paylo
 
     internal static bool IsCompatibleChange(string type, bool lenient) => (lenient ? JsonCompatibleChanges.Lenient : JsonCompatibleChanges.Strict).Contains(type);
 
-    private static string Compact(JsonElement root)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-            root.WriteTo(writer);
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
 
     /// <summary>Keys sorted at every level (Confluent's JSON normalization); array order is kept.</summary>
     private static string Sorted(JsonElement root)
     {
         var node = JsonNode.Parse(root.GetRawText(), documentOptions: new JsonDocumentOptions { MaxDepth = 1000 });
-        return Compact(JsonSerializer.SerializeToElement(SortKeys(node)));
+        return JsonLimits.Compact(JsonSerializer.SerializeToElement(SortKeys(node)));
     }
 
     private static JsonNode? SortKeys(JsonNode? node) => node switch
