@@ -52,10 +52,21 @@ public static class RegistryApp
         app.UseHttpMetrics();
         if (rate > 0) app.UseRateLimiter();
         var authMode = builder.Configuration["Registry:AuthMode"] ?? "none";
-        if (authMode == "basic")
+        if (authMode is "basic" or "jwt" or "basic,jwt")
         {
-            var usersFile = builder.Configuration["Registry:UsersFile"] ?? throw new InvalidOperationException("Registry:UsersFile is required when Registry:AuthMode is basic");
-            app.UseMiddleware<Security.AccessControl>(Security.UsersFile.Load(usersFile));
+            var config = builder.Configuration;
+            var users = config["Registry:UsersFile"] is { Length: > 0 } usersFile
+                ? Security.UsersFile.Load(usersFile)
+                : authMode == "jwt" ? new Dictionary<string, Security.UserEntry>() : throw new InvalidOperationException("Registry:UsersFile is required for basic authentication");
+            Security.JwtValidator? jwt = authMode.Contains("jwt", StringComparison.Ordinal)
+                ? new Security.JwtValidator(new Security.JwtSettings(
+                    config["Registry:Jwt:Issuer"] ?? throw new InvalidOperationException("Registry:Jwt:Issuer is required for jwt authentication"),
+                    config["Registry:Jwt:Audience"] ?? throw new InvalidOperationException("Registry:Jwt:Audience is required for jwt authentication"),
+                    config["Registry:Jwt:JwksFile"] ?? throw new InvalidOperationException("Registry:Jwt:JwksFile is required for jwt authentication"),
+                    config["Registry:Jwt:RoleClaim"] ?? "roles",
+                    TimeSpan.FromSeconds(config.GetValue<int?>("Registry:Jwt:ClockSkewSeconds") ?? 60)))
+                : null;
+            app.UseMiddleware<Security.AccessControl>(users, jwt);
         }
         else
         {

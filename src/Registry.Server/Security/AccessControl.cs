@@ -11,7 +11,7 @@ namespace Registry.Server.Security;
 /// (not of its route text): reading a subject, writing it, configuring it, or the global scope. Wrong or
 /// missing credentials are 401; a denied operation is 403 with error_code 40301.
 /// </summary>
-internal sealed class AccessControl(RequestDelegate next, IReadOnlyDictionary<string, UserEntry> users)
+internal sealed class AccessControl(RequestDelegate next, IReadOnlyDictionary<string, UserEntry> users, JwtValidator? jwt)
 {
     // Verifying against this when the user is unknown costs the same as a wrong password: no timing leak.
     private static readonly string DummyHash = PasswordHash.Create(Guid.NewGuid().ToString());
@@ -24,14 +24,17 @@ internal sealed class AccessControl(RequestDelegate next, IReadOnlyDictionary<st
             await next(context);
             return;
         }
-        var user = Authenticate(context.Request.Headers.Authorization.ToString());
+        var header = context.Request.Headers.Authorization.ToString();
+        var user = jwt is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? await jwt.ValidateAsync(header[7..].Trim())
+            : Authenticate(header);
         if (user is null)
         {
-            context.Response.Headers.WWWAuthenticate = "Basic realm=\"registry\"";
+            context.Response.Headers.WWWAuthenticate = jwt is null ? "Basic realm=\"registry\"" : "Basic realm=\"registry\", Bearer";
             await Http.RegistryJson.Error(401, 401, "Unauthorized: missing or wrong credentials").ExecuteAsync(context);
             return;
         }
-        context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, user.Name)], "Basic"));
+        context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, user.Name)], user.Hash.Length > 0 ? "Basic" : "Bearer"));
         context.Items[typeof(UserEntry)] = user;
         var (role, subject) = Operation(context, registry);
         if (role == "list")
