@@ -66,7 +66,7 @@ public static class RegistryApp
                     config["Registry:Jwt:RoleClaim"] ?? "roles",
                     TimeSpan.FromSeconds(config.GetValue<int?>("Registry:Jwt:ClockSkewSeconds") ?? 60)))
                 : null;
-            app.UseMiddleware<Security.AccessControl>(users, jwt);
+            app.UseMiddleware<Security.AccessControl>(new Security.AccessControl.Settings(users, jwt));
         }
         else
         {

@@ -11,8 +11,14 @@ namespace Registry.Server.Security;
 /// (not of its route text): reading a subject, writing it, configuring it, or the global scope. Wrong or
 /// missing credentials are 401; a denied operation is 403 with error_code 40301.
 /// </summary>
-internal sealed class AccessControl(RequestDelegate next, IReadOnlyDictionary<string, UserEntry> users, JwtValidator? jwt)
+internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings settings)
 {
+    /// <summary>The users file and the JWT validator (null when bearer tokens are not accepted).</summary>
+    public sealed record Settings(IReadOnlyDictionary<string, UserEntry> Users, JwtValidator? Jwt);
+
+    private readonly IReadOnlyDictionary<string, UserEntry> users = settings.Users;
+    private readonly JwtValidator? jwt = settings.Jwt;
+
     // Verifying against this when the user is unknown costs the same as a wrong password: no timing leak.
     private static readonly string DummyHash = PasswordHash.Create(Guid.NewGuid().ToString());
 
