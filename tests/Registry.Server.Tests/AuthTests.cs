@@ -26,6 +26,8 @@ public sealed class AuthTests : IAsyncLifetime
             $"carol: {PasswordHash.Create("carol-pw")}, reader:payments-",
             $"root: {PasswordHash.Create("root-pw")}, admin",
             $"ann: {PasswordHash.Create("ann-pw")}, auditor",
+            $"tenant-a: {PasswordHash.Create("a-pw")}, admin::.tenant-a:",
+            $"tenant-b: {PasswordHash.Create("b-pw")}, admin::.tenant-b:",
         ]);
         return path;
     }
@@ -155,5 +157,26 @@ public sealed class AuthTests : IAsyncLifetime
         {
             await app.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task A_principal_bound_to_a_tenant_context_cannot_read_list_write_delete_or_probe_another()
+    {
+        var a = await As("tenant-a", "a-pw", HttpMethod.Post, "/subjects/:.tenant-a:orders/versions", Body(Schemas.Record("TenantA", Schemas.Field("a", "string"))));
+        Assert.Equal(200, a.Status);
+        var b = await As("tenant-b", "b-pw", HttpMethod.Post, "/subjects/:.tenant-b:orders/versions", Body(Schemas.Record("TenantB", Schemas.Field("b", "string"))));
+        Assert.Equal(200, b.Status);
+        var aId = a.Json.GetProperty("id").GetInt32();
+
+        Assert.Equal("[\":.tenant-b:orders\"]", (await As("tenant-b", "b-pw", HttpMethod.Get, "/subjects")).Body);
+        Assert.Equal(403, (await As("tenant-b", "b-pw", HttpMethod.Get, "/subjects/:.tenant-a:orders/versions")).Status);
+        Assert.Equal(403, (await As("tenant-b", "b-pw", HttpMethod.Post, "/subjects/:.tenant-a:orders/versions", Body(Schemas.V1))).Status);
+        Assert.Equal(403, (await As("tenant-b", "b-pw", HttpMethod.Delete, "/subjects/:.tenant-a:orders")).Status);
+        Assert.Equal(403, (await As("tenant-b", "b-pw", HttpMethod.Put, "/config/:.tenant-a:", """{"compatibility":"NONE"}""")).Status);
+        var probe = await As("tenant-b", "b-pw", HttpMethod.Get, $"/schemas/ids/{aId}");
+        Assert.Equal(404, probe.Status);
+        Assert.DoesNotContain("tenant-a", probe.Body);
+        Assert.Equal("[]", (await As("tenant-b", "b-pw", HttpMethod.Get, "/schemas?subjectPrefix=:.tenant-a:")).Body);
+        Assert.Equal(200, (await As("tenant-b", "b-pw", HttpMethod.Put, "/config/:.tenant-b:", """{"compatibility":"FULL"}""")).Status);
     }
 }

@@ -19,4 +19,7 @@ public sealed record RegistrySettings
 
     /// <summary>Longest subject name, in characters. Default 1024.</summary>
     public int MaxSubjectLength { get; init; } = 1024;
+
+    /// <summary>Most subjects a context (tenant) may hold, soft-deleted included; 0 is no limit. Default 0.</summary>
+    public int MaxSubjectsPerContext { get; init; }
 }

@@ -108,6 +108,7 @@ public static class RegistryApp
                 MaxReferences = o.MaxReferences,
                 MaxReferenceDepth = o.MaxReferenceDepth,
                 MaxSubjectLength = o.MaxSubjectLength,
+                MaxSubjectsPerContext = o.MaxSubjectsPerContext,
             };
             return new RegistryDecider(formats, settings, sp.GetRequiredService<TimeProvider>());
         });

@@ -55,6 +55,10 @@ public sealed class RegistryOptions
     [Range(1, int.MaxValue)]
     public int MaxSubjectLength { get; set; } = 1024;
 
+    /// <summary>Most subjects per context (tenant), 0 for no limit; over it, registering a new subject is 42205. Default 0.</summary>
+    [Range(0, int.MaxValue)]
+    public int MaxSubjectsPerContext { get; set; }
+
     /// <summary>Most items in one listing response (limit=-1 means this many). Default 100000.</summary>
     [Range(1, int.MaxValue)]
     public int MaxListSize { get; set; } = 100_000;
