@@ -58,7 +58,7 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout) : IA
                     try
                     {
                         var end = await log.AppendAsync(state.Position, decision.Events, timeout.Token);
-                        StorageMetrics.AppendSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", "ok"));
+                        RecordAppend(started, "ok");
                         _storeReachable = true;
                         if (!log.AppendIsConditional)
                         {
@@ -77,13 +77,13 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout) : IA
                     }
                     catch (LogConflictException)
                     {
-                        StorageMetrics.AppendSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", "conflict"));
+                        RecordAppend(started, "conflict");
                         // Another node appended first: apply what it wrote and decide again.
                         await CatchUpCoreAsync(timeout.Token);
                     }
                     catch (RegistryException e) when (e.ErrorCode == Errors.StoreError)
                     {
-                        StorageMetrics.AppendSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", "error"));
+                        RecordAppend(started, "error");
                         _storeReachable = false;
                         throw;
                     }
@@ -144,6 +144,9 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout) : IA
             }
         }
     }
+
+    private static void RecordAppend(long started, string outcome) =>
+        StorageMetrics.AppendSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome));
 
     /// <summary>Whether proposed events survived the fold (a registration loses if its id or version was taken first).</summary>
     private static bool TookEffect(IEnumerable<RegistryEvent> events, RegistryState state) => events.All(e => e switch

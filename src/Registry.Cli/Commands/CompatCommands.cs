@@ -62,14 +62,7 @@ internal static class CompatCommands
     private static async Task<IReadOnlyList<string>> Online(RegistryHttp http, SchemaFile file, string subject, string[] references, bool normalize, CancellationToken ct)
     {
         using var _ = http;
-        var body = Body(file, references.Select(r =>
-        {
-            var (name, target) = Split(r);
-            var colon = target.LastIndexOf(':');
-            if (colon <= 0 || !int.TryParse(target[(colon + 1)..], out var version))
-                throw new CliException(ExitCodes.UsageOrInput, $"Online references are name=subject:version, not '{r}'");
-            return new SchemaReference(name, target[..colon], version);
-        }).ToList());
+        var body = Body(file, references.Select(BasicCommands.ParseReference).ToList());
         var path = $"compatibility/subjects/{RegistryHttp.Subject(subject)}/versions?normalize={(normalize ? "true" : "false")}";
         // Without verbose first, so an invalid schema is an input error here as it is offline.
         var quick = await http.CallAsync(HttpMethod.Post, path, body, ct);

@@ -95,8 +95,7 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
     {
         var method = context.Request.Method;
         var segments = context.Request.Path.Value!.Trim('/').Split('/');
-        // Decode exactly as the endpoints do (only %2F is left encoded by Kestrel), so the subject checked is the subject acted on.
-        string? Subject(int i) => segments.Length > i ? Core.Model.QualifiedSubject.Normalize(Http.SubjectPath.Decode(segments[i])) : null;
+        var subject = SubjectOf(segments);
         var read = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
         return segments[0] switch
         {
@@ -104,16 +103,31 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
             "v1" when segments.Length >= 2 && segments[1] == "audit" => ("auditor", ""),
             "" or "schemas" or "contexts" or "v1" => ("list", null),
             "subjects" when segments.Length == 1 => ("list", null),
-            "subjects" when HttpMethods.IsDelete(method) => ("writer", Subject(1)),
-            "subjects" when HttpMethods.IsPost(method) && segments.Length == 2 => ("reader", Subject(1)),
-            "subjects" => (read ? "reader" : "writer", Subject(1)),
-            "compatibility" => ("writer", Subject(2)),
-            "config" or "mode" => (read ? "reader" : "admin", Subject(1) ?? ""),
-            "ui" when segments.Length >= 3 && segments[^1] == "register" => ("writer", Subject(2)),
-            "ui" when segments.Length >= 3 => ("reader", Subject(2)),
+            "subjects" when HttpMethods.IsDelete(method) => ("writer", subject),
+            "subjects" when HttpMethods.IsPost(method) && segments.Length == 2 => ("reader", subject),
+            "subjects" => (read ? "reader" : "writer", subject),
+            "compatibility" => ("writer", subject),
+            "config" or "mode" => (read ? "reader" : "admin", subject ?? ""),
+            "ui" when segments.Length >= 3 && segments[^1] == "register" => ("writer", subject),
+            "ui" when segments.Length >= 3 => ("reader", subject),
             "ui" => ("list", null),
             _ => ("admin", ""),
         };
+    }
+
+    /// <summary>
+    /// The subject a request acts on, decoded exactly as the endpoints decode it (only %2F is left encoded by
+    /// Kestrel) and normalized, so the subject checked and audited is the subject acted on.
+    /// </summary>
+    public static string? SubjectOf(string[] segments)
+    {
+        var index = segments[0] switch
+        {
+            "subjects" or "config" or "mode" => 1,
+            "compatibility" or "ui" => 2,
+            _ => -1,
+        };
+        return index > 0 && segments.Length > index ? Core.Model.QualifiedSubject.Normalize(Http.SubjectPath.Decode(segments[index])) : null;
     }
 
     private static string Verb(string role) => role switch

@@ -121,8 +121,7 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditLog audit)
             || segments[0] == "compatibility" || path.EndsWith("/propose", StringComparison.Ordinal);
         var denied = status is 401 or 403;
         if ((isRead && !denied) || path.StartsWith("/health", StringComparison.Ordinal) || path.StartsWith("/metrics", StringComparison.Ordinal)) return;
-        var subject = segments.Length > 1 && segments[0] is "subjects" or "config" or "mode" ? Http.SubjectPath.Decode(segments[1])
-            : segments.Length > 2 && segments[0] is "compatibility" or "ui" ? Http.SubjectPath.Decode(segments[2]) : null;
+        var subject = AccessControl.SubjectOf(segments);
         var version = context.Items[VersionKey] as int? ?? (segments.Length > 3 && segments[2] == "versions" && int.TryParse(segments[3], out var v) ? v : null);
         await audit.RecordAsync(context.User.Identity?.Name ?? "anonymous", $"{request.Method} {path}", subject, version,
             context.Items[IdKey] as int?, status, context.Connection.RemoteIpAddress?.ToString());
