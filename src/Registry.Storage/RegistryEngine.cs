@@ -55,6 +55,9 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout) : IA
                     var decision = decide(state);
                     if (decision.Events.IsDefaultOrEmpty) return decision.Result;
                     var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                    using var span = StorageMetrics.Tracing.StartActivity("registry.append");
+                    span?.SetTag("registry.log.position", state.Position);
+                    span?.SetTag("registry.events", decision.Events.Length);
                     try
                     {
                         var end = await log.AppendAsync(state.Position, decision.Events, timeout.Token);
@@ -78,12 +81,14 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout) : IA
                     catch (LogConflictException)
                     {
                         RecordAppend(started, "conflict");
+                        span?.SetTag("registry.append.outcome", "conflict");
                         // Another node appended first: apply what it wrote and decide again.
                         await CatchUpCoreAsync(timeout.Token);
                     }
                     catch (RegistryException e) when (e.ErrorCode == Errors.StoreError)
                     {
                         RecordAppend(started, "error");
+                        span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.Message);
                         _storeReachable = false;
                         throw;
                     }

@@ -9,6 +9,9 @@ public static class StorageMetrics
 
     private static readonly Meter Meter = new(MeterName);
 
+    /// <summary>Spans of store work (appends), exported when tracing is on.</summary>
+    public static readonly System.Diagnostics.ActivitySource Tracing = new(MeterName);
+
     /// <summary>Seconds an append took, by outcome (ok, conflict, error).</summary>
     public static readonly Histogram<double> AppendSeconds = Meter.CreateHistogram<double>("store_append_seconds", "s", "Time to append events to the store");
 

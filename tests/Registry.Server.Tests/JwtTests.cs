@@ -76,3 +76,55 @@ public sealed class JwtTests : IAsyncLifetime
         Assert.Equal(401, await PostAs("not-a-jwt", "orders-x"));
     }
 }
+
+/// <summary>Signing keys fetched from the issuer's OIDC discovery document, refreshed when the issuer rotates them.</summary>
+public sealed class OidcDiscoveryTests
+{
+    [Fact]
+    public async Task Keys_come_from_the_issuers_discovery_document_and_a_rotation_is_picked_up()
+    {
+        var current = new RsaSecurityKey(RSA.Create(2048)) { KeyId = "first" };
+        StubHttpServer? issuer = null;
+        await using var stub = issuer = await StubHttpServer.StartAsync(request => request.Path.Value switch
+        {
+            "/.well-known/openid-configuration" => (200, $$"""{"issuer":"{{issuer!.Url}}","jwks_uri":"{{issuer.Url}}/jwks"}"""),
+            "/jwks" => (200, Jwks(current)),
+            _ => (404, null),
+        });
+        await using var server = new RegistryServer
+        {
+            ExtraArgs = ["--Registry:AuthMode=jwt", $"--Registry:Jwt:Issuer={issuer.Url}", "--Registry:Jwt:Audience=registry", "--Registry:Jwt:RequireHttpsMetadata=false"],
+        };
+        await server.InitializeAsync();
+
+        Assert.Equal(200, await Status(server, Token(issuer.Url, current)));
+        Assert.Equal(401, await Status(server, Token(issuer.Url, new RsaSecurityKey(RSA.Create(2048)) { KeyId = "first" })));
+        // The issuer rotates to a new key: a token signed with it names an unknown kid, which makes the registry re-fetch.
+        current = new RsaSecurityKey(RSA.Create(2048)) { KeyId = "second" };
+        Assert.Equal(200, await Status(server, Token(issuer.Url, current)));
+        Assert.Contains(issuer.Requests, r => r.Path == "/jwks");
+    }
+
+    private static string Jwks(RsaSecurityKey key)
+    {
+        var p = key.Rsa.ExportParameters(false);
+        return $$"""{"keys":[{"kty":"RSA","kid":"{{key.KeyId}}","use":"sig","alg":"RS256","n":"{{Base64UrlEncoder.Encode(p.Modulus)}}","e":"{{Base64UrlEncoder.Encode(p.Exponent)}}"}]}""";
+    }
+
+    private static string Token(string issuer, SecurityKey key) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+    {
+        Issuer = issuer,
+        Audience = "registry",
+        Expires = DateTime.UtcNow.AddMinutes(5),
+        Claims = new Dictionary<string, object> { ["sub"] = "svc", ["roles"] = new[] { "reader" } },
+        SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.RsaSha256),
+    });
+
+    private static async Task<int> Status(RegistryServer server, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/subjects");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await server.Http.SendAsync(request);
+        return (int)response.StatusCode;
+    }
+}

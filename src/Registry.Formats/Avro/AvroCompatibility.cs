@@ -117,12 +117,16 @@ internal sealed class AvroCompatibility(string readerLabel, string writerLabel)
     {
         if (!NameMatches(reader, writer)) return Fail(report, "NAME_MISMATCH", $"The name of the schema has changed (path '{Join(path, "name")}')", $"expected: {writer.FullName}");
         var ok = true;
+        // Indexed by name: records with 100,000 fields must not cost 10^10 comparisons.
+        var writerFields = new Dictionary<string, (AvroField Field, int Index)>(writer.Fields.Count, StringComparer.Ordinal);
+        for (var i = 0; i < writer.Fields.Count; i++) writerFields.TryAdd(writer.Fields[i].Name, (writer.Fields[i], i));
         for (var i = 0; i < reader.Fields.Count; i++)
         {
             var field = reader.Fields[i];
             var fieldPath = Join(Join(path, "fields"), i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            var writerField = writer.Fields.FirstOrDefault(f => f.Name == field.Name)
-                ?? writer.Fields.FirstOrDefault(f => field.Aliases.Contains(f.Name));
+            // By name, else the first writer field (in writer order) that the reader field names as an alias.
+            var writerField = writerFields.TryGetValue(field.Name, out var byName) ? byName.Field
+                : field.Aliases.Select(a => writerFields.TryGetValue(a, out var w) ? w : default).Where(w => w.Field is not null).OrderBy(w => w.Index).FirstOrDefault().Field;
             if (writerField is null)
             {
                 if (field.Default is not null) continue;

@@ -29,13 +29,20 @@ public static class RegistryApp
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
         builder.Configuration.AddCommandLine(args, SwitchMappings);
+        var tls = Security.TlsSettings.From(builder.Configuration);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
-            builder.WebHost.UseUrls("http://0.0.0.0:8081");
+            builder.WebHost.UseUrls(tls is null ? "http://0.0.0.0:8081" : "https://0.0.0.0:8081");
+        if (tls is not null) builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>("Registry:MaxRequestBodyBytes") ?? 4L << 20;
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(context.Configuration.GetValue<double?>("Registry:RequestHeadersTimeoutSeconds") ?? 30);
+            kestrel.Limits.MaxRequestHeadersTotalSize = context.Configuration.GetValue<int?>("Registry:MaxRequestHeadersBytes") ?? 32 * 1024;
+            kestrel.Limits.MaxConcurrentConnections = context.Configuration.GetValue<long?>("Registry:MaxConnections");
+            if (tls is not null) kestrel.ConfigureHttpsDefaults(tls.Apply);
         });
+        Tracing.Add(builder);
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         if (builder.Configuration.GetValue<bool>("Registry:JsonLogs"))
         {
@@ -51,22 +58,28 @@ public static class RegistryApp
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseHttpMetrics();
         if (rate > 0) app.UseRateLimiter();
-        var authMode = builder.Configuration["Registry:AuthMode"] ?? "none";
-        if (authMode is "basic" or "jwt" or "basic,jwt")
+        var authModes = (builder.Configuration["Registry:AuthMode"] ?? "none").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        if (authModes.Except(["none", "basic", "jwt", "mtls"]).FirstOrDefault() is { } unknownMode)
+            throw new InvalidOperationException($"Registry:AuthMode '{unknownMode}' is not one of none, basic, jwt, mtls (comma-separated)");
+        if (authModes.Overlaps(["basic", "jwt", "mtls"]))
         {
             var config = builder.Configuration;
             var users = config["Registry:UsersFile"] is { Length: > 0 } usersFile
                 ? Security.UsersFile.Load(usersFile)
-                : authMode == "jwt" ? new Dictionary<string, Security.UserEntry>() : throw new InvalidOperationException("Registry:UsersFile is required for basic authentication");
-            Security.JwtValidator? jwt = authMode.Contains("jwt", StringComparison.Ordinal)
+                : authModes.SetEquals(["jwt"]) ? new Dictionary<string, Security.UserEntry>() : throw new InvalidOperationException("Registry:UsersFile is required for basic and mtls authentication");
+            Security.JwtValidator? jwt = authModes.Contains("jwt")
                 ? new Security.JwtValidator(new Security.JwtSettings(
                     config["Registry:Jwt:Issuer"] ?? throw new InvalidOperationException("Registry:Jwt:Issuer is required for jwt authentication"),
                     config["Registry:Jwt:Audience"] ?? throw new InvalidOperationException("Registry:Jwt:Audience is required for jwt authentication"),
-                    config["Registry:Jwt:JwksFile"] ?? throw new InvalidOperationException("Registry:Jwt:JwksFile is required for jwt authentication"),
+                    config["Registry:Jwt:JwksFile"],
                     config["Registry:Jwt:RoleClaim"] ?? "roles",
-                    TimeSpan.FromSeconds(config.GetValue<int?>("Registry:Jwt:ClockSkewSeconds") ?? 60)))
+                    TimeSpan.FromSeconds(config.GetValue<int?>("Registry:Jwt:ClockSkewSeconds") ?? 60),
+                    config["Registry:Jwt:MetadataAddress"],
+                    config.GetValue<bool?>("Registry:Jwt:RequireHttpsMetadata") ?? true))
                 : null;
-            app.UseMiddleware<Security.AccessControl>(new Security.AccessControl.Settings(users, jwt));
+            if (authModes.Contains("mtls") && tls?.ClientCaFile is null)
+                throw new InvalidOperationException("Registry:Tls:CertificateFile and Registry:Tls:ClientCaFile are required for mtls authentication");
+            app.UseMiddleware<Security.AccessControl>(new Security.AccessControl.Settings(users, jwt, authModes.Contains("mtls")));
         }
         else
         {

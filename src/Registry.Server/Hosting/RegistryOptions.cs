@@ -82,7 +82,7 @@ public sealed class RegistryOptions
     /// <summary>Write logs as JSON lines instead of text. Default false.</summary>
     public bool JsonLogs { get; set; }
 
-    /// <summary>Authentication: "none" (default, logged loudly at start) or "basic" (users file).</summary>
+    /// <summary>Authentication: "none" (default, logged loudly at start) or a comma list of "basic", "jwt", "mtls".</summary>
     public string AuthMode { get; set; } = "none";
 
     /// <summary>The users file for basic authentication (see docs/operations.md).</summary>

@@ -11,6 +11,12 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
     {
         try
         {
+            if (!PathIsUtf8(context.Features.Get<IHttpRequestFeature>()?.RawTarget))
+            {
+                // Kestrel leaves invalid percent-encoded UTF-8 as literal "%FF" text, which would alias a real subject name.
+                await RegistryJson.Error(400, Errors.BadRequest, "The request path is not valid UTF-8 after percent-decoding").ExecuteAsync(context);
+                return;
+            }
             await next(context);
             if (context.Response is { HasStarted: false, StatusCode: 404 or 405 } && context.Response.ContentLength is null && context.GetEndpoint() is null)
             {
@@ -25,6 +31,32 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
             context.Response.Clear();
             await RegistryJson.Error(status, code, message).ExecuteAsync(context);
         }
+    }
+
+    /// <summary>Whether the path part of a raw request target is valid UTF-8 once percent-decoded.</summary>
+    internal static bool PathIsUtf8(string? rawTarget)
+    {
+        if (rawTarget is null || !rawTarget.Contains('%')) return true;
+        var end = rawTarget.IndexOf('?');
+        var path = end < 0 ? rawTarget : rawTarget[..end];
+        var bytes = new List<byte>(path.Length);
+        for (var i = 0; i < path.Length; i++)
+        {
+            if (path[i] == '%' && i + 2 < path.Length && byte.TryParse(path.AsSpan(i + 1, 2), System.Globalization.NumberStyles.HexNumber, null, out var b))
+            {
+                bytes.Add(b);
+                i += 2;
+            }
+            else if (path[i] < 0x80)
+            {
+                bytes.Add((byte)path[i]);
+            }
+            else
+            {
+                return false; // raw non-ASCII in the target: Kestrel would have refused it already
+            }
+        }
+        return System.Text.Unicode.Utf8.IsValid(bytes.ToArray());
     }
 
     internal static (int Status, int Code, string Message) Map(Exception e) => e switch

@@ -7,17 +7,22 @@ using Registry.Server.Hosting;
 namespace Registry.Server.Security;
 
 /// <summary>
-/// HTTP basic authentication against the users file, then authorization of the operation a request means
+/// Authentication (HTTP basic against the users file, bearer JWT, or a TLS client certificate whose common
+/// name is a user in the users file), then authorization of the operation a request means
 /// (not of its route text): reading a subject, writing it, configuring it, or the global scope. Wrong or
 /// missing credentials are 401; a denied operation is 403 with error_code 40301.
 /// </summary>
 internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings settings)
 {
-    /// <summary>The users file and the JWT validator (null when bearer tokens are not accepted).</summary>
-    public sealed record Settings(IReadOnlyDictionary<string, UserEntry> Users, JwtValidator? Jwt);
+    /// <summary>
+    /// The users file, the JWT validator (null when bearer tokens are not accepted) and whether a client
+    /// certificate (already verified against the client CA during the TLS handshake) identifies its caller.
+    /// </summary>
+    public sealed record Settings(IReadOnlyDictionary<string, UserEntry> Users, JwtValidator? Jwt, bool Certificates = false);
 
     private readonly IReadOnlyDictionary<string, UserEntry> users = settings.Users;
     private readonly JwtValidator? jwt = settings.Jwt;
+    private readonly bool certificates = settings.Certificates;
 
     // Verifying against this when the user is unknown costs the same as a wrong password: no timing leak.
     private static readonly string DummyHash = PasswordHash.Create(Guid.NewGuid().ToString());
@@ -31,8 +36,8 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
             return;
         }
         var header = context.Request.Headers.Authorization.ToString();
-        var user = jwt is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            ? await jwt.ValidateAsync(header[7..].Trim())
+        var user = jwt is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? await jwt.ValidateAsync(header[7..].Trim(), context.RequestAborted)
+            : header.Length == 0 && certificates && context.Connection.ClientCertificate is { } certificate ? users.GetValueOrDefault(CommonName(certificate))
             : Authenticate(header);
         if (user is null)
         {
@@ -40,7 +45,7 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
             await Http.RegistryJson.Error(401, 401, "Unauthorized: missing or wrong credentials").ExecuteAsync(context);
             return;
         }
-        context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, user.Name)], user.Hash.Length > 0 ? "Basic" : "Bearer"));
+        context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, user.Name)], header.Length == 0 ? "Certificate" : header.Split(' ')[0]));
         context.Items[typeof(UserEntry)] = user;
         var (role, subject) = Operation(context, registry);
         if (role == "list")
@@ -85,10 +90,15 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
         }
         var colon = decoded.IndexOf(':');
         if (colon <= 0) return null;
-        var found = users.TryGetValue(decoded[..colon], out var user);
+        // A certificate-only user (no PBKDF2 hash) cannot log in with a password, and costs the same as an unknown one.
+        var found = users.TryGetValue(decoded[..colon], out var user) && user.Hash.StartsWith("PBKDF2$", StringComparison.Ordinal);
         var ok = PasswordHash.Verify(decoded[(colon + 1)..], found ? user!.Hash : DummyHash);
         return found && ok ? user : null;
     }
+
+    /// <summary>The principal a client certificate names: its subject's common name (CN).</summary>
+    public static string CommonName(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) =>
+        certificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, forIssuer: false);
 
     /// <summary>The role an operation needs and the subject it acts on (null subject = global scope).</summary>
     private static (string? Role, string? Subject) Operation(HttpContext context, RegistryService registry)

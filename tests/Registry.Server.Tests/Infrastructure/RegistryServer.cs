@@ -9,7 +9,7 @@ using Registry.Server.Hosting;
 namespace Registry.Server.Tests.Infrastructure;
 
 /// <summary>The real server on a free loopback port with its own data directory.</summary>
-public sealed class RegistryServer : IAsyncLifetime
+public sealed class RegistryServer : IAsyncLifetime, IAsyncDisposable
 {
     private WebApplication? _app;
 
@@ -38,6 +38,8 @@ public sealed class RegistryServer : IAsyncLifetime
         if (_app is not null) await _app.DisposeAsync();
         try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
     }
+
+    async ValueTask IAsyncDisposable.DisposeAsync() => await DisposeAsync();
 
     /// <summary>Sends JSON with Confluent's content type and returns status and body.</summary>
     public async Task<Reply> SendAsync(HttpMethod method, string path, string? json = null)
