@@ -42,6 +42,16 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout) : IA
     public async Task<T> ExecuteAsync<T>(Func<RegistryState, Decision<T>> decide, CancellationToken cancellationToken)
     {
         if (!_replayed) throw Errors.StoreErrorOf("The registry is still loading its log; try again shortly");
+        // Decide once against the current snapshot before taking the write lock: the expensive part of a decision
+        // (parsing, compatibility checks) lands in the parse cache, so a huge schema does not hold up other writers.
+        // Only the decision made under the lock counts; this one's result and errors are discarded.
+        try
+        {
+            decide(_state);
+        }
+        catch (RegistryException)
+        {
+        }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(writeTimeout);
         try

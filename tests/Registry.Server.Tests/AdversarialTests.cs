@@ -166,6 +166,20 @@ public sealed class HugeSchemaTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_schema_that_is_slow_to_parse_does_not_hold_up_other_writers()
+    {
+        // protobuf-net's parser is quadratic in fields per message: 60,000 fields take over ten seconds to parse.
+        _server.Http.Timeout = TimeSpan.FromSeconds(120);
+        var proto = "syntax = \"proto3\";\nmessage Wide {\n" + string.Concat(Enumerable.Range(0, 60_000).Select(i => $"  int32 f{i} = {i + 1};\n")) + "}\n";
+        var big = _server.PostAsync("/subjects/wide-proto/versions", Body(proto, "\"schemaType\":\"PROTOBUF\""));
+        await Task.Delay(2000);
+        var small = await _server.PostAsync("/subjects/small-while-wide/versions", Body(Schemas.V1));
+        Assert.Equal(200, small.Status);
+        Assert.False(big.IsCompleted, "the small write waited until the wide schema was parsed: parsing held the write lock");
+        Assert.Equal(200, (await big).Status);
+    }
+
+    [Fact]
     public async Task Under_the_default_limit_a_hundred_thousand_fields_are_42209()
     {
         await using var strict = new RegistryServer();
