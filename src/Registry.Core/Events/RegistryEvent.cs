@@ -14,6 +14,8 @@ namespace Registry.Core.Events;
 [JsonDerivedType(typeof(ModeSet), "MODE")]
 [JsonDerivedType(typeof(ModeCleared), "MODE_CLEARED")]
 [JsonDerivedType(typeof(LogNoop), "NOOP")]
+[JsonDerivedType(typeof(PolicySet), "POLICY")]
+[JsonDerivedType(typeof(PolicyDeleted), "POLICY_DELETED")]
 public abstract record RegistryEvent;
 
 /// <summary>
@@ -52,3 +54,9 @@ public sealed record ModeCleared(string? Subject) : RegistryEvent;
 
 /// <summary>A log record that changes nothing (a NOOP or a record kind the registry does not use); it still takes a position.</summary>
 public sealed record LogNoop(string? Reason = null) : RegistryEvent;
+
+/// <summary>The gateway policy for a topic set or replaced.</summary>
+public sealed record PolicySet(string Topic, TopicPolicy Policy) : RegistryEvent;
+
+/// <summary>The gateway policy for a topic removed.</summary>
+public sealed record PolicyDeleted(string Topic) : RegistryEvent;

@@ -16,7 +16,8 @@ public sealed record RegistryState(
     ImmutableSortedDictionary<string, SubjectState> Subjects,
     ImmutableSortedDictionary<string, SubjectConfig> Configs,
     ImmutableSortedDictionary<string, RegistryMode> Modes,
-    ImmutableDictionary<int, ImmutableSortedSet<SubjectVersionRef>> Usages)
+    ImmutableDictionary<int, ImmutableSortedSet<SubjectVersionRef>> Usages,
+    ImmutableSortedDictionary<string, TopicPolicy> Policies)
 {
     /// <summary>The key under which the global config and mode are kept.</summary>
     public const string GlobalScope = "";
@@ -29,7 +30,8 @@ public sealed record RegistryState(
         ImmutableSortedDictionary<string, SubjectState>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableSortedDictionary<string, SubjectConfig>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableSortedDictionary<string, RegistryMode>.Empty.WithComparers(StringComparer.Ordinal),
-        ImmutableDictionary<int, ImmutableSortedSet<SubjectVersionRef>>.Empty);
+        ImmutableDictionary<int, ImmutableSortedSet<SubjectVersionRef>>.Empty,
+        ImmutableSortedDictionary<string, TopicPolicy>.Empty.WithComparers(StringComparer.Ordinal));
 
     /// <summary>The subject versions (soft-deleted included) that use a schema id.</summary>
     public ImmutableSortedSet<SubjectVersionRef> UsagesOf(int id) => Usages.GetValueOrDefault(id) ?? [];
@@ -56,6 +58,8 @@ public sealed record RegistryState(
         ConfigCleared c => this with { Configs = Configs.Remove(c.Subject ?? GlobalScope) },
         ModeSet m => this with { Modes = Modes.SetItem(m.Subject ?? GlobalScope, m.Mode) },
         ModeCleared m => this with { Modes = Modes.Remove(m.Subject ?? GlobalScope) },
+        PolicySet p => this with { Policies = Policies.SetItem(p.Topic, p.Policy) },
+        PolicyDeleted p => this with { Policies = Policies.Remove(p.Topic) },
         _ => this,
     };
 

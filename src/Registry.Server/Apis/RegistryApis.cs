@@ -11,6 +11,7 @@ public static class RegistryApis
         app.MapCompatibilityApi();
         app.MapConfigApi();
         app.MapModeApi();
+        app.MapPoliciesApi();
         app.MapHealthApi();
         Ui.UiApi.MapUiApi(app);
         return app;

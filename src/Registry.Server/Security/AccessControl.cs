@@ -111,6 +111,8 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
         {
             "schemas" when segments.Length >= 3 && segments[1] == "ids" => ("schema-by-id", segments[2]),
             "v1" when segments.Length >= 2 && segments[1] == "audit" => ("auditor", ""),
+            // Gateway policies are cluster-wide: any reader of the whole registry reads them, admins change them.
+            "v1" when segments.Length >= 2 && segments[1] == "policies" => (read ? "reader" : "admin", ""),
             "" or "schemas" or "contexts" or "v1" => ("list", null),
             "subjects" when segments.Length == 1 => ("list", null),
             "subjects" when HttpMethods.IsDelete(method) => ("writer", subject),

@@ -25,6 +25,8 @@ public static class SchemasTopicFormat
         ConfigCleared c => (Key("CONFIG", c.Subject, null, 0), null),
         ModeSet m => (Key("MODE", m.Subject, null, 0), ModeValue(m)),
         ModeCleared m => (Key("MODE", m.Subject, null, 0), null),
+        PolicySet p => (PolicyKey(p.Topic), JsonSerializer.Serialize(p.Policy, Json)),
+        PolicyDeleted p => (PolicyKey(p.Topic), null),
         _ => (Key("NOOP", null, null, 0), null),
     };
 
@@ -45,6 +47,8 @@ public static class SchemasTopicFormat
                 "MODE" when value is null => new ModeCleared(Subject(subject)),
                 "MODE" => DecodeMode(subject, value),
                 "DELETE_SUBJECT" when value is not null => DecodeDeleteSubject(subject, value),
+                PolicyKeyType when value is null => new PolicyDeleted((string)k["topic"]!),
+                PolicyKeyType => new PolicySet((string)k["topic"]!, JsonSerializer.Deserialize<TopicPolicy>(value, Json)!),
                 _ => new LogNoop(keytype ?? "no keytype"),
             };
         }
@@ -53,6 +57,11 @@ public static class SchemasTopicFormat
             return new LogNoop("unreadable record: " + e.Message);
         }
     }
+
+    /// <summary>Our own record kind (gateway policies); Confluent's registry does not write it.</summary>
+    public const string PolicyKeyType = "REGISTRY_POLICY";
+
+    private static string PolicyKey(string topic) => new JsonObject { ["keytype"] = PolicyKeyType, ["topic"] = topic, ["magic"] = 0 }.ToJsonString();
 
     /// <summary>Confluent's subject for global scope is absent (or <c>:.__GLOBAL:</c>); ours is null.</summary>
     private static string? Subject(string? subject) =>

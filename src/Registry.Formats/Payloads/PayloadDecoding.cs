@@ -1,0 +1,102 @@
+using System.Text.Json;
+using Registry.Core.Formats;
+using Registry.Formats.Avro;
+using Registry.Formats.Json;
+using Registry.Formats.Protobuf;
+
+namespace Registry.Formats.Payloads;
+
+/// <summary>
+/// Turns a payload into plain values (dictionaries, lists, strings, numbers, booleans, bytes) for rule
+/// expressions, and names the record type a schema describes, for the record-name subject strategies.
+/// </summary>
+public static class PayloadDecoding
+{
+    /// <summary>The payload as plain values, or null with <paramref name="error"/> when it cannot be decoded.</summary>
+    public static object? Decode(ParsedSchema schema, ReadOnlySpan<byte> data, int maxDepth, out string? error)
+    {
+        error = null;
+        switch (schema)
+        {
+            case AvroSchema avro:
+                try
+                {
+                    using var stream = new MemoryStream(data.ToArray(), writable: false);
+                    var value = new global::Avro.Generic.GenericDatumReader<object>(avro.Avro, avro.Avro).Read(null!, new global::Avro.IO.BinaryDecoder(stream));
+                    return Plain(value);
+                }
+                catch (Exception e) when (e is global::Avro.AvroException or EndOfStreamException or InvalidCastException or ArgumentException or OverflowException or IndexOutOfRangeException)
+                {
+                    error = $"the data is not a valid {avro.Avro.Fullname} value: {e.Message}";
+                    return null;
+                }
+            case JsonSchemaParsed:
+                try
+                {
+                    using var document = JsonDocument.Parse(data.ToArray(), new JsonDocumentOptions { MaxDepth = maxDepth });
+                    return Plain(document.RootElement);
+                }
+                catch (JsonException e)
+                {
+                    error = $"the data is not JSON: {e.Message}";
+                    return null;
+                }
+            default:
+                error = $"rules on {schema.SchemaType} payloads are not evaluated by this version";
+                return null;
+        }
+    }
+
+    /// <summary>The fully-qualified record name (Avro record, JSON Schema title, Protobuf message at the indexes), or null.</summary>
+    public static string? RecordName(ParsedSchema schema, IReadOnlyList<int> messageIndexes)
+    {
+        switch (schema)
+        {
+            case AvroSchema avro:
+                return avro.Avro is global::Avro.NamedSchema named ? named.Fullname : null;
+            case JsonSchemaParsed json:
+                using (var document = JsonDocument.Parse(json.Canonical))
+                {
+                    return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("title", out var title) && title.ValueKind == JsonValueKind.String
+                        ? title.GetString()
+                        : null;
+                }
+            case ProtobufSchema proto:
+                var indexes = messageIndexes.Count == 0 ? [0] : messageIndexes;
+                var types = proto.File.MessageTypes;
+                var name = string.IsNullOrEmpty(proto.File.Package) ? "" : proto.File.Package;
+                foreach (var index in indexes)
+                {
+                    if (index < 0 || index >= types.Count) return null;
+                    name = name.Length == 0 ? types[index].Name : name + "." + types[index].Name;
+                    types = types[index].NestedTypes;
+                }
+                return name;
+            default:
+                return null;
+        }
+    }
+
+    private static object? Plain(object? value) => value switch
+    {
+        global::Avro.Generic.GenericRecord record => record.Schema.Fields.ToDictionary(f => f.Name, f => Plain(record.GetValue(f.Pos))),
+        global::Avro.Generic.GenericEnum e => e.Value,
+        global::Avro.Generic.GenericFixed f => f.Value,
+        IDictionary<string, object> map => map.ToDictionary(kv => kv.Key, kv => Plain(kv.Value)),
+        byte[] bytes => bytes,
+        string s => s,
+        System.Collections.IList list => list.Cast<object?>().Select(Plain).ToArray(),
+        _ => value,
+    };
+
+    private static object? Plain(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => element.EnumerateObject().ToDictionary(p => p.Name, p => Plain(p.Value)),
+        JsonValueKind.Array => element.EnumerateArray().Select(Plain).ToArray(),
+        JsonValueKind.String => element.GetString(),
+        JsonValueKind.Number => element.TryGetInt64(out var l) ? l : element.GetDouble(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        _ => null,
+    };
+}

@@ -1,0 +1,59 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Registry.Gateway;
+
+/// <summary>Settings under <c>Gateway:</c> (env <c>Gateway__Name</c>, switch <c>--Gateway:Name=value</c>); docs/gateway.md lists them.</summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "Gateway";
+
+    /// <summary>A bootstrap broker of the upstream Kafka cluster, host:port. Required.</summary>
+    [Required]
+    public string Upstream { get; set; } = "";
+
+    /// <summary>The registry's base URL, e.g. http://registry:8081/. Required.</summary>
+    [Required]
+    public string Registry { get; set; } = "";
+
+    /// <summary>Address the gateway listens on. Default 0.0.0.0.</summary>
+    public string ListenAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>Host name clients are told to connect to (in rewritten metadata). Default localhost.</summary>
+    public string AdvertisedHost { get; set; } = "localhost";
+
+    /// <summary>Port clients bootstrap from. Default 9092; 0 picks a free port.</summary>
+    [Range(0, 65535)]
+    public int BootstrapPort { get; set; } = 9092;
+
+    /// <summary>Broker N is served on BrokerPortBase + N; 0 picks free ports. Default 0.</summary>
+    [Range(0, 65535)]
+    public int BrokerPortBase { get; set; }
+
+    /// <summary>Largest request frame accepted; a larger claim closes the connection. Default 100 MiB (Kafka's socket.request.max.bytes).</summary>
+    [Range(64, int.MaxValue)]
+    public int MaxFrameBytes { get; set; } = 100 << 20;
+
+    /// <summary>Most bytes a partition's records may decompress to. Default 64 MiB.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxDecompressedBytes { get; set; } = 64L << 20;
+
+    /// <summary>A frame that has started must arrive completely within this time (slow clients are closed). Default 30000 ms.</summary>
+    [Range(1, int.MaxValue)]
+    public int FrameTimeoutMs { get; set; } = 30_000;
+
+    /// <summary>How often policies are re-read from the registry. Default 5000 ms.</summary>
+    [Range(10, int.MaxValue)]
+    public int PolicyRefreshMs { get; set; } = 5_000;
+
+    /// <summary>Most per-record errors returned for one partition. Default 100.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxRecordErrors { get; set; } = 100;
+
+    /// <summary>Most requests in flight per client connection. Default 1000.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxInFlight { get; set; } = 1000;
+
+    /// <summary>Deepest JSON nesting in payloads checked against JSON Schemas. Default 64.</summary>
+    [Range(1, 10_000)]
+    public int MaxNestingDepth { get; set; } = 64;
+}

@@ -1,0 +1,4 @@
+using Registry.Gateway;
+
+var app = GatewayApp.Build(args);
+await app.RunAsync();

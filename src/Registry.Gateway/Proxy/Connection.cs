@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Registry.Gateway.Protocol;
+using Registry.Gateway.Validation;
+
+namespace Registry.Gateway.Proxy;
+
+/// <summary>
+/// One client connection and its upstream connection. Requests are read in order; each gets a response
+/// slot in the same order, either filled by the gateway (a produce request refused entirely) or by the
+/// next upstream response. The writer empties slots strictly in order, so pipelining and correlation ids
+/// are preserved even when some requests never reach the broker.
+/// </summary>
+internal sealed class Connection(Socket client, string upstreamHost, int upstreamPort, GatewayContext gateway)
+{
+    private sealed record Slot(RequestHeader Header, byte[]? Ready, List<(string Topic, PartitionResponse Partition)>? Rejected);
+
+    private const short InvalidRecord = 87;
+    private const short RequestTimedOut = 7;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var upstream = new TcpClient { NoDelay = true };
+        await using var clientStream = new NetworkStream(client, ownsSocket: true);
+        try
+        {
+            await upstream.ConnectAsync(upstreamHost, upstreamPort, cts.Token);
+        }
+        catch (Exception e) when (FrameIO.IsDisconnect(e) || e is OperationCanceledException)
+        {
+            gateway.Logger.LogDebug("Upstream {Host}:{Port} unreachable: {Message}", upstreamHost, upstreamPort, e.Message);
+            return;
+        }
+        var upstreamStream = upstream.GetStream();
+        var slots = Channel.CreateBounded<Slot>(new BoundedChannelOptions(gateway.Options.MaxInFlight) { SingleReader = true, SingleWriter = true });
+        var reading = ReadRequestsAsync(clientStream, upstreamStream, slots.Writer, cts.Token);
+        var writing = WriteResponsesAsync(clientStream, upstreamStream, slots.Reader, cts.Token);
+        await Task.WhenAny(reading, writing);
+        await cts.CancelAsync();
+        upstream.Close();
+        client.Close();
+        try
+        {
+            await Task.WhenAll(reading, writing);
+        }
+        catch (Exception e) when (FrameIO.IsDisconnect(e) || e is OperationCanceledException or ChannelClosedException)
+        {
+        }
+    }
+
+    private async Task ReadRequestsAsync(Stream client, Stream upstream, ChannelWriter<Slot> slots, CancellationToken cancellationToken)
+    {
+        var timeout = TimeSpan.FromMilliseconds(gateway.Options.FrameTimeoutMs);
+        try
+        {
+            while (true)
+            {
+                var frame = await FrameIO.ReadAsync(client, gateway.Options.MaxFrameBytes, timeout, cancellationToken);
+                if (frame is null) return;
+                RequestHeader header;
+                try
+                {
+                    header = RequestHeader.Read(frame);
+                }
+                catch (ProtocolException e)
+                {
+                    throw new BadFrameException("header", "unreadable request header: " + e.Message);
+                }
+                if (header.ApiKey == Apis.Produce)
+                {
+                    await ProduceAsync(frame, header, upstream, slots, cancellationToken);
+                    continue;
+                }
+                await FrameIO.WriteAsync(upstream, frame, cancellationToken);
+                await slots.WriteAsync(new Slot(header, null, null), cancellationToken);
+            }
+        }
+        catch (BadFrameException e)
+        {
+            GatewayMetrics.ConnectionsRefused.Add(1, new KeyValuePair<string, object?>("reason", e.Reason));
+            gateway.Logger.LogInformation("Closing client connection: {Message}", e.Message);
+        }
+        finally
+        {
+            slots.TryComplete();
+        }
+    }
+
+    private async Task ProduceAsync(byte[] frame, RequestHeader header, Stream upstream, ChannelWriter<Slot> slots, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        ProduceRequest request;
+        try
+        {
+            request = ProduceRequest.Read(frame.AsMemory(header.Length), header.ApiVersion);
+        }
+        catch (ProtocolException e)
+        {
+            throw new BadFrameException("produce", "unreadable produce request: " + e.Message);
+        }
+        var rejected = new List<(string Topic, PartitionResponse Partition)>();
+        var policies = gateway.Policies.Current;
+        foreach (var topic in request.Topics)
+        {
+            var policy = policies.GetValueOrDefault(topic.Name);
+            if (policy is null && gateway.Policies.Loaded) continue;
+            var tag = new KeyValuePair<string, object?>("topic", topic.Name);
+            foreach (var partition in topic.Partitions.ToList())
+            {
+                var response = await CheckPartitionAsync(topic.Name, policy, partition, tag, cancellationToken);
+                if (response is null) continue;
+                topic.Partitions.Remove(partition);
+                rejected.Add((topic.Name, response));
+            }
+        }
+        request.Topics.RemoveAll(t => t.Partitions.Count == 0);
+        GatewayMetrics.CheckSeconds.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+
+        if (rejected.Count == 0)
+        {
+            await FrameIO.WriteAsync(upstream, frame, cancellationToken);
+            if (request.Acks != 0) await slots.WriteAsync(new Slot(header, null, null), cancellationToken);
+            return;
+        }
+        if (request.Acks == 0) GatewayMetrics.Acks0Dropped.Add(rejected.Count);
+        if (request.Topics.Count > 0)
+        {
+            var writer = new KafkaWriter(frame.Length);
+            writer.Raw(frame.AsSpan(0, header.Length));
+            request.Write(writer, header.ApiVersion);
+            await FrameIO.WriteAsync(upstream, writer.ToArray(), cancellationToken);
+            if (request.Acks != 0) await slots.WriteAsync(new Slot(header, null, rejected), cancellationToken);
+        }
+        else if (request.Acks != 0)
+        {
+            var response = new ProduceResponse();
+            Merge(response, rejected);
+            await slots.WriteAsync(new Slot(header, ResponseFrame(header, response), null), cancellationToken);
+        }
+    }
+
+    /// <summary>Null when the partition may go to the broker, else the error response for it.</summary>
+    private async Task<PartitionResponse?> CheckPartitionAsync(string topic, Core.Model.TopicPolicy? policy, ProducePartition partition, KeyValuePair<string, object?> tag, CancellationToken cancellationToken)
+    {
+        if (policy is null)
+        {
+            // Policies not loaded yet: nothing is known to be unchecked-safe, so the producer retries later.
+            return new PartitionResponse { Index = partition.Index, ErrorCode = RequestTimedOut, ErrorMessage = "The gateway has not loaded its policies from the registry yet; retry" };
+        }
+        List<Violation> violations;
+        int count;
+        try
+        {
+            var records = RecordBatches.Read(partition.Records ?? ReadOnlyMemory<byte>.Empty, gateway.Options.MaxDecompressedBytes);
+            count = records.Count;
+            violations = await gateway.Validator.CheckAsync(topic, policy, records, cancellationToken);
+        }
+        catch (ProtocolException e)
+        {
+            GatewayMetrics.BatchesRejected.Add(1, tag);
+            GatewayMetrics.RecordsRejected.Add(1, tag, new KeyValuePair<string, object?>("reason", "unreadable"));
+            return new PartitionResponse { Index = partition.Index, ErrorCode = InvalidRecord, ErrorMessage = $"Records for {topic}-{partition.Index} could not be read, so they were not checked: {e.Message}" };
+        }
+        catch (HttpRequestException e)
+        {
+            return new PartitionResponse { Index = partition.Index, ErrorCode = RequestTimedOut, ErrorMessage = $"The registry could not be reached to check the records ({e.Message}); retry" };
+        }
+        GatewayMetrics.RecordsChecked.Add(count, tag);
+        if (violations.Count == 0) return null;
+        foreach (var v in violations) GatewayMetrics.RecordsRejected.Add(1, tag, new KeyValuePair<string, object?>("reason", v.Reason));
+        GatewayMetrics.BatchesRejected.Add(1, tag);
+        var response = new PartitionResponse
+        {
+            Index = partition.Index,
+            ErrorCode = InvalidRecord,
+            ErrorMessage = $"{violations.Count} of {count} records break the contract of topic '{topic}'; first, record {violations[0].Index}: {violations[0].Message}",
+        };
+        foreach (var v in violations.Take(gateway.Options.MaxRecordErrors)) response.RecordErrors.Add((v.Index, v.Message));
+        gateway.Logger.LogInformation("Rejected {Topic}-{Partition}: {Message}", topic, partition.Index, response.ErrorMessage);
+        return response;
+    }
+
+    private static void Merge(ProduceResponse response, List<(string Topic, PartitionResponse Partition)> rejected)
+    {
+        foreach (var (topic, partition) in rejected)
+        {
+            var entry = response.Topics.FirstOrDefault(t => t.Name == topic);
+            if (entry is null) response.Topics.Add(entry = new ProduceTopicResponse(topic));
+            entry.Partitions.Add(partition);
+        }
+    }
+
+    private static byte[] ResponseFrame(RequestHeader header, ProduceResponse response)
+    {
+        var writer = new KafkaWriter();
+        writer.Int32(header.CorrelationId);
+        if (Apis.IsFlexible(Apis.Produce, header.ApiVersion)) writer.EmptyTaggedFields();
+        response.Write(writer, header.ApiVersion);
+        return writer.ToArray();
+    }
+
+    private async Task WriteResponsesAsync(Stream client, Stream upstream, ChannelReader<Slot> slots, CancellationToken cancellationToken)
+    {
+        var timeout = TimeSpan.FromMilliseconds(gateway.Options.FrameTimeoutMs * 10L);
+        await foreach (var slot in slots.ReadAllAsync(cancellationToken))
+        {
+            var response = slot.Ready;
+            if (response is null)
+            {
+                var frame = await FrameIO.ReadAsync(upstream, int.MaxValue, timeout, cancellationToken);
+                if (frame is null) return;
+                if (frame.Length < 4 || System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(frame) != slot.Header.CorrelationId)
+                    throw new IOException("upstream response out of order");
+                response = Transform(slot, frame);
+            }
+            await FrameIO.WriteAsync(client, response, cancellationToken);
+        }
+    }
+
+    private byte[] Transform(Slot slot, byte[] frame)
+    {
+        var header = slot.Header;
+        if (slot.Rejected is { } rejected)
+        {
+            var flexible = Apis.IsFlexible(Apis.Produce, header.ApiVersion);
+            var reader = new KafkaReader(frame);
+            reader.Int32();
+            if (flexible) reader.TaggedFields();
+            var response = ProduceResponse.Read(frame.AsSpan(reader.Position), header.ApiVersion);
+            Merge(response, rejected);
+            return ResponseFrame(header, response);
+        }
+        return header.ApiKey is Apis.Metadata or Apis.FindCoordinator or Apis.DescribeCluster or Apis.ApiVersions
+            ? ResponseRewriter.Rewrite(header.ApiKey, header.ApiVersion, frame, gateway.MapBroker)
+            : frame;
+    }
+}

@@ -1,0 +1,111 @@
+using Registry.Core.Formats;
+using Registry.Core.Model;
+using Registry.Formats.Payloads;
+using Registry.Formats.Protobuf;
+using Registry.Gateway.Protocol;
+
+namespace Registry.Gateway.Validation;
+
+/// <summary>Why a record was refused: a short reason label (for metrics) and a sentence a person can act on.</summary>
+public readonly record struct Violation(int Index, string Reason, string Message);
+
+/// <summary>Checks the records of one topic-partition against the topic's policy.</summary>
+public sealed class RecordValidator(RegistryClient registry, SchemaFormats formats, int maxNestingDepth)
+{
+    /// <summary>The violations among <paramref name="records"/> (empty when all pass).</summary>
+    public async ValueTask<List<Violation>> CheckAsync(string topic, TopicPolicy policy, List<RecordView> records, CancellationToken cancellationToken)
+    {
+        var violations = new List<Violation>();
+        foreach (var record in records)
+        {
+            if (record.Value is null)
+            {
+                if (!policy.AllowTombstones) violations.Add(new Violation(record.Index, "tombstone", "a tombstone (null value), which this topic's policy does not allow"));
+            }
+            else if (policy.Value is { } valuePolicy && await CheckAsync(topic, valuePolicy, isKey: false, record.Value.Value, cancellationToken) is { } valueProblem)
+            {
+                violations.Add(valueProblem with { Index = record.Index });
+                continue;
+            }
+            if (policy.Key is not { } keyPolicy) continue;
+            if (record.Key is null)
+            {
+                if (!keyPolicy.AllowNull) violations.Add(new Violation(record.Index, "null_key", "a null key, which this topic's policy does not allow"));
+            }
+            else if (await CheckAsync(topic, keyPolicy, isKey: true, record.Key.Value, cancellationToken) is { } keyProblem)
+            {
+                violations.Add(keyProblem with { Index = record.Index });
+            }
+        }
+        return violations;
+    }
+
+    private async ValueTask<Violation?> CheckAsync(string topic, PayloadPolicy policy, bool isKey, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        var what = isKey ? "key" : "value";
+        if (!WireFormat.TryReadHeader(payload.Span, out var id, out var headerError))
+            return new Violation(0, "wire_format", $"the {what} is not in Confluent wire format ({headerError}); produce it with a schema-registry serializer");
+        var schema = await registry.GetSchemaAsync(id, cancellationToken);
+        if (schema is null) return new Violation(0, "unknown_id", $"the {what} names schema id {id}, which is not registered");
+
+        var data = payload[5..];
+        IReadOnlyList<int> indexes = [];
+        if (schema.SchemaType == ProtobufFormat.Type)
+        {
+            var consumed = WireFormat.ReadMessageIndexes(data.Span, out var read, out var indexError);
+            if (consumed < 0) return new Violation(0, "wire_format", $"the {what} has unreadable Protobuf message indexes: {indexError}");
+            indexes = read;
+            data = data[consumed..];
+        }
+
+        string? subject;
+        try
+        {
+            subject = policy.Strategy switch
+            {
+                "RecordNameStrategy" => PayloadDecoding.RecordName(schema.Parsed(formats), indexes),
+                "TopicRecordNameStrategy" => PayloadDecoding.RecordName(schema.Parsed(formats), indexes) is { } record ? $"{topic}-{record}" : null,
+                _ => $"{topic}-{what}",
+            };
+        }
+        catch (Core.RegistryException e)
+        {
+            return new Violation(0, "schema", $"schema id {id} of the {what} cannot be parsed by the gateway: {e.Message}");
+        }
+        if (subject is null) return new Violation(0, "subject", $"schema id {id} of the {what} names no record type, so {policy.Strategy} gives no subject");
+        if (!schema.Subjects.Contains(subject))
+        {
+            schema = await registry.RefreshSubjectsAsync(schema, cancellationToken) ?? schema;
+            if (!schema.Subjects.Contains(subject))
+            {
+                var registered = schema.Subjects.Count == 0 ? "no subject" : "subject(s) " + string.Join(", ", schema.Subjects.Order(StringComparer.Ordinal).Take(5).Select(s => $"'{s}'"));
+                return new Violation(0, "wrong_subject", $"the {what} uses schema id {id}, which is registered under {registered}, not under '{subject}' ({policy.Strategy})");
+            }
+        }
+        if (policy.Check == "id") return null;
+
+        var parsed = schema.Parsed(formats);
+        if (formats.Get(schema.SchemaType) is IPayloadValidator validator && validator.Validate(parsed, data.Span, indexes) is { } invalid)
+            return new Violation(0, "payload", $"the {what} does not match schema id {id}: {invalid}");
+        if (policy.Check != "rules" || schema.Conditions.Count == 0) return null;
+
+        var message = PayloadDecoding.Decode(parsed, data.Span, maxNestingDepth, out var decodeError);
+        if (message is null && decodeError is not null) return new Violation(0, "rule", $"the {what}'s rules cannot be evaluated: {decodeError}");
+        var variables = new Dictionary<string, object?> { ["message"] = message };
+        foreach (var (rule, program, error) in schema.Conditions)
+        {
+            if (program is null) return new Violation(0, "rule", $"rule '{rule.Name}' of schema id {id} cannot be evaluated: {error}");
+            object? result;
+            try
+            {
+                result = program(variables!);
+            }
+            catch (Exception e)
+            {
+                return new Violation(0, "rule", $"rule '{rule.Name}' ({rule.Expr}) of schema id {id} failed to evaluate on the {what}: {e.Message}");
+            }
+            if (result is not true) return new Violation(0, "rule", $"the {what} breaks rule '{rule.Name}' of schema id {id}: {rule.Expr}");
+        }
+        return null;
+    }
+}

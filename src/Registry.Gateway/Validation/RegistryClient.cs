@@ -1,0 +1,135 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Registry.Core.Formats;
+using Registry.Core.Model;
+
+namespace Registry.Gateway.Validation;
+
+/// <summary>A schema as the gateway knows it: text, type, references resolved, rules, and the subjects using it.</summary>
+public sealed class KnownSchema(int id, string schemaType, string schema, IReadOnlyList<ResolvedReference> references, RuleSet? ruleSet, IReadOnlySet<string> subjects)
+{
+    private ParsedSchema? _parsed;
+    private IReadOnlyList<(Rule Rule, Cel.CelProgramDelegate? Program, string? Error)>? _conditions;
+
+    public int Id { get; } = id;
+
+    public string SchemaType { get; } = schemaType;
+
+    public IReadOnlySet<string> Subjects { get; } = subjects;
+
+    public RuleSet? RuleSet { get; } = ruleSet;
+
+    /// <summary>Parsed on first use (only payload and rule checks need it).</summary>
+    public ParsedSchema Parsed(SchemaFormats formats) => _parsed ??= formats.Parse(SchemaType, schema, references, normalize: false);
+
+    /// <summary>The CEL CONDITION rules that apply on write, compiled once.</summary>
+    public IReadOnlyList<(Rule Rule, Cel.CelProgramDelegate? Program, string? Error)> Conditions => _conditions ??= CompileConditions();
+
+    public KnownSchema WithSubjects(IReadOnlySet<string> subjects) => new(Id, SchemaType, schema, references, RuleSet, subjects) { _parsed = _parsed, _conditions = _conditions };
+
+    private List<(Rule, Cel.CelProgramDelegate?, string?)> CompileConditions()
+    {
+        var environment = new Cel.CelEnvironment(null, "");
+        var rules = new List<(Rule, Cel.CelProgramDelegate?, string?)>();
+        foreach (var rule in RuleSet?.DomainRules ?? [])
+        {
+            if (rule.Disabled || !string.Equals(rule.Kind, "CONDITION", StringComparison.OrdinalIgnoreCase)) continue;
+            if (rule.Mode is { } mode && !mode.Equals("WRITE", StringComparison.OrdinalIgnoreCase) && !mode.Equals("WRITEREAD", StringComparison.OrdinalIgnoreCase)) continue;
+            if (!string.Equals(rule.Type, "CEL", StringComparison.OrdinalIgnoreCase))
+            {
+                rules.Add((rule, null, $"rule type {rule.Type} is not evaluated by the gateway (only CEL)"));
+                continue;
+            }
+            try
+            {
+                rules.Add((rule, environment.Compile(rule.Expr ?? ""), null));
+            }
+            catch (Exception e)
+            {
+                rules.Add((rule, null, $"the expression does not compile: {e.Message}"));
+            }
+        }
+        return rules;
+    }
+}
+
+/// <summary>
+/// Reads the registry's REST API: policies, and schemas by id with the subjects that use them. Schemas are
+/// cached by id (ids never change meaning); a miss fetches once, and a subject check that fails re-reads the
+/// id's subjects once before the record is rejected.
+/// </summary>
+public sealed class RegistryClient(HttpClient http)
+{
+    private static readonly JsonSerializerOptions Json = CanonicalJson.Options;
+    private readonly ConcurrentDictionary<int, KnownSchema> _schemas = new();
+
+    public int CachedSchemas => _schemas.Count;
+
+    public async Task<IReadOnlyDictionary<string, TopicPolicy>> GetPoliciesAsync(CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync("v1/policies", cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<Dictionary<string, TopicPolicy>>(Json, cancellationToken) ?? [];
+    }
+
+    /// <summary>The cached schema for an id, fetched when not cached; null when the registry does not know the id.</summary>
+    public async ValueTask<KnownSchema?> GetSchemaAsync(int id, CancellationToken cancellationToken)
+    {
+        if (_schemas.TryGetValue(id, out var known)) return known;
+        var fetched = await FetchAsync(id, cancellationToken);
+        return fetched is null ? null : _schemas.GetOrAdd(id, fetched);
+    }
+
+    /// <summary>Re-reads which subjects use an id (a new registration may have added one).</summary>
+    public async ValueTask<KnownSchema?> RefreshSubjectsAsync(KnownSchema schema, CancellationToken cancellationToken)
+    {
+        var subjects = await SubjectsOfAsync(schema.Id, cancellationToken);
+        if (subjects is null) return null;
+        var refreshed = schema.WithSubjects(subjects);
+        _schemas[schema.Id] = refreshed;
+        return refreshed;
+    }
+
+    private async Task<KnownSchema?> FetchAsync(int id, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync($"schemas/ids/{id}", cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        response.EnsureSuccessStatusCode();
+        var node = (await response.Content.ReadFromJsonAsync<JsonObject>(cancellationToken))!;
+        var subjects = await SubjectsOfAsync(id, cancellationToken) ?? new HashSet<string>();
+        var type = (string?)node["schemaType"] ?? "AVRO";
+        var references = await ResolveAsync(node["references"] as JsonArray, 0, cancellationToken);
+        var ruleSet = node["ruleSet"] is JsonObject rules ? rules.Deserialize<RuleSet>(Json) : null;
+        return new KnownSchema(id, type, (string)node["schema"]!, references, ruleSet, subjects);
+    }
+
+    private async Task<HashSet<string>?> SubjectsOfAsync(int id, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync($"schemas/ids/{id}/versions", cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        response.EnsureSuccessStatusCode();
+        var versions = await response.Content.ReadFromJsonAsync<JsonArray>(cancellationToken) ?? [];
+        return versions.Select(v => (string)v!["subject"]!).ToHashSet(StringComparer.Ordinal);
+    }
+
+    private async Task<List<ResolvedReference>> ResolveAsync(JsonArray? references, int depth, CancellationToken cancellationToken)
+    {
+        var resolved = new List<ResolvedReference>();
+        if (references is null) return resolved;
+        if (depth > 32) throw new InvalidOperationException("references nest deeper than 32");
+        foreach (var reference in references)
+        {
+            var name = (string)reference!["name"]!;
+            var subject = (string)reference["subject"]!;
+            var version = (int)reference["version"]!;
+            using var response = await http.GetAsync($"subjects/{Uri.EscapeDataString(subject)}/versions/{version}", cancellationToken);
+            response.EnsureSuccessStatusCode();
+            var node = (await response.Content.ReadFromJsonAsync<JsonObject>(cancellationToken))!;
+            resolved.AddRange(await ResolveAsync(node["references"] as JsonArray, depth + 1, cancellationToken));
+            resolved.Add(new ResolvedReference(name, subject, version, (int)node["id"]!, (string?)node["schemaType"] ?? "AVRO", (string)node["schema"]!));
+        }
+        return resolved;
+    }
+}
