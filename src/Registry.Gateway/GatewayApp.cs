@@ -19,6 +19,10 @@ public static class GatewayApp
         ["--advertised-host"] = "Gateway:AdvertisedHost",
     };
 
+    // One listener per process: the instruments are static, and a second adapter would export every count twice.
+    private static readonly Lazy<IDisposable> MeterListening = new(() =>
+        MeterAdapter.StartListening(new MeterAdapterOptions { InstrumentFilterPredicate = i => i.Meter.Name == GatewayMetrics.MeterName }));
+
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
@@ -46,8 +50,7 @@ public static class GatewayApp
         app.MapGet("/health/live", () => "live");
         app.MapGet("/health/ready", (GatewayService gateway) => gateway.Ready ? Results.Text("ready") : Results.Text("not ready", statusCode: 503));
         app.MapMetrics();
-        Metrics.SuppressDefaultMetrics();
-        Prometheus.MeterAdapter.StartListening(new MeterAdapterOptions { InstrumentFilterPredicate = i => i.Meter.Name == GatewayMetrics.MeterName });
+        _ = MeterListening.Value;
         return app;
     }
 }

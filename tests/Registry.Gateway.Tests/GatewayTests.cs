@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Avro;
 using Avro.Generic;
 using Confluent.Kafka;
@@ -72,9 +73,155 @@ public sealed class GatewayTests(GatewayFixture fx, ITestOutputHelper output) : 
             Assert.NotNull(error);
             Assert.Equal(ErrorCode.InvalidRecord, error!.Code);
         }
-        lock (fx.ProducerLogs) foreach (var line in fx.ProducerLogs) output.WriteLine("log: " + line);
         var read = fx.ReadAll(topic, 1);
         Assert.Single(read);
         Assert.Equal(valid, read[0].Message.Value);
+    }
+
+    private static byte[] Framed(int id, GenericRecord record)
+    {
+        using var stream = new MemoryStream();
+        stream.WriteByte(0);
+        var idBytes = new byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(idBytes, id);
+        stream.Write(idBytes);
+        new GenericDatumWriter<GenericRecord>(record.Schema).Write(record, new Avro.IO.BinaryEncoder(stream));
+        return stream.ToArray();
+    }
+
+    private async Task<int> RegisterAsync(string subject, string schema, object? ruleSet = null)
+    {
+        using var response = await fx.Http.PostAsJsonAsync($"/subjects/{subject}/versions", new { schema, ruleSet });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        return System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("id").GetInt32();
+    }
+
+    [Fact]
+    public async Task A_record_that_breaks_a_CEL_condition_of_its_contract_is_refused()
+    {
+        const string topic = "ruled-orders";
+        fx.Kafka.CreateTopic(topic, partitions: 2);
+        var id = await RegisterAsync($"{topic}-value", OrderSchema, new
+        {
+            domainRules = new[] { new { name = "amountPositive", kind = "CONDITION", type = "CEL", mode = "WRITE", expr = "message.amount > 0 && message.id.startsWith('o-')" } },
+        });
+        await fx.SetPolicyAsync(topic, new { value = new { check = "rules" } });
+        using var producer = fx.Producer();
+        Assert.Null(await ProduceAsync(producer, topic, Framed(id, NewOrder("o-1", 5))));
+        Assert.Equal(ErrorCode.InvalidRecord, (await ProduceAsync(producer, topic, Framed(id, NewOrder("o-2", -5))))?.Code);
+        Assert.Equal(ErrorCode.InvalidRecord, (await ProduceAsync(producer, topic, Framed(id, NewOrder("x-3", 5))))?.Code);
+        var read = fx.ReadAll(topic, 1);
+        Assert.Equal(Framed(id, NewOrder("o-1", 5)), Assert.Single(read).Message.Value);
+    }
+
+    [Theory]
+    [InlineData(CompressionType.Gzip)]
+    [InlineData(CompressionType.Snappy)]
+    [InlineData(CompressionType.Lz4)]
+    [InlineData(CompressionType.Zstd)]
+    public async Task Every_compression_codec_is_decoded_and_checked(CompressionType codec)
+    {
+        var topic = "compressed-" + codec.ToString().ToLowerInvariant();
+        fx.Kafka.CreateTopic(topic, partitions: 1);
+        var id = await RegisterAsync($"{topic}-value", OrderSchema);
+        await fx.SetPolicyAsync(topic, new { value = new { check = "payload" } });
+        using var producer = fx.Producer(codec);
+        // Many similar records, so the codec really compresses a multi-record batch.
+        var valid = Enumerable.Range(0, 50).Select(i => Framed(id, NewOrder($"o-{i}", i))).ToList();
+        await Task.WhenAll(valid.Select(v => producer.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Value = v })));
+        Assert.Equal(ErrorCode.InvalidRecord, (await ProduceAsync(producer, topic, valid[0].Take(5).Concat(new byte[40]).ToArray()))?.Code);
+        var read = fx.ReadAll(topic, 50);
+        Assert.Equal(valid.Select(Convert.ToHexString).Order(), read.Select(r => Convert.ToHexString(r.Message.Value!)).Order());
+    }
+
+    [Fact]
+    public async Task Valid_and_invalid_partitions_of_one_request_are_answered_separately()
+    {
+        const string topic = "mixed";
+        fx.Kafka.CreateTopic(topic, partitions: 6);
+        var id = await RegisterAsync($"{topic}-value", OrderSchema);
+        await fx.SetPolicyAsync(topic, new { value = new { check = "id" } });
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = fx.GatewayBootstrap }).Build();
+        var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics[0].Partitions;
+        // Six partitions on three brokers: two of them share a leader, so one request carries both.
+        var pair = partitions.GroupBy(p => p.Leader).First(g => g.Count() >= 2).Take(2).Select(p => p.PartitionId).ToArray();
+        using var producer = fx.Producer(configure: c => c.LingerMs = 300);
+        var good = ProduceAsync(producer, topic, Framed(id, NewOrder("o-1", 1)), pair[0]);
+        var bad = ProduceAsync(producer, topic, "not framed"u8.ToArray(), pair[1]);
+        Assert.Null(await good);
+        Assert.Equal(ErrorCode.InvalidRecord, (await bad)?.Code);
+        var read = fx.ReadAll(topic, 1);
+        Assert.Equal(pair[0], Assert.Single(read).Partition.Value);
+    }
+
+    [Fact]
+    public async Task Topics_without_a_policy_pass_unchecked_and_acks0_drops_invalid_batches()
+    {
+        const string free = "free-topic";
+        fx.Kafka.CreateTopic(free, partitions: 1);
+        using (var producer = fx.Producer())
+            Assert.Null(await ProduceAsync(producer, free, "anything goes"u8.ToArray()));
+        Assert.Single(fx.ReadAll(free, 1));
+
+        const string topic = "acks0";
+        fx.Kafka.CreateTopic(topic, partitions: 1);
+        var id = await RegisterAsync($"{topic}-value", OrderSchema);
+        await fx.SetPolicyAsync(topic, new { value = new { check = "id" } });
+        var before = await MetricAsync("registry_gateway_acks0_batches_dropped");
+        using (var fireAndForget = fx.Producer(configure: c => c.Acks = Acks.None))
+        {
+            await fireAndForget.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Value = "bad"u8.ToArray() });
+            await fireAndForget.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Value = Framed(id, NewOrder("o-1", 1)) });
+            fireAndForget.Flush(TimeSpan.FromSeconds(10));
+        }
+        Assert.Single(fx.ReadAll(topic, 1));
+        Assert.True(await MetricAsync("registry_gateway_acks0_batches_dropped") >= before + 1);
+    }
+
+    [Fact]
+    public async Task Metrics_count_checked_and_rejected_records_per_topic_and_reason()
+    {
+        const string topic = "metered";
+        fx.Kafka.CreateTopic(topic, partitions: 1);
+        var id = await RegisterAsync($"{topic}-value", OrderSchema);
+        await fx.SetPolicyAsync(topic, new { value = new { check = "id" } });
+        using var producer = fx.Producer();
+        Assert.Null(await ProduceAsync(producer, topic, Framed(id, NewOrder("o-1", 1))));
+        Assert.NotNull(await ProduceAsync(producer, topic, "bad"u8.ToArray()));
+        // The instruments are process-wide and other tests in this process use other topics: per-topic counts are exact.
+        Assert.Equal(2, await MetricAsync($"registry_gateway_records_checked{{topic=\"{topic}\"}}"));
+        Assert.Equal(1, await MetricAsync($"registry_gateway_records_rejected{{reason=\"wire_format\",topic=\"{topic}\"}}"));
+        Assert.True(await MetricAsync("registry_gateway_produce_check_seconds_count") >= 2);
+    }
+
+    private async Task<double> MetricAsync(string sample)
+    {
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(fx.MetricsUrl + "/metrics");
+        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(sample + " ", StringComparison.Ordinal));
+        output.WriteLine(line ?? $"{sample} absent in:\n" + string.Join("\n", text.Split('\n').Where(l => l.Contains("gateway", StringComparison.Ordinal))));
+        return line is null ? 0 : double.Parse(line[(sample.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task A_broker_going_down_and_up_while_producing_loses_nothing_valid()
+    {
+        const string topic = "outage";
+        fx.Kafka.CreateTopic(topic, partitions: 3, replicationFactor: 3);
+        var id = await RegisterAsync($"{topic}-value", OrderSchema);
+        await fx.SetPolicyAsync(topic, new { value = new { check = "payload" } });
+        using var producer = fx.Producer(configure: c => c.MessageTimeoutMs = 60_000);
+        var sends = new List<Task<DeliveryResult<byte[]?, byte[]?>>>();
+        for (var i = 0; i < 60; i++)
+        {
+            if (i == 20) fx.Kafka.SetBrokerUp(2, up: false);
+            if (i == 40) fx.Kafka.SetBrokerUp(2, up: true);
+            sends.Add(producer.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Value = Framed(id, NewOrder($"o-{i}", i + 1)) }));
+            await Task.Delay(50);
+        }
+        var results = await Task.WhenAll(sends);
+        Assert.All(results, r => Assert.Equal(PersistenceStatus.Persisted, r.Status));
+        Assert.Equal(60, fx.ReadAll(topic, 60).Select(r => Convert.ToHexString(r.Message.Value!)).Distinct().Count());
     }
 }

@@ -92,6 +92,8 @@ public sealed class KafkaRegistryLogTests : IDisposable
             new ConfigCleared("x-value"),
             new ModeSet(null, RegistryMode.Import),
             new ModeCleared("x-value"),
+            new PolicySet("orders", new TopicPolicy { Value = new PayloadPolicy { Check = "rules", Strategy = "RecordNameStrategy" }, AllowTombstones = false }),
+            new PolicyDeleted("orders"),
         ];
         foreach (var e in events)
         {

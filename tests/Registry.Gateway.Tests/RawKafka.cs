@@ -1,0 +1,119 @@
+using System.Net.Sockets;
+using Registry.Gateway.Protocol;
+using Registry.Gateway.Proxy;
+
+namespace Registry.Gateway.Tests;
+
+/// <summary>
+/// A minimal Kafka client over a raw socket, for what the real producer does not show (the response's
+/// error_message and record_errors) and for sending bytes no real client would.
+/// </summary>
+public sealed class RawKafka : IDisposable
+{
+    private readonly TcpClient _tcp = new();
+    private int _correlation;
+
+    public RawKafka(string bootstrap)
+    {
+        var (host, port) = GatewayServer.ParseHostPort(bootstrap);
+        _tcp.Connect(host, port);
+        Stream = _tcp.GetStream();
+    }
+
+    public NetworkStream Stream { get; }
+
+    public void Dispose() => _tcp.Dispose();
+
+    /// <summary>A magic-2 record batch (uncompressed) holding these values with null keys. The CRC is not computed: these batches are meant to be refused.</summary>
+    public static byte[] Batch(params byte[]?[] values)
+    {
+        var records = new KafkaWriter();
+        for (var i = 0; i < values.Length; i++)
+        {
+            var body = new KafkaWriter();
+            body.Int8(0);
+            Varint(body, 0); // timestamp delta
+            Varint(body, i); // offset delta
+            Varint(body, -1); // null key
+            if (values[i] is { } v)
+            {
+                Varint(body, v.Length);
+                body.Raw(v);
+            }
+            else
+            {
+                Varint(body, -1);
+            }
+            Varint(body, 0); // headers
+            Varint(records, body.Length);
+            records.Raw(body.Written);
+        }
+        var batch = new KafkaWriter();
+        batch.Int64(0);
+        batch.Int32(49 + records.Length);
+        batch.Int32(0);
+        batch.Int8(2);
+        batch.Int32(0); // crc
+        batch.Int16(0);
+        batch.Int32(values.Length - 1);
+        batch.Int64(0);
+        batch.Int64(0);
+        batch.Int64(-1);
+        batch.Int16(-1);
+        batch.Int32(-1);
+        batch.Int32(values.Length);
+        batch.Raw(records.Written);
+        return batch.ToArray();
+    }
+
+    private static void Varint(KafkaWriter writer, long value) => writer.UnsignedVarint((uint)((value << 1) ^ (value >> 63)));
+
+    /// <summary>Sends a Produce v9 request and reads its response.</summary>
+    public ProduceResponse Produce(params (string Topic, int Partition, byte[] Records)[] data)
+    {
+        var request = new ProduceRequest { Acks = -1, TimeoutMs = 5000 };
+        foreach (var group in data.GroupBy(d => d.Topic))
+        {
+            var topic = new ProduceTopic(group.Key);
+            foreach (var (_, partition, records) in group) topic.Partitions.Add(new ProducePartition(partition, records));
+            request.Topics.Add(topic);
+        }
+        var frame = new KafkaWriter();
+        var correlation = ++_correlation;
+        frame.Int16(Apis.Produce);
+        frame.Int16(9);
+        frame.Int32(correlation);
+        frame.String("raw-test", flexible: false);
+        frame.EmptyTaggedFields();
+        request.Write(frame, 9);
+        FrameIO.WriteAsync(Stream, frame.ToArray(), CancellationToken.None).GetAwaiter().GetResult();
+        var response = FrameIO.ReadAsync(Stream, int.MaxValue, TimeSpan.FromSeconds(30), CancellationToken.None).GetAwaiter().GetResult()
+            ?? throw new IOException("the gateway closed the connection");
+        var reader = new KafkaReader(response);
+        Assert.Equal(correlation, reader.Int32());
+        reader.TaggedFields();
+        return ProduceResponse.Read(response.AsSpan(reader.Position), 9);
+    }
+
+    /// <summary>Whether the server closed the connection within <paramref name="within"/>.</summary>
+    public bool ClosedWithin(TimeSpan within)
+    {
+        Stream.ReadTimeout = (int)within.TotalMilliseconds;
+        try
+        {
+            var buffer = new byte[1024];
+            while (true)
+            {
+                if (Stream.Read(buffer) == 0) return true;
+            }
+        }
+        catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock })
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+}
