@@ -10,6 +10,11 @@ using Registry.Server.Hosting;
 using Registry.Storage;
 using Registry.Storage.Embedded;
 
+if (args.Length > 0 && args[0] == "--gateway")
+{
+    await GatewayBench.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 50_000);
+    return;
+}
 if (args.Length > 0 && args[0] == "--json-validators")
 {
     await ValidatorProbe.RunAsync(args.Length > 1 ? args[1] : null);

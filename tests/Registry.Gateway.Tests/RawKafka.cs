@@ -24,49 +24,8 @@ public sealed class RawKafka : IDisposable
 
     public void Dispose() => _tcp.Dispose();
 
-    /// <summary>A magic-2 record batch (uncompressed) holding these values with null keys. The CRC is not computed: these batches are meant to be refused.</summary>
-    public static byte[] Batch(params byte[]?[] values)
-    {
-        var records = new KafkaWriter();
-        for (var i = 0; i < values.Length; i++)
-        {
-            var body = new KafkaWriter();
-            body.Int8(0);
-            Varint(body, 0); // timestamp delta
-            Varint(body, i); // offset delta
-            Varint(body, -1); // null key
-            if (values[i] is { } v)
-            {
-                Varint(body, v.Length);
-                body.Raw(v);
-            }
-            else
-            {
-                Varint(body, -1);
-            }
-            Varint(body, 0); // headers
-            Varint(records, body.Length);
-            records.Raw(body.Written);
-        }
-        var batch = new KafkaWriter();
-        batch.Int64(0);
-        batch.Int32(49 + records.Length);
-        batch.Int32(0);
-        batch.Int8(2);
-        batch.Int32(0); // crc
-        batch.Int16(0);
-        batch.Int32(values.Length - 1);
-        batch.Int64(0);
-        batch.Int64(0);
-        batch.Int64(-1);
-        batch.Int16(-1);
-        batch.Int32(-1);
-        batch.Int32(values.Length);
-        batch.Raw(records.Written);
-        return batch.ToArray();
-    }
-
-    private static void Varint(KafkaWriter writer, long value) => writer.UnsignedVarint((uint)((value << 1) ^ (value >> 63)));
+    /// <summary>A magic-2 record batch holding these values with null keys.</summary>
+    public static byte[] Batch(params byte[]?[] values) => RecordBatches.Write(values.Select(v => ((byte[]?)null, v)).ToList());
 
     /// <summary>Sends a Produce v9 request and reads its response.</summary>
     public ProduceResponse Produce(params (string Topic, int Partition, byte[] Records)[] data)

@@ -46,28 +46,8 @@ public sealed class AvroFormat(FormatLimits limits) : ISchemaFormat, Payloads.IP
     public IReadOnlyList<string> CheckCompatibility(ParsedSchema reader, ParsedSchema writer, string readerLabel, string writerLabel, bool lenient = false) =>
         AvroCompatibility.Check(((AvroSchema)reader).Model, ((AvroSchema)writer).Model, readerLabel, writerLabel);
 
-    public string? Validate(ParsedSchema schema, ReadOnlySpan<byte> data, IReadOnlyList<int> messageIndexes)
-    {
-        var avro = ((AvroSchema)schema).Avro;
-        using var stream = new MemoryStream(data.ToArray(), writable: false);
-        try
-        {
-            new global::Avro.Generic.GenericDatumReader<object>(avro, avro).Read(null!, new global::Avro.IO.BinaryDecoder(stream));
-            return stream.Position == stream.Length ? null : $"{stream.Length - stream.Position} bytes are left over after the {avro.Fullname} value";
-        }
-        catch (EndOfStreamException)
-        {
-            return $"the data ends before the {avro.Fullname} value does";
-        }
-        catch (global::Avro.AvroException e) when (e.Message.Contains("End of stream", StringComparison.OrdinalIgnoreCase))
-        {
-            return $"the data ends before the {avro.Fullname} value does";
-        }
-        catch (Exception e) when (e is global::Avro.AvroException or InvalidCastException or ArgumentException or OverflowException or IndexOutOfRangeException or OutOfMemoryException)
-        {
-            return $"the data is not a valid {avro.Fullname} value: {e.Message}";
-        }
-    }
+    public string? Validate(ParsedSchema schema, ReadOnlySpan<byte> data, IReadOnlyList<int> messageIndexes) =>
+        AvroBinaryCheck.Check(((AvroSchema)schema).Avro, data);
 
 }
 

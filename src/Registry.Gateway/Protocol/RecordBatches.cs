@@ -93,6 +93,64 @@ public static class RecordBatches
         return data.Slice(at, length);
     }
 
+    /// <summary>An uncompressed magic-2 batch of records (null keys allowed), with its CRC-32C, as a producer would write it.</summary>
+    public static byte[] Write(IReadOnlyList<(byte[]? Key, byte[]? Value)> records)
+    {
+        var body = new KafkaWriter();
+        for (var i = 0; i < records.Count; i++)
+        {
+            var record = new KafkaWriter();
+            record.Int8(0);
+            Varint(record, 0); // timestamp delta
+            Varint(record, i); // offset delta
+            foreach (var field in new[] { records[i].Key, records[i].Value })
+            {
+                Varint(record, field?.Length ?? -1);
+                if (field is not null) record.Raw(field);
+            }
+            Varint(record, 0); // headers
+            Varint(body, record.Length);
+            body.Raw(record.Written);
+        }
+        var batch = new KafkaWriter();
+        batch.Int64(0); // base offset
+        batch.Int32(BatchHeaderSize - 12 + body.Length);
+        batch.Int32(-1); // partition leader epoch
+        batch.Int8(2);
+        var crcAt = batch.Length;
+        batch.Int32(0);
+        batch.Int16(0); // attributes: no compression, create time
+        batch.Int32(records.Count - 1);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        batch.Int64(now);
+        batch.Int64(now);
+        batch.Int64(-1); // producer id
+        batch.Int16(-1);
+        batch.Int32(-1);
+        batch.Int32(records.Count);
+        batch.Raw(body.Written);
+        var bytes = batch.ToArray();
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(crcAt), Crc32C(bytes.AsSpan(crcAt + 4)));
+        return bytes;
+    }
+
+    private static void Varint(KafkaWriter writer, long value) => writer.UnsignedVarint((uint)((value << 1) ^ (value >> 63)));
+
+    private static readonly uint[] CrcTable = Enumerable.Range(0, 256).Select(n =>
+    {
+        var c = (uint)n;
+        for (var k = 0; k < 8; k++) c = (c & 1) != 0 ? 0x82F63B78 ^ (c >> 1) : c >> 1;
+        return c;
+    }).ToArray();
+
+    /// <summary>CRC-32C (Castagnoli), the checksum of record batches.</summary>
+    public static uint Crc32C(ReadOnlySpan<byte> data)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in data) crc = CrcTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
+        return crc ^ 0xFFFFFFFFu;
+    }
+
     private static ReadOnlyMemory<byte> Decompress(ReadOnlyMemory<byte> payload, int codec, long limit)
     {
         switch (codec)

@@ -31,7 +31,11 @@ public sealed class PolicyStore(RegistryClient registry, TimeSpan interval, ILog
             {
                 await RefreshAsync(cancellationToken);
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException && !cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
             {
                 logger.LogWarning("Could not read policies from the registry ({Message}); keeping the last ones", e.Message);
             }

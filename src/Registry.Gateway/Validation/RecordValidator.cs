@@ -16,13 +16,16 @@ public sealed class RecordValidator(RegistryClient registry, SchemaFormats forma
     public async ValueTask<List<Violation>> CheckAsync(string topic, TopicPolicy policy, List<RecordView> records, CancellationToken cancellationToken)
     {
         var violations = new List<Violation>();
+        // TopicNameStrategy subjects depend only on the topic: computed once per batch, not per record.
+        var valueSubject = policy.Value is { Strategy: "TopicNameStrategy" } ? topic + "-value" : null;
+        var keySubject = policy.Key is { Strategy: "TopicNameStrategy" } ? topic + "-key" : null;
         foreach (var record in records)
         {
             if (record.Value is null)
             {
                 if (!policy.AllowTombstones) violations.Add(new Violation(record.Index, "tombstone", "a tombstone (null value), which this topic's policy does not allow"));
             }
-            else if (policy.Value is { } valuePolicy && await CheckAsync(topic, valuePolicy, isKey: false, record.Value.Value, cancellationToken) is { } valueProblem)
+            else if (policy.Value is { } valuePolicy && await CheckAsync(topic, valuePolicy, isKey: false, valueSubject, record.Value.Value, cancellationToken) is { } valueProblem)
             {
                 violations.Add(valueProblem with { Index = record.Index });
                 continue;
@@ -32,7 +35,7 @@ public sealed class RecordValidator(RegistryClient registry, SchemaFormats forma
             {
                 if (!keyPolicy.AllowNull) violations.Add(new Violation(record.Index, "null_key", "a null key, which this topic's policy does not allow"));
             }
-            else if (await CheckAsync(topic, keyPolicy, isKey: true, record.Key.Value, cancellationToken) is { } keyProblem)
+            else if (await CheckAsync(topic, keyPolicy, isKey: true, keySubject, record.Key.Value, cancellationToken) is { } keyProblem)
             {
                 violations.Add(keyProblem with { Index = record.Index });
             }
@@ -40,7 +43,7 @@ public sealed class RecordValidator(RegistryClient registry, SchemaFormats forma
         return violations;
     }
 
-    private async ValueTask<Violation?> CheckAsync(string topic, PayloadPolicy policy, bool isKey, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    private async ValueTask<Violation?> CheckAsync(string topic, PayloadPolicy policy, bool isKey, string? topicSubject, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         var what = isKey ? "key" : "value";
         if (!WireFormat.TryReadHeader(payload.Span, out var id, out var headerError))
@@ -58,10 +61,10 @@ public sealed class RecordValidator(RegistryClient registry, SchemaFormats forma
             data = data[consumed..];
         }
 
-        string? subject;
+        var subject = topicSubject;
         try
         {
-            subject = policy.Strategy switch
+            subject ??= policy.Strategy switch
             {
                 "RecordNameStrategy" => PayloadDecoding.RecordName(schema.Parsed(formats), indexes),
                 "TopicRecordNameStrategy" => PayloadDecoding.RecordName(schema.Parsed(formats), indexes) is { } record ? $"{topic}-{record}" : null,

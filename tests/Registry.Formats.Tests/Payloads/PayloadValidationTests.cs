@@ -51,6 +51,50 @@ public sealed class PayloadValidationTests
     }
 
     [Fact]
+    public void Avro_data_of_every_kind_written_by_Apache_Avro_passes_and_broken_data_does_not()
+    {
+        const string text = """
+            {"type":"record","name":"Node","namespace":"t","fields":[
+              {"name":"flag","type":"boolean"},{"name":"f","type":"float"},{"name":"d","type":"double"},
+              {"name":"day","type":{"type":"int","logicalType":"date"}},{"name":"raw","type":"bytes"},
+              {"name":"color","type":{"type":"enum","name":"Color","symbols":["RED","GREEN"]}},
+              {"name":"hash","type":{"type":"fixed","name":"Hash","size":4}},
+              {"name":"tags","type":{"type":"array","items":"string"}},
+              {"name":"counts","type":{"type":"map","values":"long"}},
+              {"name":"next","type":["null","Node"]}]}
+            """;
+        var schema = Formats.Parse("AVRO", text, [], false);
+        var avro = (global::Avro.RecordSchema)global::Avro.Schema.Parse(text);
+        global::Avro.Generic.GenericRecord Node(global::Avro.Generic.GenericRecord? next)
+        {
+            var r = new global::Avro.Generic.GenericRecord(avro);
+            r.Add("flag", true);
+            r.Add("f", 1.5f);
+            r.Add("d", 2.5);
+            r.Add("day", DateTime.UtcNow.Date);
+            r.Add("raw", new byte[] { 1, 2, 3 });
+            r.Add("color", new global::Avro.Generic.GenericEnum((global::Avro.EnumSchema)avro["color"].Schema, "GREEN"));
+            r.Add("hash", new global::Avro.Generic.GenericFixed((global::Avro.FixedSchema)avro["hash"].Schema, [9, 9, 9, 9]));
+            r.Add("tags", new object[] { "a", "bb" });
+            r.Add("counts", new Dictionary<string, object> { ["x"] = 1L, ["y"] = 2L });
+            r.Add("next", next);
+            return r;
+        }
+        using var stream = new MemoryStream();
+        new global::Avro.Generic.GenericDatumWriter<global::Avro.Generic.GenericRecord>(avro).Write(Node(Node(null)), new global::Avro.IO.BinaryEncoder(stream));
+        var data = stream.ToArray();
+
+        Assert.True(Check(Frame(7, data), schema).Valid, Check(Frame(7, data), schema).Reason);
+        for (var cut = 1; cut < data.Length; cut += 3) Assert.False(Check(Frame(7, data[..cut]), schema).Valid);
+        var badBoolean = (byte[])data.Clone();
+        badBoolean[0] = 7;
+        Assert.Contains("boolean", Check(Frame(7, badBoolean), schema).Reason);
+        var badEnumIndex = (byte[])data.Clone();
+        badEnumIndex[1 + 4 + 8 + data.Skip(13).TakeWhile(b => (b & 0x80) != 0).Count() + 1 + 4] = 8; // color index 4: not a symbol
+        Assert.Contains("enum index 4 is not a symbol", Check(Frame(7, badEnumIndex), schema).Reason);
+    }
+
+    [Fact]
     public void Json_data_is_validated_against_the_schema()
     {
         var schema = Formats.Parse("JSON", """{"type":"object","properties":{"id":{"type":"string"}},"required":["id"]}""", [], false);

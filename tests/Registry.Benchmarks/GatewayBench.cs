@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using Confluent.Kafka;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Registry.Gateway;
+using Registry.Server.Hosting;
+using Registry.Storage.Kafka;
+
+/// <summary>
+/// Produce throughput and p99 latency with the real producer: straight to the mock cluster, and through the
+/// gateway with no policy, with schema-id checks and with full payload checks, all in one run.
+/// </summary>
+internal static class GatewayBench
+{
+    public static async Task RunAsync(int messages)
+    {
+        using var kafka = new MockKafkaCluster(3);
+        var dir = Path.Combine(Path.GetTempPath(), "registry-gwbench-" + Guid.NewGuid().ToString("N"));
+        await using var registry = RegistryApp.Build(["--urls", "http://127.0.0.1:0", "--data-dir", dir, "--Logging:LogLevel:Default=Warning"]);
+        await registry.StartAsync();
+        var registryUrl = Address(registry);
+        await using var gateway = GatewayApp.Build(["--urls", "http://127.0.0.1:0", "--upstream", kafka.BootstrapServers.Split(',')[0], "--registry", registryUrl,
+            "--Gateway:BootstrapPort=0", "--Gateway:ListenAddress=127.0.0.1", "--advertised-host", "127.0.0.1", "--Gateway:PolicyRefreshMs=100",
+            "--Logging:LogLevel:Default=Warning"]);
+        await gateway.StartAsync();
+        var through = "127.0.0.1:" + gateway.Services.GetRequiredService<GatewayService>().BootstrapPort;
+
+        using var http = new HttpClient { BaseAddress = new Uri(registryUrl) };
+        const string schema = """{"type":"record","name":"Order","fields":[{"name":"id","type":"string"},{"name":"amount","type":"long"},{"name":"note","type":"string"}]}""";
+        var payloads = new List<byte[]>();
+        foreach (var (topic, check) in new[] { ("direct", (string?)null), ("passthrough", null), ("ids", "id"), ("payloads", "payload") })
+        {
+            kafka.CreateTopic(topic, partitions: 3);
+            var reply = await http.PostAsJsonAsync($"/subjects/{topic}-value/versions", new { schema });
+            var id = (await reply.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetInt32();
+            if (check is not null) (await http.PutAsJsonAsync($"/v1/policies/{topic}", new { value = new { check } })).EnsureSuccessStatusCode();
+            if (payloads.Count == 0) payloads.AddRange(Enumerable.Range(0, 1000).Select(i => Payload(id, i)));
+        }
+        await Task.Delay(500); // the gateway picks the policies up
+
+        // Warm-up, then rounds of all scenarios in turn; each round's ratios are against that round's direct
+        // run, and the median over rounds is reported, so drift in this noisy machine cancels out.
+        await MeasureAsync(kafka.BootstrapServers, "direct", payloads, messages / 5);
+        await MeasureAsync(through, "passthrough", payloads, messages / 5);
+        (string Name, string Bootstrap, string Topic)[] scenarios =
+        [
+            ("direct to the cluster (baseline)", kafka.BootstrapServers, "direct"),
+            ("through the gateway, topic without policy", through, "passthrough"),
+            ("through the gateway, schema-id checks", through, "ids"),
+            ("through the gateway, payload checks", through, "payloads"),
+        ];
+        const int rounds = 3;
+        var rates = new double[scenarios.Length, rounds];
+        var p99s = new double[scenarios.Length, rounds];
+        var checkMicros = new double[scenarios.Length];
+        using var metrics = new HttpClient { BaseAddress = new Uri(Address(gateway)) };
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var i = 0; i < scenarios.Length; i++)
+            {
+                var checkedBefore = await CheckSecondsAsync(metrics);
+                (rates[i, round], p99s[i, round]) = await MeasureAsync(scenarios[i].Bootstrap, scenarios[i].Topic, payloads, messages);
+                checkMicros[i] += (await CheckSecondsAsync(metrics) - checkedBefore) * 1e6 / ((double)messages * rounds);
+            }
+        }
+        static double Median(IEnumerable<double> values) => values.Order().ElementAt(rounds / 2);
+        Console.WriteLine($"gateway benchmark: {rounds} rounds of {messages} messages of ~{payloads[0].Length} bytes per scenario, acks=all, linger.ms=5");
+        Console.WriteLine("| scenario | messages/s (median) | ratio to direct (median of rounds) | ratios per round | p99 latency (ms, median) | gateway check time per message (µs) |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        for (var i = 0; i < scenarios.Length; i++)
+        {
+            var ratios = Enumerable.Range(0, rounds).Select(r => rates[i, r] / rates[0, r]).ToList();
+            Console.WriteLine($"| {scenarios[i].Name} | {Median(Enumerable.Range(0, rounds).Select(r => rates[i, r])):N0} | {Median(ratios):0.00} | {string.Join(" ", ratios.Select(x => x.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)))} | {Median(Enumerable.Range(0, rounds).Select(r => p99s[i, r])):0.0} | {checkMicros[i]:0.00} |");
+        }
+        await MeasureCheckCostAsync(registryUrl, payloads);
+        try { Directory.Delete(dir, true); } catch (IOException) { }
+    }
+
+    /// <summary>The gateway's own cost per record, on one thread without the producer and broker competing for the cores.</summary>
+    private static async Task MeasureCheckCostAsync(string registryUrl, List<byte[]> payloads)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(registryUrl) };
+        var validator = new Registry.Gateway.Validation.RecordValidator(new Registry.Gateway.Validation.RegistryClient(http),
+            Registry.Formats.FormatCatalog.Create(new Registry.Formats.FormatLimits()), 64);
+        var batch = Registry.Gateway.Protocol.RecordBatches.Write(payloads.Take(500).Select(p => ((byte[]?)null, (byte[]?)p)).ToList());
+        Console.WriteLine("| gateway work per record, one thread, 500-record batches | ns per record |");
+        Console.WriteLine("|---|---|");
+        foreach (var (name, topic, policy) in new[]
+        {
+            ("read the batch only", "ids", (Registry.Core.Model.TopicPolicy?)null),
+            ("read + schema-id check", "ids", new Registry.Core.Model.TopicPolicy { Value = new() { Check = "id" } }),
+            ("read + payload check", "payloads", new Registry.Core.Model.TopicPolicy { Value = new() { Check = "payload" } }),
+        })
+        {
+            const int iterations = 2000;
+            for (var warm = 0; warm < 200; warm++) await Check(topic, policy);
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < iterations; i++) await Check(topic, policy);
+            Console.WriteLine($"| {name} | {clock.Elapsed.TotalNanoseconds / (iterations * 500.0):0} |");
+        }
+
+        async Task Check(string topic, Registry.Core.Model.TopicPolicy? policy)
+        {
+            var records = Registry.Gateway.Protocol.RecordBatches.Read(batch, 1 << 26);
+            if (policy is not null && (await validator.CheckAsync(topic, policy, records, CancellationToken.None)).Count > 0) throw new InvalidOperationException("a valid record was refused");
+        }
+    }
+
+    /// <summary>The gateway's cumulative time spent checking produce requests, from its /metrics.</summary>
+    private static async Task<double> CheckSecondsAsync(HttpClient metrics)
+    {
+        var text = await metrics.GetStringAsync("/metrics");
+        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("registry_gateway_produce_check_seconds_sum ", StringComparison.Ordinal));
+        return line is null ? 0 : double.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static byte[] Payload(int id, int i)
+    {
+        var record = new Avro.Generic.GenericRecord((Avro.RecordSchema)Avro.Schema.Parse("""{"type":"record","name":"Order","fields":[{"name":"id","type":"string"},{"name":"amount","type":"long"},{"name":"note","type":"string"}]}"""));
+        record.Add("id", $"order-{i}");
+        record.Add("amount", (long)i);
+        record.Add("note", new string('x', 100));
+        using var stream = new MemoryStream();
+        stream.WriteByte(0);
+        stream.Write([(byte)(id >> 24), (byte)(id >> 16), (byte)(id >> 8), (byte)id]);
+        new Avro.Generic.GenericDatumWriter<Avro.Generic.GenericRecord>(record.Schema).Write(record, new Avro.IO.BinaryEncoder(stream));
+        return stream.ToArray();
+    }
+
+    private static async Task<(double Rate, double P99)> MeasureAsync(string bootstrap, string topic, List<byte[]> payloads, int messages)
+    {
+        Console.Error.WriteLine($"measuring {topic} via {bootstrap}");
+        using var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig { BootstrapServers = bootstrap, LingerMs = 5, Acks = Acks.All, EnableIdempotence = false })
+            .SetLogHandler((_, m) => Console.Error.WriteLine(m.Message)).Build();
+        var latencies = new double[messages];
+        var done = new TaskCompletionSource();
+        var remaining = messages;
+        var failed = 0;
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < messages; i++)
+        {
+            var index = i;
+            var sent = clock.Elapsed.TotalMilliseconds;
+            producer.Produce(topic, new Message<Null, byte[]> { Value = payloads[i % payloads.Count] }, report =>
+            {
+                latencies[index] = clock.Elapsed.TotalMilliseconds - sent;
+                if (report.Error.IsError) Interlocked.Increment(ref failed);
+                if (Interlocked.Decrement(ref remaining) == 0) done.TrySetResult();
+            });
+        }
+        while (!done.Task.IsCompleted)
+        {
+            if (clock.Elapsed > TimeSpan.FromMinutes(2)) throw new TimeoutException($"{remaining} of {messages} messages to {topic} via {bootstrap} still undelivered after 2 minutes");
+            producer.Poll(TimeSpan.FromMilliseconds(100));
+        }
+        var elapsed = clock.Elapsed.TotalSeconds;
+        if (failed > 0) throw new InvalidOperationException($"{failed} of {messages} messages to {topic} failed");
+        Array.Sort(latencies);
+        return (messages / elapsed, latencies[(int)(messages * 0.99)]);
+    }
+
+    private static string Address(WebApplication app) => app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+}
