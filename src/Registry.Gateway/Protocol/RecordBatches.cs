@@ -46,6 +46,8 @@ public static class RecordBatches
             if ((attributes & 0x20) != 0) continue; // control batch (transaction markers): no user records
             if (count < 0) throw new ProtocolException($"record count {count} is negative");
             var data = Decompress(payload, attributes & 0x07, maxDecompressedBytes);
+            // Each record takes at least 7 bytes, so a claimed count cannot make this reserve more than the data allows.
+            records.Capacity = Math.Max(records.Capacity, records.Count + Math.Min(count, data.Length / 7));
             ReadRecords(data, count, records);
         }
         return records;
