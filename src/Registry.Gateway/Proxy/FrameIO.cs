@@ -57,12 +57,28 @@ public static class FrameIO
         }
     }
 
+    /// <summary>Writes a frame with its size prefix in one write (one syscall) for frames up to 1 MiB.</summary>
     public static async Task WriteAsync(Stream stream, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
-        var size = new byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(size, frame.Length);
-        await stream.WriteAsync(size, cancellationToken);
-        await stream.WriteAsync(frame, cancellationToken);
+        if (frame.Length > 1 << 20)
+        {
+            var size = new byte[4];
+            BinaryPrimitives.WriteInt32BigEndian(size, frame.Length);
+            await stream.WriteAsync(size, cancellationToken);
+            await stream.WriteAsync(frame, cancellationToken);
+            return;
+        }
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(frame.Length + 4);
+        try
+        {
+            BinaryPrimitives.WriteInt32BigEndian(buffer, frame.Length);
+            frame.CopyTo(buffer.AsMemory(4));
+            await stream.WriteAsync(buffer.AsMemory(0, frame.Length + 4), cancellationToken);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     public static bool IsDisconnect(Exception e) => e is IOException or SocketException or ObjectDisposedException or EndOfStreamException;
