@@ -66,8 +66,6 @@ public sealed class GatewayFixture : IAsyncLifetime
         await Task.Delay(400); // four refresh intervals
     }
 
-    public List<string> ProducerLogs { get; } = [];
-
     public IProducer<byte[]?, byte[]?> Producer(CompressionType compression = CompressionType.None, Action<ProducerConfig>? configure = null)
     {
         var config = new ProducerConfig
@@ -80,7 +78,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             Acks = Acks.All,
         };
         configure?.Invoke(config);
-        return new ProducerBuilder<byte[]?, byte[]?>(config).SetLogHandler((_, m) => { lock (ProducerLogs) ProducerLogs.Add(m.Message); }).Build();
+        return new ProducerBuilder<byte[]?, byte[]?>(config).Build();
     }
 
     public IConsumer<byte[]?, byte[]?> Consumer() => new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig

@@ -68,15 +68,17 @@ internal sealed class GatewayServer : IAsyncDisposable
 
     private (string Host, int Port) Map(int nodeId, string host, int port)
     {
-        var listener = _brokers.GetOrAdd(nodeId, _ =>
+        Listener? listener;
+        lock (_gate)
         {
-            lock (_gate)
+            // One listener per broker, even when several connections learn of it at once.
+            if (!_brokers.TryGetValue(nodeId, out listener))
             {
-                var created = Listen(_context.Options.BrokerPortBase > 0 ? _context.Options.BrokerPortBase + nodeId : 0, host, port);
-                _context.Logger.LogInformation("Broker {Node} ({Host}:{Port}) served on port {Local}", nodeId, host, port, created.LocalPort);
-                return created;
+                listener = Listen(_context.Options.BrokerPortBase > 0 ? _context.Options.BrokerPortBase + nodeId : 0, host, port);
+                _brokers[nodeId] = listener;
+                _context.Logger.LogInformation("Broker {Node} ({Host}:{Port}) served on port {Local}", nodeId, host, port, listener.LocalPort);
             }
-        });
+        }
         // A broker that moved keeps its gateway port; new connections go to its new address.
         listener.UpstreamHost = host;
         listener.UpstreamPort = port;
