@@ -76,6 +76,8 @@ public sealed class GatewayTests(GatewayFixture fx, ITestOutputHelper output) : 
         var read = fx.ReadAll(topic, 1);
         Assert.Single(read);
         Assert.Equal(valid, read[0].Message.Value);
+        foreach (var reason in new[] { "wire_format", "unknown_id", "wrong_subject", "payload" })
+            Assert.Equal(1, await MetricAsync($"registry_gateway_records_rejected{{reason=\"{reason}\",topic=\"{topic}\"}}"));
     }
 
     private static byte[] Framed(int id, GenericRecord record)
@@ -223,5 +225,59 @@ public sealed class GatewayTests(GatewayFixture fx, ITestOutputHelper output) : 
         var results = await Task.WhenAll(sends);
         Assert.All(results, r => Assert.Equal(PersistenceStatus.Persisted, r.Status));
         Assert.Equal(60, fx.ReadAll(topic, 60).Select(r => Convert.ToHexString(r.Message.Value!)).Distinct().Count());
+    }
+
+    private static byte[] Framed(int id, string json)
+    {
+        var body = System.Text.Encoding.UTF8.GetBytes(json);
+        var bytes = new byte[5 + body.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(1), id);
+        body.CopyTo(bytes, 5);
+        return bytes;
+    }
+
+    [Fact]
+    public async Task Record_name_strategies_JSON_payloads_key_checks_and_tombstones_follow_the_policy()
+    {
+        const string topic = "by-record";
+        fx.Kafka.CreateTopic(topic, partitions: 1);
+        var orderId = await RegisterAsync("shop.Order", OrderSchema);
+        var topicOnlyId = await RegisterAsync($"{topic}-value", """{"type":"record","name":"Other","fields":[{"name":"x","type":"int"}]}""");
+        using (var response = await fx.Http.PostAsJsonAsync($"/subjects/{topic}-key/versions", new { schemaType = "JSON", schema = """{"type":"object","properties":{"k":{"type":"string"}},"required":["k"]}""" }))
+            Assert.True(response.IsSuccessStatusCode);
+        var keyId = (await (await fx.Http.GetAsync($"/subjects/{topic}-key/versions/latest")).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetInt32();
+        await fx.SetPolicyAsync(topic, new
+        {
+            value = new { strategy = "RecordNameStrategy", check = "payload" },
+            key = new { strategy = "TopicNameStrategy", check = "payload" },
+            allowTombstones = false,
+        });
+
+        using var producer = fx.Producer();
+        async Task<Error?> Send(byte[]? key, byte[]? value)
+        {
+            try
+            {
+                await producer.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Key = key, Value = value });
+                return null;
+            }
+            catch (ProduceException<byte[]?, byte[]?> e)
+            {
+                return e.Error;
+            }
+        }
+        var goodKey = Framed(keyId, """{"k":"a"}""");
+        Assert.Null(await Send(goodKey, Framed(orderId, NewOrder("o-1", 1))));
+        // The record's own subject (shop.Order) does not hold this id; the topic's subject does, which this strategy ignores.
+        var other = new GenericRecord((RecordSchema)Avro.Schema.Parse("""{"type":"record","name":"Other","fields":[{"name":"x","type":"int"}]}"""));
+        other.Add("x", 1);
+        Assert.Equal(ErrorCode.InvalidRecord, (await Send(goodKey, Framed(topicOnlyId, other)))?.Code);
+        Assert.Equal(ErrorCode.InvalidRecord, (await Send(Framed(keyId, """{"k":1}"""), Framed(orderId, NewOrder("o-2", 1))))?.Code);
+        Assert.Equal(ErrorCode.InvalidRecord, (await Send(null, Framed(orderId, NewOrder("o-3", 1))))?.Code);
+        Assert.Equal(ErrorCode.InvalidRecord, (await Send(goodKey, null))?.Code);
+        Assert.Single(fx.ReadAll(topic, 1));
+        // Each refusal for its own reason (the delivery report carries only the code).
+        foreach (var reason in new[] { "wrong_subject", "payload", "null_key", "tombstone" })
+            Assert.Equal(1, await MetricAsync($"registry_gateway_records_rejected{{reason=\"{reason}\",topic=\"{topic}\"}}"));
     }
 }
