@@ -13,7 +13,7 @@ namespace Registry.Formats.Payloads;
 public static class PayloadDecoding
 {
     /// <summary>The payload as plain values, or null with <paramref name="error"/> when it cannot be decoded.</summary>
-    public static object? Decode(ParsedSchema schema, ReadOnlySpan<byte> data, int maxDepth, out string? error)
+    public static object? Decode(ParsedSchema schema, ReadOnlySpan<byte> data, IReadOnlyList<int> messageIndexes, int maxDepth, out string? error)
     {
         error = null;
         switch (schema)
@@ -41,6 +41,11 @@ public static class PayloadDecoding
                     error = $"the data is not JSON: {e.Message}";
                     return null;
                 }
+            case ProtobufSchema proto:
+                var (message, name, resolveError) = ProtobufFormat.Resolve(proto, messageIndexes);
+                var types = new TypeIndex(proto.AllFiles);
+                error = message is null ? resolveError : ProtobufPayload.Validate(types, message, name, data, maxDepth);
+                return error is null ? ProtobufPayload.Decode(types, message!, data, maxDepth) : null;
             default:
                 error = $"rules on {schema.SchemaType} payloads are not evaluated by this version";
                 return null;
@@ -94,7 +99,7 @@ public static class PayloadDecoding
         JsonValueKind.Object => element.EnumerateObject().ToDictionary(p => p.Name, p => Plain(p.Value)),
         JsonValueKind.Array => element.EnumerateArray().Select(Plain).ToArray(),
         JsonValueKind.String => element.GetString(),
-        JsonValueKind.Number => element.TryGetInt64(out var l) ? l : element.GetDouble(),
+        JsonValueKind.Number => element.TryGetInt64(out var l) ? (object)l : element.GetDouble(),
         JsonValueKind.True => true,
         JsonValueKind.False => false,
         _ => null,

@@ -62,19 +62,25 @@ public sealed class ProtobufFormat(FormatLimits limits) : ISchemaFormat, Payload
     public string? Validate(ParsedSchema schema, ReadOnlySpan<byte> data, IReadOnlyList<int> messageIndexes)
     {
         var proto = (ProtobufSchema)schema;
+        var (message, name, error) = Resolve(proto, messageIndexes);
+        return message is null ? error : ProtobufPayload.Validate(new TypeIndex(proto.AllFiles), message, name, data, limits.MaxNestingDepth);
+    }
+
+    /// <summary>The message that Confluent message indexes select, with its full name, or why none is.</summary>
+    internal static (DescriptorProto? Message, string Name, string? Error) Resolve(ProtobufSchema proto, IReadOnlyList<int> messageIndexes)
+    {
         var messages = proto.File.MessageTypes;
         DescriptorProto? message = null;
         var name = "";
         foreach (var index in messageIndexes)
         {
-            if (index >= messages.Count) return $"message index {index} does not exist in the schema ({string.Join(",", messageIndexes)})";
+            if (index >= messages.Count) return (null, "", $"message index {index} does not exist in the schema ({string.Join(",", messageIndexes)})");
             message = messages[index];
             name = name.Length == 0 ? message.Name : name + "." + message.Name;
             messages = message.NestedTypes;
         }
-        if (message is null) return "the payload names no message";
-        var package = string.IsNullOrEmpty(proto.File.Package) ? "" : proto.File.Package + ".";
-        return ProtobufPayload.Validate(new TypeIndex(proto.AllFiles), message, package + name, data, limits.MaxNestingDepth);
+        if (message is null) return (null, "", "the payload names no message");
+        return (message, string.IsNullOrEmpty(proto.File.Package) ? name : proto.File.Package + "." + name, null);
     }
 
     /// <summary>The schema as a base64 serialized FileDescriptorProto (<c>format=serialized</c>).</summary>

@@ -71,18 +71,91 @@ internal static class ProtobufPayload
         _ => 0,
     };
 
-    private static bool IsUtf8(ReadOnlySpan<byte> bytes)
+    private static bool IsUtf8(ReadOnlySpan<byte> bytes) => System.Text.Unicode.Utf8.IsValid(bytes);
+
+    /// <summary>
+    /// The message as plain values by field name, for rule expressions: proto3 defaults for absent scalars,
+    /// empty lists for absent repeated fields, null for absent messages. Call after <see cref="Validate"/>.
+    /// </summary>
+    public static Dictionary<string, object?> Decode(TypeIndex types, DescriptorProto message, ReadOnlySpan<byte> data, int depth)
     {
-        try
+        var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var field in message.Fields)
+            values[field.Name] = field.label == FieldDescriptorProto.Label.LabelRepeated ? new List<object?>() : Default(field);
+        var position = 0;
+        while (position < data.Length && depth > 0)
         {
-            _ = new UTF8Encoding(false, throwOnInvalidBytes: true).GetCharCount(bytes);
-            return true;
+            if (!TryReadVarint(data, ref position, out var tag)) break;
+            var number = (int)(tag >> 3);
+            var wireType = (int)(tag & 7);
+            var field = message.Fields.FirstOrDefault(f => f.Number == number);
+            ulong raw = 0;
+            var start = position;
+            switch (wireType)
+            {
+                case 0: TryReadVarint(data, ref position, out raw); break;
+                case 1: raw = BitConverter.ToUInt64(data.Slice(position, 8)); position += 8; break;
+                case 5: raw = BitConverter.ToUInt32(data.Slice(position, 4)); position += 4; break;
+                case 2:
+                    TryReadVarint(data, ref position, out var length);
+                    start = position;
+                    position += (int)length;
+                    break;
+                default: return values;
+            }
+            if (field is null) continue;
+            var repeated = field.label == FieldDescriptorProto.Label.LabelRepeated;
+            if (wireType == 2 && repeated && WireType(field) != 2)
+            {
+                // Packed scalars: a run of varints or fixed-width values.
+                var packed = data[start..position];
+                var p = 0;
+                while (p < packed.Length)
+                {
+                    ulong item;
+                    if (WireType(field) == 0) TryReadVarint(packed, ref p, out item);
+                    else if (WireType(field) == 1) { item = BitConverter.ToUInt64(packed.Slice(p, 8)); p += 8; }
+                    else { item = BitConverter.ToUInt32(packed.Slice(p, 4)); p += 4; }
+                    ((List<object?>)values[field.Name]!).Add(Scalar(field, item));
+                }
+                continue;
+            }
+            object? value = wireType == 2
+                ? field.type switch
+                {
+                    FieldDescriptorProto.Type.TypeString => Encoding.UTF8.GetString(data[start..position]),
+                    FieldDescriptorProto.Type.TypeMessage when types.Message(field.TypeName) is { } nested => Decode(types, nested.Message, data[start..position], depth - 1),
+                    _ => data[start..position].ToArray(),
+                }
+                : Scalar(field, raw);
+            if (repeated) ((List<object?>)values[field.Name]!).Add(value);
+            else values[field.Name] = value;
         }
-        catch (DecoderFallbackException)
-        {
-            return false;
-        }
+        return values;
     }
+
+    private static object? Default(FieldDescriptorProto field) => field.type switch
+    {
+        FieldDescriptorProto.Type.TypeString => "",
+        FieldDescriptorProto.Type.TypeBytes => Array.Empty<byte>(),
+        FieldDescriptorProto.Type.TypeMessage => null,
+        FieldDescriptorProto.Type.TypeBool => false,
+        FieldDescriptorProto.Type.TypeDouble or FieldDescriptorProto.Type.TypeFloat => 0.0,
+        FieldDescriptorProto.Type.TypeUint32 or FieldDescriptorProto.Type.TypeUint64 or FieldDescriptorProto.Type.TypeFixed32 or FieldDescriptorProto.Type.TypeFixed64 => 0UL,
+        _ => 0L,
+    };
+
+    private static object Scalar(FieldDescriptorProto field, ulong raw) => field.type switch
+    {
+        FieldDescriptorProto.Type.TypeBool => raw != 0,
+        FieldDescriptorProto.Type.TypeDouble => BitConverter.UInt64BitsToDouble(raw),
+        FieldDescriptorProto.Type.TypeFloat => (double)BitConverter.UInt32BitsToSingle((uint)raw),
+        FieldDescriptorProto.Type.TypeSint32 or FieldDescriptorProto.Type.TypeSint64 => (long)(raw >> 1) ^ -(long)(raw & 1),
+        FieldDescriptorProto.Type.TypeInt32 => (long)(int)raw,
+        FieldDescriptorProto.Type.TypeSfixed32 => (long)(int)(uint)raw,
+        FieldDescriptorProto.Type.TypeUint32 or FieldDescriptorProto.Type.TypeUint64 or FieldDescriptorProto.Type.TypeFixed32 or FieldDescriptorProto.Type.TypeFixed64 => raw,
+        _ => (long)raw, // int64, sfixed64, enum
+    };
 
     private static bool TryReadVarint(ReadOnlySpan<byte> data, ref int position, out ulong value)
     {

@@ -92,7 +92,7 @@ public sealed class RecordValidator(RegistryClient registry, SchemaFormats forma
             return new Violation(0, "payload", $"the {what} does not match schema id {id}: {invalid}");
         if (policy.Check != "rules" || schema.Conditions.Count == 0) return null;
 
-        var message = PayloadDecoding.Decode(parsed, data.Span, maxNestingDepth, out var decodeError);
+        var message = PayloadDecoding.Decode(parsed, data.Span, indexes, maxNestingDepth, out var decodeError);
         if (message is null && decodeError is not null) return new Violation(0, "rule", $"the {what}'s rules cannot be evaluated: {decodeError}");
         var variables = new Dictionary<string, object?> { ["message"] = message };
         foreach (var (rule, program, error) in schema.Conditions)

@@ -147,5 +147,35 @@ public sealed class PayloadValidationTests
         Assert.Contains("wire type 0", wrongType.Reason);
         Assert.Contains("does not exist", Check(Frame(7, Registry.Formats.Payloads.WireFormat.WriteMessageIndexes([5]), point), schema).Reason);
         Assert.Contains("past the end", Check(Frame(7, [0], point[..^2]), schema).Reason);
+
+        // Decoded for rule expressions: names to plain values, proto3 defaults for what is absent.
+        var decoded = (Dictionary<string, object?>)PayloadDecoding.Decode(schema, point, [0], 64, out var error)!;
+        Assert.Null(error);
+        Assert.Equal(3L, decoded["x"]);
+        Assert.Equal("home", decoded["label"]);
+        Assert.Equal(1.5, ((Dictionary<string, object?>)decoded["inner"]!)["d"]);
+        var empty = (Dictionary<string, object?>)PayloadDecoding.Decode(schema, [], [0], 64, out _)!;
+        Assert.Equal(0L, empty["x"]);
+        Assert.Equal("", empty["label"]);
+        Assert.Null(empty["inner"]);
+        Assert.Equal("geo.Point.Inner", PayloadDecoding.RecordName(schema, [0, 0]));
+    }
+
+    [Fact]
+    public void Avro_and_json_payloads_decode_to_plain_values()
+    {
+        var avro = Formats.Parse("AVRO", """{"type":"record","name":"P","namespace":"n","fields":[{"name":"id","type":"string"},{"name":"tags","type":{"type":"array","items":"int"}}]}""", [], false);
+        var decoded = (Dictionary<string, object?>)PayloadDecoding.Decode(avro, [4, (byte)'p', (byte)'1', 4, 2, 4, 0], [], 64, out var error)!;
+        Assert.Null(error);
+        Assert.Equal("p1", decoded["id"]);
+        Assert.Equal(new object?[] { 1, 2 }, (object?[])decoded["tags"]!);
+        Assert.Equal("n.P", PayloadDecoding.RecordName(avro, []));
+
+        var json = Formats.Parse("JSON", """{"title":"Order","type":"object"}""", [], false);
+        var value = (Dictionary<string, object?>)PayloadDecoding.Decode(json, """{"a":1,"b":[true,"x"],"c":1.5}"""u8, [], 64, out _)!;
+        Assert.Equal(1L, value["a"]);
+        Assert.Equal(1.5, value["c"]);
+        Assert.Equal(new object?[] { true, "x" }, (object?[])value["b"]!);
+        Assert.Equal("Order", PayloadDecoding.RecordName(json, []));
     }
 }
