@@ -26,6 +26,8 @@ public sealed class AuthTests : IAsyncLifetime
             $"carol: {PasswordHash.Create("carol-pw")}, reader:payments-",
             $"root: {PasswordHash.Create("root-pw")}, admin",
             $"ann: {PasswordHash.Create("ann-pw")}, auditor",
+            $"rita: {PasswordHash.Create("rita-pw")}, reader",
+            $"walt: {PasswordHash.Create("walt-pw")}, writer",
             $"tenant-a: {PasswordHash.Create("a-pw")}, admin::.tenant-a:",
             $"tenant-b: {PasswordHash.Create("b-pw")}, admin::.tenant-b:",
         ]);
@@ -43,6 +45,44 @@ public sealed class AuthTests : IAsyncLifetime
         if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, "application/vnd.schemaregistry.v1+json");
         using var response = await _server.Http.SendAsync(request);
         return new Reply((int)response.StatusCode, await response.Content.ReadAsStringAsync(), response.Content.Headers.ContentType?.MediaType);
+    }
+
+    /// <summary>Each endpoint family and the roles allowed on it (reader, writer, admin, auditor), with no prefix.</summary>
+    public static TheoryData<string, string, string?, string> Families => new()
+    {
+        { "GET", "/subjects", null, "reader writer admin auditor" },
+        { "GET", "/subjects/table-s/versions", null, "reader writer admin" },
+        { "POST", "/subjects/table-s", Body(Schemas.V1), "reader writer admin" },
+        { "POST", "/subjects/table-s/versions", Body(Schemas.V1), "writer admin" },
+        { "POST", "/compatibility/subjects/table-s/versions/latest", Body(Schemas.V1), "writer admin" },
+        { "DELETE", "/subjects/table-gone", null, "writer admin" },
+        { "GET", "/config", null, "reader writer admin" },
+        { "PUT", "/config", """{"compatibility":"BACKWARD"}""", "admin" },
+        { "PUT", "/config/table-s", """{"compatibility":"BACKWARD"}""", "admin" },
+        { "GET", "/mode", null, "reader writer admin" },
+        { "PUT", "/mode", """{"mode":"READWRITE"}""", "admin" },
+        { "GET", "/v1/audit", null, "auditor" },
+        { "GET", "/v1/policies", null, "reader writer admin" },
+        { "PUT", "/v1/policies/table-topic", """{"value":{}}""", "admin" },
+        { "GET", "/ui/subjects/table-s", null, "reader writer admin" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Families))]
+    public async Task Every_role_on_every_endpoint_family_is_allowed_or_refused_with_40301(string method, string path, string? body, string allowed)
+    {
+        foreach (var (user, role) in new[] { ("rita", "reader"), ("walt", "writer"), ("root", "admin"), ("ann", "auditor") })
+        {
+            var reply = await As(user, user + "-pw", new HttpMethod(method), path, body);
+            if (allowed.Split(' ').Contains(role))
+            {
+                Assert.True(reply.Status is not (401 or 403), $"{role} {method} {path}: {reply}");
+            }
+            else
+            {
+                Assert.True(reply.Status == 403 && reply.ErrorCode == 40301, $"{role} {method} {path}: {reply}");
+            }
+        }
     }
 
     [Fact]
