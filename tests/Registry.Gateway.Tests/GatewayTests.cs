@@ -280,4 +280,44 @@ public sealed class GatewayTests(GatewayFixture fx, ITestOutputHelper output) : 
         foreach (var reason in new[] { "wrong_subject", "payload", "null_key", "tombstone" })
             Assert.Equal(1, await MetricAsync($"registry_gateway_records_rejected{{reason=\"{reason}\",topic=\"{topic}\"}}"));
     }
+
+    [Fact]
+    public async Task Protobuf_records_are_checked_against_their_message_and_rules()
+    {
+        const string topic = "proto-orders";
+        fx.Kafka.CreateTopic(topic, partitions: 1);
+        using (var response = await fx.Http.PostAsJsonAsync($"/subjects/{topic}-value/versions", new
+        {
+            schemaType = "PROTOBUF",
+            schema = "syntax = \"proto3\";\npackage shop;\nmessage Order { string id = 1; int64 amount = 2; }\n",
+            ruleSet = new { domainRules = new[] { new { name = "positive", kind = "CONDITION", type = "CEL", mode = "WRITE", expr = "message.amount > 0" } } },
+        }))
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        var id = (await (await fx.Http.GetAsync($"/subjects/{topic}-value/versions/latest")).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetInt32();
+        await fx.SetPolicyAsync(topic, new { value = new { check = "rules" } });
+
+        // Confluent framing for Protobuf: header, message indexes (a single 0 byte means the first message), then the message.
+        byte[] Order(string orderId, long amount)
+        {
+            var body = new List<byte> { 0x0A, (byte)orderId.Length };
+            body.AddRange(System.Text.Encoding.UTF8.GetBytes(orderId));
+            body.Add(0x10);
+            var value = (ulong)amount;
+            while (value >= 0x80)
+            {
+                body.Add((byte)(value | 0x80));
+                value >>= 7;
+            }
+            body.Add((byte)value);
+            var framed = new byte[] { 0, (byte)(id >> 24), (byte)(id >> 16), (byte)(id >> 8), (byte)id, 0 };
+            return [.. framed, .. body];
+        }
+        using var producer = fx.Producer();
+        Assert.Null(await ProduceAsync(producer, topic, Order("o-1", 7)));
+        Assert.Equal(ErrorCode.InvalidRecord, (await ProduceAsync(producer, topic, Order("o-2", 0)))?.Code);
+        Assert.Equal(ErrorCode.InvalidRecord, (await ProduceAsync(producer, topic, Order("o-3", 5)[..^4]))?.Code);
+        Assert.Equal(Order("o-1", 7), Assert.Single(fx.ReadAll(topic, 1)).Message.Value);
+        Assert.Equal(1, await MetricAsync($"registry_gateway_records_rejected{{reason=\"rule\",topic=\"{topic}\"}}"));
+        Assert.Equal(1, await MetricAsync($"registry_gateway_records_rejected{{reason=\"payload\",topic=\"{topic}\"}}"));
+    }
 }

@@ -43,7 +43,7 @@ public static class PayloadDecoding
                 }
             case ProtobufSchema proto:
                 var (message, name, resolveError) = ProtobufFormat.Resolve(proto, messageIndexes);
-                var types = new TypeIndex(proto.AllFiles);
+                var types = proto.Types;
                 error = message is null ? resolveError : ProtobufPayload.Validate(types, message, name, data, maxDepth);
                 return error is null ? ProtobufPayload.Decode(types, message!, data, maxDepth) : null;
             default:

@@ -63,7 +63,7 @@ public sealed class ProtobufFormat(FormatLimits limits) : ISchemaFormat, Payload
     {
         var proto = (ProtobufSchema)schema;
         var (message, name, error) = Resolve(proto, messageIndexes);
-        return message is null ? error : ProtobufPayload.Validate(new TypeIndex(proto.AllFiles), message, name, data, limits.MaxNestingDepth);
+        return message is null ? error : ProtobufPayload.Validate(proto.Types, message, name, data, limits.MaxNestingDepth);
     }
 
     /// <summary>The message that Confluent message indexes select, with its full name, or why none is.</summary>
@@ -148,4 +148,7 @@ internal sealed class ProtobufSchema(string canonical, FileDescriptorProto file,
     public FileDescriptorProto File { get; } = file;
 
     public IReadOnlyList<FileDescriptorProto> AllFiles { get; } = allFiles;
+
+    /// <summary>Every message and enum by full name, built once (payload checks use it per record).</summary>
+    public TypeIndex Types => field ??= new TypeIndex(AllFiles);
 }

@@ -23,7 +23,7 @@ internal static class ProtobufPayload
             var number = (int)(tag >> 3);
             var wireType = (int)(tag & 7);
             if (number <= 0) return $"{name} has a field with number 0 at byte {position}";
-            var field = message.Fields.FirstOrDefault(f => f.Number == number);
+            var field = FieldOf(message, number);
             var start = position;
             switch (wireType)
             {
@@ -62,6 +62,12 @@ internal static class ProtobufPayload
         return null;
     }
 
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<DescriptorProto, Dictionary<int, FieldDescriptorProto>> FieldsByNumber = new();
+
+    /// <summary>A field by number in constant time: messages with many fields must not cost fields × fields.</summary>
+    private static FieldDescriptorProto? FieldOf(DescriptorProto message, int number) =>
+        FieldsByNumber.GetValue(message, m => m.Fields.GroupBy(f => f.Number).ToDictionary(g => g.Key, g => g.First())).GetValueOrDefault(number);
+
     private static int WireType(FieldDescriptorProto field) => field.type switch
     {
         FieldDescriptorProto.Type.TypeDouble or FieldDescriptorProto.Type.TypeFixed64 or FieldDescriptorProto.Type.TypeSfixed64 => 1,
@@ -88,7 +94,7 @@ internal static class ProtobufPayload
             if (!TryReadVarint(data, ref position, out var tag)) break;
             var number = (int)(tag >> 3);
             var wireType = (int)(tag & 7);
-            var field = message.Fields.FirstOrDefault(f => f.Number == number);
+            var field = FieldOf(message, number);
             ulong raw = 0;
             var start = position;
             switch (wireType)
