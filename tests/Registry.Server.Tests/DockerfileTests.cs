@@ -37,12 +37,15 @@ public sealed class DockerfileTests
         Assert.True(checkedPaths >= 8);
     }
 
-    [Fact]
-    public void The_projects_the_server_depends_on_are_all_restored_first()
+    [Theory]
+    [InlineData("Registry.Server")]
+    [InlineData("Registry.Gateway")]
+    public void The_projects_each_image_depends_on_are_all_restored_first(string project)
     {
-        var server = File.ReadAllText(Path.Combine(Root, "src/Registry.Server/Registry.Server.csproj"));
+        var csproj = File.ReadAllText(Path.Combine(Root, $"src/{project}/{project}.csproj"));
         var dockerfile = string.Join("\n", Lines);
-        foreach (Match m in Regex.Matches(server, @"Include=""\.\.\\([^\\]+)\\"))
+        Assert.Contains($"dotnet restore src/{project}/{project}.csproj", dockerfile);
+        foreach (Match m in Regex.Matches(csproj, @"Include=""\.\.\\([^\\]+)\\"))
             Assert.Contains($"src/{m.Groups[1].Value}/{m.Groups[1].Value}.csproj", dockerfile);
     }
 
