@@ -6,7 +6,7 @@ namespace Registry.Server.Tests;
 /// <summary>A per-context (tenant) subject limit.</summary>
 public sealed class TenantLimitTests : IAsyncLifetime
 {
-    private readonly RegistryServer _server = new() { ExtraArgs = ["--Registry:MaxSubjectsPerContext=2"] };
+    private readonly RegistryServer _server = new() { ExtraArgs = ["--Registry:MaxSubjectsPerContext=2", "--Registry:SubjectLimits:.big=3", "--Registry:SubjectLimits:.tiny=1"] };
 
     public Task InitializeAsync() => _server.InitializeAsync();
 
@@ -22,5 +22,15 @@ public sealed class TenantLimitTests : IAsyncLifetime
         Assert.Contains("limit of 2 subjects", third.Body);
         Assert.Equal(200, (await _server.PostAsync("/subjects/:.t1:a/versions", Body(Schemas.V2))).Status);
         Assert.Equal(200, (await _server.PostAsync("/subjects/:.t2:a/versions", Body(Schemas.V1))).Status);
+    }
+
+    [Fact]
+    public async Task A_tenant_can_have_its_own_limit()
+    {
+        foreach (var s in new[] { "a", "b", "c" })
+            Assert.Equal(200, (await _server.PostAsync($"/subjects/:.big:{s}/versions", Body(Schemas.V1))).Status);
+        Assert.Contains("limit of 3 subjects", (await _server.PostAsync("/subjects/:.big:d/versions", Body(Schemas.V1))).Body);
+        Assert.Equal(200, (await _server.PostAsync("/subjects/:.tiny:a/versions", Body(Schemas.V1))).Status);
+        Assert.Contains("limit of 1 subjects", (await _server.PostAsync("/subjects/:.tiny:b/versions", Body(Schemas.V1))).Body);
     }
 }

@@ -30,9 +30,10 @@ public sealed partial class RegistryDecider
         if (!importing && mode != RegistryMode.ReadWrite)
             throw Errors.NotPermittedError($"Subject {subject} in context {context} is not in read-write mode");
 
-        if (settings.MaxSubjectsPerContext > 0 && !state.Subjects.ContainsKey(subject)
-            && state.Subjects.Keys.Count(s => QualifiedSubject.Parse(s).Context == context) >= settings.MaxSubjectsPerContext)
-            throw Errors.NotPermittedError($"Context {context} already holds the limit of {settings.MaxSubjectsPerContext} subjects");
+        var subjectLimit = settings.SubjectLimits.GetValueOrDefault(context, settings.MaxSubjectsPerContext);
+        if (subjectLimit > 0 && !state.Subjects.ContainsKey(subject)
+            && state.Subjects.Keys.Count(s => QualifiedSubject.Parse(s).Context == context) >= subjectLimit)
+            throw Errors.NotPermittedError($"Context {context} already holds the limit of {subjectLimit} subjects");
         var config = EffectiveConfig(state, subject);
         var candidate = Prepare(state, subject, command.Input, command.Normalize || config.Normalize == true, mergeContract: !importing, allowDeletedReferences: importing);
         var subjectState = state.Subjects.GetValueOrDefault(subject);

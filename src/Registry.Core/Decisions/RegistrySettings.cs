@@ -22,4 +22,7 @@ public sealed record RegistrySettings
 
     /// <summary>Most subjects a context (tenant) may hold, soft-deleted included; 0 is no limit. Default 0.</summary>
     public int MaxSubjectsPerContext { get; init; }
+
+    /// <summary>Per-context overrides of <see cref="MaxSubjectsPerContext"/>, by context name (".tenant-a"); 0 is no limit.</summary>
+    public IReadOnlyDictionary<string, int> SubjectLimits { get; init; } = new Dictionary<string, int>();
 }

@@ -122,6 +122,7 @@ public static class RegistryApp
                 MaxReferenceDepth = o.MaxReferenceDepth,
                 MaxSubjectLength = o.MaxSubjectLength,
                 MaxSubjectsPerContext = o.MaxSubjectsPerContext,
+                SubjectLimits = o.SubjectLimits,
             };
             return new RegistryDecider(formats, settings, sp.GetRequiredService<TimeProvider>());
         });

@@ -59,6 +59,9 @@ public sealed class RegistryOptions
     [Range(0, int.MaxValue)]
     public int MaxSubjectsPerContext { get; set; }
 
+    /// <summary>Per-tenant overrides of MaxSubjectsPerContext, by context: <c>Registry:SubjectLimits:.tenant-a=50</c>.</summary>
+    public Dictionary<string, int> SubjectLimits { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Most items in one listing response (limit=-1 means this many). Default 100000.</summary>
     [Range(1, int.MaxValue)]
     public int MaxListSize { get; set; } = 100_000;
