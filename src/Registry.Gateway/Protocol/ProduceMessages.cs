@@ -26,7 +26,7 @@ public sealed class ProduceRequest
             {
                 var index = reader.Int32();
                 var records = reader.Bytes(flexible, out var isNull);
-                topic.Partitions.Add(new ProducePartition(index, isNull ? null : body.Slice(reader.Position - records.Length, records.Length)));
+                topic.Partitions.Add(new ProducePartition(index, isNull ? (ReadOnlyMemory<byte>?)null : body.Slice(reader.Position - records.Length, records.Length)));
                 if (flexible) reader.TaggedFields();
             }
             if (flexible) reader.TaggedFields();
