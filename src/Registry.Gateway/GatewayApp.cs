@@ -38,7 +38,7 @@ public static class GatewayApp
             var http = new HttpClient { BaseAddress = new Uri(o.Registry.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(10) };
             if (config["Gateway:RegistryUser"] is { Length: > 0 } user)
                 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{config["Gateway:RegistryPassword"]}")));
-            var registry = new RegistryClient(http);
+            var registry = new RegistryClient(http, TimeSpan.FromMilliseconds(o.RecheckMs));
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Registry.Gateway");
             var formats = FormatCatalog.Create(new FormatLimits { MaxNestingDepth = o.MaxNestingDepth });
             var policies = new PolicyStore(registry, TimeSpan.FromMilliseconds(o.PolicyRefreshMs), logger);

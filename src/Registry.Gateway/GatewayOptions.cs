@@ -45,6 +45,10 @@ public sealed class GatewayOptions
     [Range(10, int.MaxValue)]
     public int PolicyRefreshMs { get; set; } = 5_000;
 
+    /// <summary>How long an unknown id stays unknown, and an id found missing from a subject stays so, before the registry is asked again. Default 1000 ms.</summary>
+    [Range(0, int.MaxValue)]
+    public int RecheckMs { get; set; } = 1_000;
+
     /// <summary>Most per-record errors returned for one partition. Default 100.</summary>
     [Range(1, int.MaxValue)]
     public int MaxRecordErrors { get; set; } = 100;

@@ -52,6 +52,24 @@ public sealed class GatewayWireTests(GatewayFixture fx) : IClassFixture<GatewayF
     }
 
     [Fact]
+    public async Task Records_naming_one_unknown_id_cost_the_registry_one_lookup_not_one_per_record()
+    {
+        await PrepareAsync();
+        async Task<double> LookupsOfUnknownIds()
+        {
+            var text = await fx.Http.GetStringAsync("/metrics");
+            return text.Split('\n').Where(l => l.StartsWith("http_request_duration_seconds_count{code=\"404\",method=\"GET\"", StringComparison.Ordinal) && l.Contains("/schemas/ids/{id}\"", StringComparison.Ordinal))
+                .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        var before = await LookupsOfUnknownIds();
+        using var raw = new RawKafka(fx.GatewayBootstrap);
+        var response = raw.Produce((Topic, 0, RawKafka.Batch(Enumerable.Range(0, 50).Select(_ => (byte[]?)Framed(777_777, [0])).ToArray())));
+        var partition = Assert.Single(Assert.Single(response.Topics).Partitions);
+        Assert.Equal(50, partition.RecordErrors.Count);
+        Assert.Equal(1, await LookupsOfUnknownIds() - before);
+    }
+
+    [Fact]
     public async Task A_malformed_batch_is_refused_and_never_forwarded()
     {
         var id = await PrepareAsync();

@@ -37,6 +37,9 @@ public sealed class ObservabilityTests(RegistryServer server)
         Assert.True(Get(after, "registry_server_compatibility_failures") >= Get(before, "registry_server_compatibility_failures") + 1, shown);
         var requests = "http_request_duration_seconds_count{code=\"200\",method=\"POST\",controller=\"\",action=\"\",endpoint=\"/subjects/{subject}/versions\"}";
         Assert.True(Get(after, requests) >= Get(before, requests) + 1, shown);
+        // The refused registration is counted with the status it was answered with.
+        var refused = requests.Replace("code=\"200\"", "code=\"409\"", StringComparison.Ordinal);
+        Assert.True(Get(after, refused) >= Get(before, refused) + 1, shown);
         Assert.True(Get(after, "registry_storage_store_append_seconds_count{outcome=\"ok\"}") >= 1);
         // Gauges are process-wide and this test process hosts several servers: their presence is what can be asserted here.
         Assert.Contains("registry_server_ready", after.Keys);

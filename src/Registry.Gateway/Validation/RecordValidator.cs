@@ -78,7 +78,7 @@ public sealed class RecordValidator(RegistryClient registry, SchemaFormats forma
         if (subject is null) return new Violation(0, "subject", $"schema id {id} of the {what} names no record type, so {policy.Strategy} gives no subject");
         if (!schema.Subjects.Contains(subject))
         {
-            schema = await registry.RefreshSubjectsAsync(schema, cancellationToken) ?? schema;
+            schema = await registry.RefreshSubjectsAsync(schema, subject, cancellationToken) ?? schema;
             if (!schema.Subjects.Contains(subject))
             {
                 var registered = schema.Subjects.Count == 0 ? "no subject" : "subject(s) " + string.Join(", ", schema.Subjects.Order(StringComparer.Ordinal).Take(5).Select(s => $"'{s}'"));

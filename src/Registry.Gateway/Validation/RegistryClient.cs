@@ -60,10 +60,17 @@ public sealed class KnownSchema(int id, string schemaType, string schema, IReadO
 /// cached by id (ids never change meaning); a miss fetches once, and a subject check that fails re-reads the
 /// id's subjects once before the record is rejected.
 /// </summary>
-public sealed class RegistryClient(HttpClient http)
+public sealed class RegistryClient(HttpClient http, TimeSpan? recheckAfter = null)
 {
+    private const int MaxRemembered = 100_000;
     private static readonly JsonSerializerOptions Json = CanonicalJson.Options;
     private readonly ConcurrentDictionary<int, KnownSchema> _schemas = new();
+
+    // When an id was last found unknown, or its subjects last re-read: a batch of records naming one bad id
+    // costs one registry request per interval, not one per record.
+    private readonly ConcurrentDictionary<int, long> _unknownAt = new();
+    private readonly ConcurrentDictionary<(int Id, string Subject), long> _subjectsReadAt = new();
+    private readonly long _recheckTicks = (long)((recheckAfter ?? TimeSpan.FromSeconds(1)).TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
 
     public int CachedSchemas => _schemas.Count;
 
@@ -78,13 +85,30 @@ public sealed class RegistryClient(HttpClient http)
     public async ValueTask<KnownSchema?> GetSchemaAsync(int id, CancellationToken cancellationToken)
     {
         if (_schemas.TryGetValue(id, out var known)) return known;
+        if (Recent(_unknownAt, id)) return null;
         var fetched = await FetchAsync(id, cancellationToken);
-        return fetched is null ? null : _schemas.GetOrAdd(id, fetched);
+        if (fetched is not null) return _schemas.GetOrAdd(id, fetched);
+        Remember(_unknownAt, id);
+        return null;
     }
 
-    /// <summary>Re-reads which subjects use an id (a new registration may have added one).</summary>
-    public async ValueTask<KnownSchema?> RefreshSubjectsAsync(KnownSchema schema, CancellationToken cancellationToken)
+    private bool Recent<TKey>(ConcurrentDictionary<TKey, long> times, TKey key) where TKey : notnull =>
+        times.TryGetValue(key, out var at) && System.Diagnostics.Stopwatch.GetTimestamp() - at < _recheckTicks;
+
+    private static void Remember<TKey>(ConcurrentDictionary<TKey, long> times, TKey key) where TKey : notnull
     {
+        if (times.Count >= MaxRemembered) times.Clear();
+        times[key] = System.Diagnostics.Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>
+    /// Re-reads which subjects use an id, because a record expects it under <paramref name="subject"/> (a new
+    /// registration may have added it). Asked again for the same id and subject only after the recheck interval.
+    /// </summary>
+    public async ValueTask<KnownSchema?> RefreshSubjectsAsync(KnownSchema schema, string subject, CancellationToken cancellationToken)
+    {
+        if (Recent(_subjectsReadAt, (schema.Id, subject))) return schema;
+        Remember(_subjectsReadAt, (schema.Id, subject));
         var subjects = await SubjectsOfAsync(schema.Id, cancellationToken);
         if (subjects is null) return null;
         var refreshed = schema.WithSubjects(subjects);

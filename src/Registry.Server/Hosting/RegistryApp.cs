@@ -55,8 +55,9 @@ public static class RegistryApp
         var app = builder.Build();
         // Audit outermost, so it sees the final status of every request, errors included.
         app.UseMiddleware<Security.AuditMiddleware>();
-        app.UseMiddleware<ErrorHandlingMiddleware>();
+        // HTTP metrics outside error handling, so a failed request is counted with the status it was answered with.
         app.UseHttpMetrics();
+        app.UseMiddleware<ErrorHandlingMiddleware>();
         if (rate > 0) app.UseRateLimiter();
         var authModes = (builder.Configuration["Registry:AuthMode"] ?? "none").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         if (authModes.Except(["none", "basic", "jwt", "mtls"]).FirstOrDefault() is { } unknownMode)
