@@ -124,5 +124,18 @@ internal sealed class JsonSchemaParsed(string canonical, JsNode model, string te
 
     public override string Canonical { get; } = canonical;
 
+    /// <summary>The root schema's <c>title</c> (the record name of the record-name subject strategies), read once.</summary>
+    public string? Title => _title ??= ReadTitle() ?? "";
+
+    private string? _title;
+
+    private string? ReadTitle()
+    {
+        using var document = JsonDocument.Parse(Canonical);
+        return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("title", out var title) && title.ValueKind == JsonValueKind.String
+            ? title.GetString()
+            : null;
+    }
+
     public JsNode Model { get; } = model;
 }

@@ -60,12 +60,7 @@ public static class PayloadDecoding
             case AvroSchema avro:
                 return avro.Avro is global::Avro.NamedSchema named ? named.Fullname : null;
             case JsonSchemaParsed json:
-                using (var document = JsonDocument.Parse(json.Canonical))
-                {
-                    return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("title", out var title) && title.ValueKind == JsonValueKind.String
-                        ? title.GetString()
-                        : null;
-                }
+                return json.Title is { Length: > 0 } title ? title : null;
             case ProtobufSchema proto:
                 var indexes = messageIndexes.Count == 0 ? [0] : messageIndexes;
                 var types = proto.File.MessageTypes;
