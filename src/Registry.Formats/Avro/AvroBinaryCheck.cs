@@ -105,24 +105,9 @@ internal static class AvroBinaryCheck
 
     private static bool Long(ReadOnlySpan<byte> data, ref int position, out long value)
     {
-        ulong raw = 0;
-        for (var shift = 0; shift < 70; shift += 7)
-        {
-            if (position >= data.Length)
-            {
-                value = 0;
-                return false;
-            }
-            var b = data[position++];
-            raw |= (ulong)(b & 0x7F) << shift;
-            if ((b & 0x80) == 0)
-            {
-                value = (long)(raw >> 1) ^ -(long)(raw & 1);
-                return true;
-            }
-        }
-        value = 0;
-        return false;
+        var ok = Payloads.Varint.TryRead(data, ref position, out var raw);
+        value = (long)(raw >> 1) ^ -(long)(raw & 1);
+        return ok;
     }
 
     private static string Ended(Schema schema) => $"the data ends before the {schema.Fullname} value does";

@@ -1,5 +1,6 @@
 using System.Text;
 using Google.Protobuf.Reflection;
+using Registry.Formats.Payloads;
 
 namespace Registry.Formats.Protobuf;
 
@@ -19,7 +20,7 @@ internal static class ProtobufPayload
         var position = 0;
         while (position < data.Length)
         {
-            if (!TryReadVarint(data, ref position, out var tag)) return $"a field tag of {name} is malformed at byte {position}";
+            if (!Varint.TryRead(data, ref position, out var tag)) return $"a field tag of {name} is malformed at byte {position}";
             var number = (int)(tag >> 3);
             var wireType = (int)(tag & 7);
             if (number <= 0) return $"{name} has a field with number 0 at byte {position}";
@@ -28,7 +29,7 @@ internal static class ProtobufPayload
             switch (wireType)
             {
                 case 0:
-                    if (!TryReadVarint(data, ref position, out _)) return $"field {number} of {name} has a malformed varint";
+                    if (!Varint.TryRead(data, ref position, out _)) return $"field {number} of {name} has a malformed varint";
                     break;
                 case 1:
                     position += 8;
@@ -37,7 +38,7 @@ internal static class ProtobufPayload
                     position += 4;
                     break;
                 case 2:
-                    if (!TryReadVarint(data, ref position, out var length) || length > (ulong)(data.Length - position))
+                    if (!Varint.TryRead(data, ref position, out var length) || length > (ulong)(data.Length - position))
                         return $"field {number} of {name} declares a length past the end of the data";
                     start = position;
                     position += (int)length;
@@ -91,7 +92,7 @@ internal static class ProtobufPayload
         var position = 0;
         while (position < data.Length && depth > 0)
         {
-            if (!TryReadVarint(data, ref position, out var tag)) break;
+            if (!Varint.TryRead(data, ref position, out var tag)) break;
             var number = (int)(tag >> 3);
             var wireType = (int)(tag & 7);
             var field = FieldOf(message, number);
@@ -99,11 +100,11 @@ internal static class ProtobufPayload
             var start = position;
             switch (wireType)
             {
-                case 0: TryReadVarint(data, ref position, out raw); break;
+                case 0: Varint.TryRead(data, ref position, out raw); break;
                 case 1: raw = BitConverter.ToUInt64(data.Slice(position, 8)); position += 8; break;
                 case 5: raw = BitConverter.ToUInt32(data.Slice(position, 4)); position += 4; break;
                 case 2:
-                    TryReadVarint(data, ref position, out var length);
+                    Varint.TryRead(data, ref position, out var length);
                     start = position;
                     position += (int)length;
                     break;
@@ -119,7 +120,7 @@ internal static class ProtobufPayload
                 while (p < packed.Length)
                 {
                     ulong item;
-                    if (WireType(field) == 0) TryReadVarint(packed, ref p, out item);
+                    if (WireType(field) == 0) Varint.TryRead(packed, ref p, out item);
                     else if (WireType(field) == 1) { item = BitConverter.ToUInt64(packed.Slice(p, 8)); p += 8; }
                     else { item = BitConverter.ToUInt32(packed.Slice(p, 4)); p += 4; }
                     ((List<object?>)values[field.Name]!).Add(Scalar(field, item));
@@ -163,16 +164,4 @@ internal static class ProtobufPayload
         _ => (long)raw, // int64, sfixed64, enum
     };
 
-    private static bool TryReadVarint(ReadOnlySpan<byte> data, ref int position, out ulong value)
-    {
-        value = 0;
-        for (var shift = 0; shift < 70; shift += 7)
-        {
-            if (position >= data.Length) return false;
-            var b = data[position++];
-            value |= (ulong)(b & 0x7F) << shift;
-            if ((b & 0x80) == 0) return true;
-        }
-        return false;
-    }
 }
