@@ -27,6 +27,7 @@ public static class Errors
     public const int StoreError = 50001;
     public const int OperationTimeout = 50002;
     public const int RequestForwardingFailed = 50003;
+    public const int UnknownLeader = 50004;
     public const int BadRequest = 400;
     public const int UnprocessableEntity = 422;
     public const int PayloadTooLarge = 413;

@@ -61,6 +61,12 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout) : IA
             {
                 while (true)
                 {
+                    if (!log.AppendIsConditional)
+                    {
+                        // Nothing guards the append itself: decide only on everything the log holds, and only on the writer.
+                        await CatchUpCoreAsync(timeout.Token);
+                        if (log.ForwardTo is { } writer) throw new NotWriterException(writer);
+                    }
                     var state = _state;
                     var decision = decide(state);
                     if (decision.Events.IsDefaultOrEmpty) return decision.Result;

@@ -74,6 +74,7 @@ async Task MeasureReplay(string store, Func<IRegistryLog> open)
     await using (var log = open())
     {
         await log.InitializeAsync(default);
+        if (log is Registry.Storage.Kafka.KafkaRegistryLog kafkaLog && !await kafkaLog.WaitForWriterAsync(TimeSpan.FromSeconds(30))) throw new TimeoutException("no writer elected");
         long position = 0;
         for (var start = 1; start <= events; start += Math.Min(5000, events)) position = await log.AppendAsync(position, Batch(start), default);
     }
@@ -104,6 +105,8 @@ if (args.Contains("--kafka"))
     events = 10_000;
     using var kafka = new Registry.Storage.Kafka.MockKafkaCluster(1);
     kafka.CreateTopic("_schemas_bench");
-    await MeasureReplay("kafka (librdkafka mock cluster)", () => new Registry.Storage.Kafka.KafkaRegistryLog(kafka.BootstrapServers, "_schemas_bench", 1, TimeSpan.FromSeconds(30)));
+    kafka.CreateTopic("_schemas_bench_registry");
+    await MeasureReplay("kafka (librdkafka mock cluster)", () => new Registry.Storage.Kafka.KafkaRegistryLog(
+        new Registry.Storage.Kafka.KafkaLogSettings(kafka.BootstrapServers) { Topic = "_schemas_bench", ReplicationFactor = 1, Timeout = TimeSpan.FromSeconds(30), AdvertisedUrl = () => "http://bench" }));
 }
 Directory.Delete(dir, true);

@@ -18,10 +18,12 @@ public sealed class KafkaClusterTests(ITestOutputHelper output) : IDisposable
 
     private async Task<ServerProcess[]> StartNodesAsync(int count)
     {
+        // The mock's Metadata names controller 0, which does not exist, so admin CreateTopics cannot work on it: create the topics directly.
         _kafka.CreateTopic("_schemas");
+        _kafka.CreateTopic("_registry");
         var nodes = await Task.WhenAll(Enumerable.Range(0, count).Select(i => ServerProcess.StartAsync(
             Path.Combine(_scratch, "node" + i), "--store", "kafka", "--kafka", _kafka.BootstrapServers,
-            "--Registry:PollIntervalMs=100", "--Registry:WriteTimeoutMs=5000")));
+            "--Registry:PollIntervalMs=100", "--Registry:WriteTimeoutMs=5000", "--Registry:Kafka:SessionTimeoutMs=3000")));
         _nodes.AddRange(nodes);
         return nodes;
     }

@@ -14,7 +14,26 @@ public sealed class KafkaRegistryLogTests : IDisposable
     private KafkaRegistryLog NewLog(string topic)
     {
         _cluster.CreateTopic(topic);
-        return new(_cluster.BootstrapServers, topic, 1, TimeSpan.FromSeconds(5));
+        _cluster.CreateTopic(topic + "_registry");
+        return new(new KafkaLogSettings(_cluster.BootstrapServers) { Topic = topic, ReplicationFactor = 1, SessionTimeoutMs = 3000, AdvertisedUrl = () => "http://node" });
+    }
+
+    /// <summary>An engine on a fresh log of the topic, once its node is the elected writer.</summary>
+    private async Task<RegistryEngine> WritingEngineAsync(string topic)
+    {
+        var log = NewLog(topic);
+        var engine = new RegistryEngine(log, TimeSpan.FromSeconds(5));
+        await engine.StartAsync(default);
+        Assert.True(await log.WaitForWriterAsync(TimeSpan.FromSeconds(30)), "no writer was elected within 30 s");
+        return engine;
+    }
+
+    private async Task<KafkaRegistryLog> WriterAsync(string topic)
+    {
+        var log = NewLog(topic);
+        await log.InitializeAsync(default);
+        Assert.True(await log.WaitForWriterAsync(TimeSpan.FromSeconds(30)), "no writer was elected within 30 s");
+        return log;
     }
 
     private static SchemaRegistered Event(int id, string subject = "s") =>
@@ -23,17 +42,16 @@ public sealed class KafkaRegistryLogTests : IDisposable
     [Fact]
     public async Task Appends_are_read_back_in_order_by_another_node()
     {
-        await using var a = NewLog("_schemas_a");
-        await a.InitializeAsync(default);
+        await using var a = await WriterAsync("_schemas_a");
         var end = await a.AppendAsync(0, [Event(1), Event(2)], default);
-        Assert.Equal(2, end);
+        Assert.True(end >= 2);
 
         await using var b = NewLog("_schemas_a");
         await b.InitializeAsync(default);
         var entries = new List<LogEntry>();
         await foreach (var e in b.ReadAsync(0, default)) entries.Add(e);
-        Assert.Equal([1L, 2L], entries.Select(e => e.Position));
-        Assert.Equal([1, 2], entries.Select(e => ((SchemaRegistered)e.Event).Id));
+        Assert.Equal([1, 2], entries.Select(e => e.Event).OfType<SchemaRegistered>().Select(e => e.Id));
+        Assert.True(entries.Select(e => e.Position).SequenceEqual(entries.Select(e => e.Position).Order()), "positions grow");
     }
 
     [Fact]
@@ -66,7 +84,7 @@ public sealed class KafkaRegistryLogTests : IDisposable
         await using var engine = new RegistryEngine(NewLog(topic), TimeSpan.FromSeconds(5));
         await engine.StartAsync(default);
         var state = engine.State;
-        Assert.Equal(13, state.Position);
+        Assert.True(state.Position >= 13, $"position {state.Position}");
         Assert.Equal("AVRO", state.Schemas[1].SchemaType);
         Assert.False(state.Subjects["orders-value"].Versions[1].Deleted);
         Assert.True(state.Subjects["orders-value"].Versions[2].Deleted);
@@ -92,14 +110,23 @@ public sealed class KafkaRegistryLogTests : IDisposable
             new ConfigCleared("x-value"),
             new ModeSet(null, RegistryMode.Import),
             new ModeCleared("x-value"),
-            new PolicySet("orders", new TopicPolicy { Value = new PayloadPolicy { Check = "rules", Strategy = "RecordNameStrategy" }, AllowTombstones = false }),
-            new PolicyDeleted("orders"),
         ];
         foreach (var e in events)
         {
             var (key, value) = SchemasTopicFormat.Encode(e);
-            var back = SchemasTopicFormat.Decode(key, value, 0);
+            var back = SchemasTopicFormat.Decode(key, value, 0).Event;
             Assert.Equal(EventSerializer.Serialize(e), EventSerializer.Serialize(back));
+        }
+        RegistryEvent[] ours =
+        [
+            new PolicySet("orders", new TopicPolicy { Value = new PayloadPolicy { Check = "rules", Strategy = "RecordNameStrategy" }, AllowTombstones = false }),
+            new PolicyDeleted("orders"),
+        ];
+        foreach (var e in ours)
+        {
+            var (key, value) = RegistryTopicFormat.Encode(e);
+            Assert.Equal(EventSerializer.Serialize(e), EventSerializer.Serialize(RegistryTopicFormat.Decode(key, value).Event));
+            Assert.Null(SchemasTopicFormat.KeyOf(e));
         }
         Assert.Equal("""{"keytype":"SCHEMA","subject":"x-value","version":7,"magic":1}""", SchemasTopicFormat.Encode(events[0]).Key);
         Assert.Equal("""{"keytype":"CONFIG","magic":0}""", SchemasTopicFormat.Encode(events[4]).Key);
@@ -113,9 +140,8 @@ public sealed class KafkaRegistryLogTests : IDisposable
         Registry.Core.Decisions.RegisterCommand Register(string subject, string schema) =>
             new(subject, new Registry.Core.Decisions.SchemaInput(schema, null, null, null, null), null, null, false, false);
         int keptId;
-        await using (var engine = new RegistryEngine(NewLog("_schemas_hard"), TimeSpan.FromSeconds(5)))
+        await using (var engine = await WritingEngineAsync("_schemas_hard"))
         {
-            await engine.StartAsync(default);
             await engine.ExecuteAsync(s => decider.Register(s, Register("doomed", "\"int\"")), default);
             await engine.ExecuteAsync(s => decider.Register(s, Register("doomed", "\"long\"")), default);
             keptId = (await engine.ExecuteAsync(s => decider.Register(s, Register("kept", "\"string\"")), default)).Schema.Id;

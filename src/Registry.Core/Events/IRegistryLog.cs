@@ -28,6 +28,19 @@ public interface IRegistryLog : IAsyncDisposable
 
     /// <summary>Reads the entries after <paramref name="afterPosition"/>, in order.</summary>
     IAsyncEnumerable<LogEntry> ReadAsync(long afterPosition, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Null when this node may append. A store with one elected writer (Kafka) returns where writes go instead:
+    /// the writer's URL, or an empty string while no writer is known.
+    /// </summary>
+    string? ForwardTo => null;
+}
+
+/// <summary>This node does not write to the store; the request goes to <see cref="WriterUrl"/> (empty while none is known).</summary>
+public sealed class NotWriterException(string writerUrl)
+    : Exception(writerUrl.Length == 0 ? "No writer is known yet." : $"Writes go to {writerUrl}.")
+{
+    public string WriterUrl { get; } = writerUrl;
 }
 
 /// <summary>The log has moved past the position a decision was made at.</summary>

@@ -87,6 +87,8 @@ public static class RegistryApp
             app.Logger.LogWarning("AUTHENTICATION IS OFF: anyone who can reach this registry can read and change every subject. Set Registry:AuthMode=basic and Registry:UsersFile for production.");
         }
         app.UseMiddleware<ContentNegotiationMiddleware>();
+        // Innermost: a write that reaches a node which is not the store's writer is sent on to the writer.
+        app.UseMiddleware<WriterForwardingMiddleware>();
         app.MapRegistryApis();
         app.MapMetrics();
         // Listen to System.Diagnostics.Metrics from the start, not from the first scrape, so nothing before it is lost.
@@ -94,6 +96,7 @@ public static class RegistryApp
         var engine = app.Services.GetRequiredService<RegistryEngine>();
         engine.ExposeMetrics();
         ServerMetrics.Ready = () => engine.IsReady;
+        app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<WriterForwarding>().Listening(app.Urls));
         return app;
     }
 
@@ -134,12 +137,23 @@ public static class RegistryApp
             IRegistryLog log = o.Store switch
             {
                 "postgres" => new MartenRegistryLog(o.Postgres.ConnectionString!, o.Postgres.Schema),
-                "kafka" => new KafkaRegistryLog(o.Kafka.BootstrapServers!, o.Kafka.Topic, o.Kafka.ReplicationFactor, timeout),
+                "kafka" => new KafkaRegistryLog(new KafkaLogSettings(o.Kafka.BootstrapServers!)
+                {
+                    Topic = o.Kafka.Topic,
+                    RegistryTopic = o.Kafka.RegistryTopic,
+                    ReplicationFactor = o.Kafka.ReplicationFactor,
+                    GroupId = o.Kafka.GroupId,
+                    TransactionalId = o.Kafka.TransactionalId,
+                    SessionTimeoutMs = o.Kafka.SessionTimeoutMs,
+                    Timeout = timeout,
+                    AdvertisedUrl = () => o.Kafka.AdvertisedUrl ?? sp.GetRequiredService<WriterForwarding>().ListeningUrl,
+                }),
                 _ => new SqliteRegistryLog(o.DataDirectory, o.WriteTimeoutMs),
             };
             return new RegistryEngine(log, timeout);
         });
         services.AddSingleton<RegistryService>();
+        services.AddSingleton<WriterForwarding>();
         services.AddSingleton(sp => new Security.AuditLog(sp.GetRequiredService<IOptions<RegistryOptions>>().Value.DataDirectory, sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<RegistryStartup>();
         return services;

@@ -122,4 +122,20 @@ public sealed class KafkaStoreOptions
 
     /// <summary>Replication factor used when the registry creates the topic. Default 3, as Confluent's.</summary>
     public short ReplicationFactor { get; set; } = 3;
+
+    /// <summary>Our own compacted topic for gateway policies and the writer's address. Default "_registry" beside "_schemas", else "{Topic}_registry".</summary>
+    public string? RegistryTopic { get; set; }
+
+    /// <summary>Consumer group through which the nodes elect the one writer. Default "registry-writers-{Topic}".</summary>
+    public string? GroupId { get; set; }
+
+    /// <summary>Transactional id shared by every writer, so a new writer fences the old one. Default "registry-writer-{Topic}".</summary>
+    public string? TransactionalId { get; set; }
+
+    /// <summary>Group session timeout: a writer that stops heartbeating is replaced after this long. Default 6000 ms.</summary>
+    [Range(1000, 300_000)]
+    public int SessionTimeoutMs { get; set; } = 6000;
+
+    /// <summary>The URL other nodes forward writes to. Default: the first address the server listens on (0.0.0.0 replaced by the host name).</summary>
+    public string? AdvertisedUrl { get; set; }
 }

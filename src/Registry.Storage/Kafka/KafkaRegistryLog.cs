@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json.Nodes;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Registry.Core;
@@ -7,63 +8,90 @@ using Registry.Core.Events;
 namespace Registry.Storage.Kafka;
 
 /// <summary>
-/// The registry log in a single-partition compacted topic in Confluent's <c>_schemas</c> format. There is
-/// no leader: a node proposes its records by producing them (idempotent, acks=all) and reads back up to
-/// them; the log order decides which proposal wins (see docs/kafka.md). Positions are offsets + 1.
+/// The registry log on Kafka: Confluent's <c>_schemas</c> topic (byte for byte) plus our own registry topic for
+/// record kinds Confluent has none for. One elected node writes, through a transactional producer that fences
+/// the writer before it; the others forward writes to it (docs/kafka.md). The writer reads both topics to their
+/// end before it decides, so every decision sees every committed record.
+/// Positions: the sum of the next offsets of both topics, which grows with every record read.
 /// </summary>
-public sealed class KafkaRegistryLog(string bootstrapServers, string topic, short replicationFactor, TimeSpan timeout) : IRegistryLog
+public sealed class KafkaRegistryLog : IRegistryLog
 {
+    private readonly KafkaLogSettings _settings;
     private readonly SemaphoreSlim _readLock = new(1, 1);
-    private readonly TopicPartition _partition = new(topic, 0);
-    private IProducer<string, string?>? _producer;
-    private IConsumer<string?, string?>? _consumer;
-    private long _next = -1;
+    private readonly PartitionReader _schemas;
+    private readonly PartitionReader _registry;
+    private readonly KafkaWriterElection _election;
+    // Per key of _schemas: the value members we do not model (kept on rewrites), and the key's bytes when a
+    // foreign writer spelled them differently (tombstoned with ours, so compaction removes both).
+    private readonly Dictionary<string, JsonObject> _unknown = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _foreignKeys = new(StringComparer.Ordinal);
+    // Gateway policies written by earlier versions into _schemas under a keytype Confluent cannot read: moved on the next write.
+    private readonly Dictionary<string, (string Key, string? Value)> _legacyPolicies = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _registryPolicies = new(StringComparer.Ordinal);
+    private (long Schemas, long Registry) _readStart;
+    private (long Schemas, long Registry) _lastEntry;
+    private volatile string? _writerUrl;
+    private bool _opened;
+
+    public KafkaRegistryLog(KafkaLogSettings settings)
+    {
+        _settings = settings;
+        _schemas = new PartitionReader(settings.BootstrapServers, settings.Topic, settings.Timeout);
+        _registry = new PartitionReader(settings.BootstrapServers, settings.EffectiveRegistryTopic, settings.Timeout);
+        _election = new KafkaWriterElection(settings) { BecameWriter = Announce };
+    }
 
     public bool AppendIsConditional => false;
 
+    /// <inheritdoc />
+    public string? ForwardTo => _election.IsWriter ? null : _writerUrl ?? "";
+
+    /// <summary>Whether this node is the elected writer (within its lease).</summary>
+    public bool IsWriter => _election.IsWriter;
+
+    private long Position => _schemas.Next + _registry.Next;
+
+    /// <summary>Waits until this node is the elected writer; false when <paramref name="timeout"/> passes first.</summary>
+    public async Task<bool> WaitForWriterAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!IsWriter)
+        {
+            if (DateTime.UtcNow > deadline) return false;
+            await Task.Delay(20, cancellationToken);
+        }
+        return true;
+    }
+
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
+        if (_opened) return;
         try
         {
-            using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers, SocketTimeoutMs = (int)timeout.TotalMilliseconds }).Build())
+            using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _settings.BootstrapServers, SocketTimeoutMs = (int)_settings.Timeout.TotalMilliseconds }).Build())
             {
-                // Metadata for all topics: asking for the topic by name can auto-create it with the broker's defaults.
-                var existing = admin.GetMetadata(timeout).Topics.FirstOrDefault(t => t.Topic == topic && t.Error.Code == ErrorCode.NoError);
-                if (existing is null) await CreateTopicAsync(admin);
-                var partitions = admin.GetMetadata(topic, timeout).Topics.FirstOrDefault(t => t.Topic == topic)?.Partitions.Count ?? 0;
-                if (partitions != 1)
-                    throw Errors.StoreErrorOf($"The topic {topic} has {partitions} partitions; the registry log needs exactly one");
+                foreach (var topic in new[] { _settings.Topic, _settings.EffectiveRegistryTopic })
+                {
+                    // Metadata for all topics: asking for the topic by name can auto-create it with the broker's defaults.
+                    var existing = admin.GetMetadata(_settings.Timeout).Topics.FirstOrDefault(t => t.Topic == topic && t.Error.Code == ErrorCode.NoError);
+                    if (existing is null) await CreateTopicAsync(admin, topic);
+                    var partitions = admin.GetMetadata(topic, _settings.Timeout).Topics.FirstOrDefault(t => t.Topic == topic)?.Partitions.Count ?? 0;
+                    if (partitions != 1)
+                        throw Errors.StoreErrorOf($"The topic {topic} has {partitions} partitions; the registry log needs exactly one");
+                }
             }
-            _producer ??= new ProducerBuilder<string, string?>(new ProducerConfig
-            {
-                BootstrapServers = bootstrapServers,
-                Acks = Acks.All,
-                EnableIdempotence = true,
-                LingerMs = 0,
-                MessageTimeoutMs = (int)timeout.TotalMilliseconds,
-                ReconnectBackoffMaxMs = 1000,
-            }).Build();
-            _consumer ??= new ConsumerBuilder<string?, string?>(new ConsumerConfig
-            {
-                BootstrapServers = bootstrapServers,
-                GroupId = "registry-reader-" + Guid.NewGuid().ToString("N"),
-                EnableAutoCommit = false,
-                EnableAutoOffsetStore = false,
-                // Never skip silently past records the broker no longer has: fail the read instead.
-                AutoOffsetReset = AutoOffsetReset.Error,
-                EnablePartitionEof = true,
-                // A writer reads back to its own record before answering: do not let the broker sit on fetches.
-                FetchWaitMaxMs = 10,
-                ReconnectBackoffMaxMs = 1000,
-            }).Build();
+            _schemas.Open();
+            _registry.Open();
         }
         catch (KafkaException e)
         {
-            throw Errors.StoreErrorOf($"Cannot reach the Kafka store at {bootstrapServers}: {e.Error.Reason}");
+            throw Errors.StoreErrorOf($"Cannot reach the Kafka store at {_settings.BootstrapServers}: {e.Error.Reason}");
         }
+        _election.Start();
+        _opened = true;
     }
 
-    private async Task CreateTopicAsync(IAdminClient admin)
+    private async Task CreateTopicAsync(IAdminClient admin, string topic)
     {
         try
         {
@@ -71,9 +99,9 @@ public sealed class KafkaRegistryLog(string bootstrapServers, string topic, shor
             {
                 Name = topic,
                 NumPartitions = 1,
-                ReplicationFactor = replicationFactor,
+                ReplicationFactor = _settings.ReplicationFactor,
                 Configs = new Dictionary<string, string> { ["cleanup.policy"] = "compact" },
-            }], new CreateTopicsOptions { OperationTimeout = timeout, RequestTimeout = timeout });
+            }], new CreateTopicsOptions { OperationTimeout = _settings.Timeout, RequestTimeout = _settings.Timeout });
         }
         catch (CreateTopicsException e) when (e.Results.All(r => r.Error.Code is ErrorCode.TopicAlreadyExists or ErrorCode.NoError))
         {
@@ -82,76 +110,130 @@ public sealed class KafkaRegistryLog(string bootstrapServers, string topic, shor
 
     public async Task<long> AppendAsync(long expectedPosition, IReadOnlyList<RegistryEvent> events, CancellationToken cancellationToken)
     {
-        var producer = _producer ?? throw new InvalidOperationException("The Kafka store is not open.");
-        long last = -1;
+        var records = Records(events);
+        var end = await _election.WithProducerAsync(async producer =>
+        {
+            try
+            {
+                producer.BeginTransaction();
+                long schemasEnd = _schemas.Next, registryEnd = _registry.Next;
+                // Produced together in one transaction: they become visible together, or (fenced) not at all.
+                var sends = records.Select(r => producer.ProduceAsync(new TopicPartition(r.Topic, 0), new Message<string, string?> { Key = r.Key, Value = r.Value }, cancellationToken)).ToList();
+                foreach (var send in sends)
+                {
+                    var report = await send;
+                    if (report.Topic == _settings.Topic) schemasEnd = Math.Max(schemasEnd, report.Offset.Value + 1);
+                    else registryEnd = Math.Max(registryEnd, report.Offset.Value + 1);
+                }
+                producer.CommitTransaction(_settings.Timeout);
+                return (object)(schemasEnd + registryEnd);
+            }
+            catch (Exception e) when (e is KafkaException or InvalidOperationException)
+            {
+                throw Fail(producer, e);
+            }
+        }, cancellationToken);
+        return end is long position ? position : throw new NotWriterException(_writerUrl ?? "");
+    }
+
+    private RegistryException Fail(IProducer<string, string?> producer, Exception e)
+    {
+        var error = (e as KafkaException)?.Error;
+        if (error is { IsFatal: true } || error?.Code is ErrorCode.ProducerFenced or ErrorCode.InvalidProducerEpoch or ErrorCode.TransactionalIdAuthorizationFailed)
+        {
+            // Another node became the writer: this one must not write again until the group elects it afresh.
+            _election.Abdicate();
+            return Errors.StoreErrorOf($"This node is no longer the writer of the Kafka store ({error?.Reason ?? e.Message}); retry the request");
+        }
         try
         {
-            // Produced together so they travel in one batch; the idempotent producer keeps their order.
-            // Kafka has no atomic multi-record append without transactions: a failure can leave a prefix
-            // written (only multi-record changes such as a permanent subject delete can be cut; repeating them is safe).
-            var sends = events.Select(e =>
-            {
-                var (key, value) = SchemasTopicFormat.Encode(e);
-                return producer.ProduceAsync(_partition, new Message<string, string?> { Key = key, Value = value }, cancellationToken);
-            }).ToList();
-            foreach (var send in sends) last = Math.Max(last, (await send).Offset.Value);
+            producer.AbortTransaction(_settings.Timeout);
         }
-        catch (ProduceException<string, string?> e)
+        catch (KafkaException)
         {
-            throw Errors.StoreErrorOf($"Error while writing to the Kafka store: {e.Error.Reason}");
+            _election.Abdicate();
         }
-        return last + 1;
+        return Errors.StoreErrorOf($"Error while writing to the Kafka store: {error?.Reason ?? e.Message}");
+    }
+
+    /// <summary>The records of a write, with what the write must also carry: tombstones under foreign key spellings, and moved legacy policies.</summary>
+    private List<(string Topic, string Key, string? Value)> Records(IReadOnlyList<RegistryEvent> events)
+    {
+        var records = new List<(string Topic, string Key, string? Value)>();
+        foreach (var e in events)
+        {
+            if (SchemasTopicFormat.KeyOf(e) is { } key)
+            {
+                var (_, value) = SchemasTopicFormat.Encode(e, _unknown.GetValueOrDefault(key));
+                if (value is null && _foreignKeys.TryGetValue(key, out var foreign)) records.Add((_settings.Topic, foreign, null));
+                records.Add((_settings.Topic, key, value));
+            }
+            else if (RegistryTopicFormat.KeyOf(e) is not null)
+            {
+                var (k, v) = RegistryTopicFormat.Encode(e);
+                records.Add((_settings.EffectiveRegistryTopic, k, v));
+            }
+        }
+        foreach (var (topic, (legacyKey, value)) in _legacyPolicies)
+        {
+            if (!_registryPolicies.Contains(topic) && !events.Any(e => e is PolicySet p && p.Topic == topic || e is PolicyDeleted d && d.Topic == topic))
+            {
+                var (k, _) = RegistryTopicFormat.Encode(new PolicyDeleted(topic));
+                records.Add((_settings.EffectiveRegistryTopic, k, value));
+            }
+            records.Add((_settings.Topic, legacyKey, null));
+        }
+        return records;
+    }
+
+    /// <summary>Announces this node as the writer (on the election thread, right after fencing).</summary>
+    private void Announce(IProducer<string, string?> producer)
+    {
+        var url = _settings.AdvertisedUrl() ?? throw new InvalidOperationException("no advertised URL");
+        var (key, value) = RegistryTopicFormat.Writer(url, Environment.MachineName + "/" + Environment.ProcessId);
+        producer.BeginTransaction();
+        producer.Produce(new TopicPartition(_settings.EffectiveRegistryTopic, 0), new Message<string, string?> { Key = key, Value = value });
+        producer.CommitTransaction(_settings.Timeout);
+        _writerUrl = url;
     }
 
     public async IAsyncEnumerable<LogEntry> ReadAsync(long afterPosition, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var consumer = _consumer ?? throw new InvalidOperationException("The Kafka store is not open.");
+        if (!_opened) throw new InvalidOperationException("The Kafka store is not open.");
         await _readLock.WaitAsync(cancellationToken);
         try
         {
-            long high;
-            try
+            if (afterPosition != Position)
             {
-                if (_next != afterPosition)
-                {
-                    consumer.Assign(new TopicPartitionOffset(_partition, new Offset(afterPosition)));
-                    _next = afterPosition;
-                }
-                high = consumer.QueryWatermarkOffsets(_partition, timeout).High.Value;
+                // The caller is at the last entry it was given (trailing commit markers moved us on), or back where
+                // the previous read began (that read failed midway), or at the start.
+                var (s, r) = afterPosition == 0 ? (0L, 0L)
+                    : afterPosition == _lastEntry.Schemas + _lastEntry.Registry ? _lastEntry
+                    : afterPosition == _readStart.Schemas + _readStart.Registry ? _readStart
+                    : throw new InvalidOperationException($"The Kafka store cannot resume at position {afterPosition}.");
+                _schemas.Seek(s);
+                _registry.Seek(r);
             }
-            catch (KafkaException e)
+            _readStart = (_schemas.Next, _registry.Next);
+            // _schemas first, then our topic, so that a policy moved out of _schemas is read before its newer versions.
+            foreach (var result in _schemas.ReadToEnd(cancellationToken))
             {
-                throw Errors.StoreErrorOf($"Error while reading the Kafka store: {e.Error.Reason}");
+                var e = FromSchemas(result);
+                _lastEntry = (_schemas.Next, _registry.Next);
+                yield return new LogEntry(Position, e);
             }
-            var deadline = DateTime.UtcNow + timeout;
-            while (_next < high)
+            foreach (var result in _registry.ReadToEnd(cancellationToken))
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (DateTime.UtcNow > deadline) throw Errors.StoreErrorOf($"Timed out reading the Kafka store at offset {_next} of {high}");
-                ConsumeResult<string?, string?>? result;
-                try
-                {
-                    result = consumer.Consume(TimeSpan.FromMilliseconds(100));
-                }
-                catch (ConsumeException e)
-                {
-                    throw Errors.StoreErrorOf($"Error while reading the Kafka store: {e.Error.Reason}");
-                }
-                if (result is null) continue;
-                if (result.IsPartitionEOF)
-                {
-                    // Compaction or transaction markers can leave the last offsets without records.
-                    _next = Math.Max(_next, result.Offset.Value);
-                    if (_next >= high) break;
-                    continue;
-                }
-                var offset = result.Offset.Value;
-                _next = offset + 1;
-                var decoded = SchemasTopicFormat.Decode(result.Message.Key, result.Message.Value, result.Message.Timestamp.UnixTimestampMs);
-                yield return new LogEntry(offset + 1, decoded);
+                var e = FromRegistry(result);
+                _lastEntry = (_schemas.Next, _registry.Next);
+                yield return new LogEntry(Position, e);
             }
-            // Let a caller that waited for position `high` see it even when the last offsets held no records.
-            if (_next < high) _next = high;
+            if (_lastEntry != (_schemas.Next, _registry.Next) && Position > afterPosition)
+            {
+                // Offsets without records (transaction markers, compacted records) moved the end: they take a position too.
+                _lastEntry = (_schemas.Next, _registry.Next);
+                yield return new LogEntry(Position, new LogNoop("offsets without records"));
+            }
         }
         finally
         {
@@ -159,14 +241,42 @@ public sealed class KafkaRegistryLog(string bootstrapServers, string topic, shor
         }
     }
 
+    private RegistryEvent FromSchemas(ConsumeResult<string?, string?> result)
+    {
+        var record = SchemasTopicFormat.Decode(result.Message.Key, result.Message.Value, result.Message.Timestamp.UnixTimestampMs);
+        var e = record.Event;
+        if (e is PolicySet legacy) _legacyPolicies[legacy.Topic] = (result.Message.Key!, result.Message.Value);
+        // A tombstone is a deletion by an earlier version, or our own move: either way the registry topic, read after, has the last word.
+        if (e is PolicyDeleted gone) _legacyPolicies.Remove(gone.Topic);
+        if (SchemasTopicFormat.KeyOf(e) is { } key)
+        {
+            if (record.Key is { } raw && raw != key) _foreignKeys[key] = raw;
+            if (result.Message.Value is null)
+            {
+                _unknown.Remove(key);
+                _foreignKeys.Remove(key);
+            }
+            else if (record.Unknown is { } unknown) _unknown[key] = unknown;
+            else _unknown.Remove(key);
+        }
+        return e;
+    }
+
+    private RegistryEvent FromRegistry(ConsumeResult<string?, string?> result)
+    {
+        var (e, writer) = RegistryTopicFormat.Decode(result.Message.Key, result.Message.Value);
+        if (writer is not null) _writerUrl = writer;
+        if (e is PolicySet p) _registryPolicies.Add(p.Topic);
+        return e;
+    }
+
     public Task WaitForAppendAsync(TimeSpan maxWait, CancellationToken cancellationToken) => Task.Delay(maxWait, cancellationToken);
 
     public ValueTask DisposeAsync()
     {
-        _producer?.Flush(TimeSpan.FromSeconds(2));
-        _producer?.Dispose();
-        _consumer?.Close();
-        _consumer?.Dispose();
+        _election.Dispose();
+        _schemas.Dispose();
+        _registry.Dispose();
         _readLock.Dispose();
         return ValueTask.CompletedTask;
     }

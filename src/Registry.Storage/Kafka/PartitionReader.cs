@@ -1,0 +1,86 @@
+using Confluent.Kafka;
+using Registry.Core;
+
+namespace Registry.Storage.Kafka;
+
+/// <summary>Reads one single-partition topic up to its end offset, from a position it remembers (the next offset).</summary>
+internal sealed class PartitionReader(string bootstrapServers, string topic, TimeSpan timeout) : IDisposable
+{
+    private readonly TopicPartition _partition = new(topic, 0);
+    private IConsumer<string?, string?>? _consumer;
+
+    /// <summary>The next offset to read.</summary>
+    public long Next { get; private set; }
+
+    public void Open()
+    {
+        _consumer ??= new ConsumerBuilder<string?, string?>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            GroupId = "registry-reader-" + Guid.NewGuid().ToString("N"),
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            // Never skip silently past records the broker no longer has: fail the read instead.
+            AutoOffsetReset = AutoOffsetReset.Error,
+            EnablePartitionEof = true,
+            // Records of a writer that was fenced before it committed are not part of the log.
+            IsolationLevel = IsolationLevel.ReadCommitted,
+            // A writer reads back to its own record before answering: do not let the broker sit on fetches.
+            FetchWaitMaxMs = 10,
+            ReconnectBackoffMaxMs = 1000,
+        }).Build();
+        Seek(0);
+    }
+
+    public void Seek(long next)
+    {
+        Consumer.Assign(new TopicPartitionOffset(_partition, new Offset(next)));
+        Next = next;
+    }
+
+    /// <summary>The records from <see cref="Next"/> up to the end offset the broker reports now.</summary>
+    public IEnumerable<ConsumeResult<string?, string?>> ReadToEnd(CancellationToken cancellationToken)
+    {
+        long high;
+        try
+        {
+            high = Consumer.QueryWatermarkOffsets(_partition, timeout).High.Value;
+        }
+        catch (KafkaException e)
+        {
+            throw Errors.StoreErrorOf($"Error while reading the Kafka store ({topic}): {e.Error.Reason}");
+        }
+        var deadline = DateTime.UtcNow + timeout;
+        while (Next < high)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (DateTime.UtcNow > deadline) throw Errors.StoreErrorOf($"Timed out reading the Kafka store ({topic}) at offset {Next} of {high}");
+            ConsumeResult<string?, string?>? result;
+            try
+            {
+                result = Consumer.Consume(TimeSpan.FromMilliseconds(100));
+            }
+            catch (ConsumeException e)
+            {
+                throw Errors.StoreErrorOf($"Error while reading the Kafka store ({topic}): {e.Error.Reason}");
+            }
+            if (result is null) continue;
+            if (result.IsPartitionEOF)
+            {
+                // Compaction and transaction markers leave offsets without records.
+                Next = Math.Max(Next, result.Offset.Value);
+                continue;
+            }
+            Next = result.Offset.Value + 1;
+            yield return result;
+        }
+    }
+
+    private IConsumer<string?, string?> Consumer => _consumer ?? throw new InvalidOperationException("The Kafka store is not open.");
+
+    public void Dispose()
+    {
+        _consumer?.Close();
+        _consumer?.Dispose();
+    }
+}
