@@ -15,7 +15,7 @@ internal sealed class WriterForwarding(RegistryEngine engine)
     /// <summary>Set on a forwarded request, so that a node that is not the writer either answers it or fails, never forwards it again.</summary>
     public const string ForwardedHeader = "X-Registry-Forwarded";
 
-    private static readonly HttpClient Shared = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = TimeSpan.FromSeconds(30) };
+    private static readonly HttpClient Shared = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2), ConnectTimeout = TimeSpan.FromSeconds(5) }) { Timeout = Timeout.InfiniteTimeSpan };
     private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
     {
         "Host", "Connection", "Keep-Alive", "Transfer-Encoding", "TE", "Trailer", "Upgrade", "Proxy-Connection", "Content-Length",
@@ -33,7 +33,7 @@ internal sealed class WriterForwarding(RegistryEngine engine)
         ListeningUrl = new UriBuilder(uri) { Host = host }.Uri.ToString().TrimEnd('/');
     }
 
-    public async Task ForwardAsync(HttpContext context, string writerUrl)
+    public async Task ForwardAsync(HttpContext context, string writerUrl, TimeSpan timeout)
     {
         var request = context.Request;
         using var message = new HttpRequestMessage(new HttpMethod(request.Method), writerUrl.TrimEnd('/') + request.Path.ToUriComponent() + request.QueryString.ToUriComponent());
@@ -46,9 +46,12 @@ internal sealed class WriterForwarding(RegistryEngine engine)
         }
         message.Headers.TryAddWithoutValidation(ForwardedHeader, "1");
         HttpResponseMessage reply;
+        // A writer that is paused or gone must not hold the caller longer than a write may take.
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        budget.CancelAfter(timeout);
         try
         {
-            reply = await Shared.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
+            reply = await Shared.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, budget.Token);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !context.RequestAborted.IsCancellationRequested)
         {
@@ -94,7 +97,7 @@ internal sealed class WriterForwardingMiddleware(RequestDelegate next, WriterFor
                 var forwarded = context.Request.Headers.ContainsKey(WriterForwarding.ForwardedHeader);
                 if (e.WriterUrl.Length > 0 && !forwarded)
                 {
-                    await forwarding.ForwardAsync(context, e.WriterUrl);
+                    await forwarding.ForwardAsync(context, e.WriterUrl, TimeSpan.FromMilliseconds(options.Value.WriteTimeoutMs));
                     return;
                 }
                 // No writer known yet (an election is running), or we were named the writer but are not (any more).

@@ -54,6 +54,21 @@ public sealed class ServerProcess : IDisposable
         throw new TimeoutException("the server did not become ready within 60 s");
     }
 
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>SIGSTOP: the process stops where it is (threads, timers, sockets) until <see cref="Resume"/>.</summary>
+    public void Pause() => Signal("STOP");
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume() => Signal("CONT");
+
+    private void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -{signal} failed with {kill.ExitCode}");
+    }
+
     /// <summary>SIGKILL: no shutdown code runs.</summary>
     public void Kill()
     {
