@@ -11,7 +11,7 @@ namespace Registry.Storage;
 /// <see cref="State"/> and never wait. With a shared store, <see cref="FollowAsync"/> applies what
 /// other nodes append.
 /// </summary>
-public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout) : IAsyncDisposable
+public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout, Microsoft.Extensions.Logging.ILogger? logger = null) : IAsyncDisposable
 {
     // Held while the snapshot moves: by writes (decide, append, apply) and by catching up.
     private readonly SemaphoreSlim _lock = new(1, 1);
@@ -61,12 +61,8 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout) : IA
             {
                 while (true)
                 {
-                    if (!log.AppendIsConditional)
-                    {
-                        // Nothing guards the append itself: decide only on everything the log holds, and only on the writer.
-                        await CatchUpCoreAsync(timeout.Token);
-                        if (log.ForwardTo is { } writer) throw new NotWriterException(writer);
-                    }
+                    // A store with one elected writer (Kafka): only the writer decides.
+                    if (log.ForwardTo is { } writer) throw new NotWriterException(writer);
                     var state = _state;
                     var decision = decide(state);
                     if (decision.Events.IsDefaultOrEmpty) return decision.Result;
@@ -79,18 +75,12 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout) : IA
                         var end = await log.AppendAsync(state.Position, decision.Events, timeout.Token);
                         RecordAppend(started, "ok");
                         _storeReachable = true;
-                        if (!log.AppendIsConditional)
-                        {
-                            // The log order decides: read up to our own records, then see whether they took effect.
-                            await CatchUpCoreAsync(timeout.Token);
-                            if (_state.Position < end) throw Errors.StoreErrorOf($"The log could not be read up to position {end}");
-                            if (TookEffect(decision.Events, _state)) return decision.Result;
-                            continue;
-                        }
+                        var count = decision.Events.Length;
+                        if (end < state.Position + count) throw new InvalidOperationException($"The log returned position {end} for {count} events after {state.Position}.");
+                        // Positions one by one; the last takes the end the store reports (which may count its own way).
                         var next = state;
-                        var position = state.Position;
-                        foreach (var e in decision.Events) next = next.Apply(new LogEntry(++position, e));
-                        if (position != end) throw new InvalidOperationException($"The log returned position {end}, expected {position}.");
+                        for (var i = 0; i < count; i++)
+                            next = next.Apply(new LogEntry(i == count - 1 ? end : state.Position + i + 1, decision.Events[i]));
                         _state = next;
                         return decision.Result;
                     }
@@ -169,15 +159,6 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout) : IA
     private static void RecordAppend(long started, string outcome) =>
         StorageMetrics.AppendSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome));
 
-    /// <summary>Whether proposed events survived the fold (a registration loses if its id or version was taken first).</summary>
-    private static bool TookEffect(IEnumerable<RegistryEvent> events, RegistryState state) => events.All(e => e switch
-    {
-        SchemaRegistered r => state.Subjects.TryGetValue(r.Subject, out var s)
-            && s.Versions.TryGetValue(r.Version, out var v) && v.Id == r.Id && v.Deleted == r.Deleted
-            && state.Schemas.TryGetValue(r.Id, out var schema) && schema.Schema == r.Schema && schema.SchemaType == r.SchemaType,
-        _ => true,
-    });
-
     private async Task CatchUpCoreAsync(CancellationToken cancellationToken)
     {
         var state = _state;
@@ -185,7 +166,10 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout) : IA
         await foreach (var entry in log.ReadAsync(state.Position, cancellationToken))
         {
             if (entry.Position <= state.Position) continue;
-            state = state.Apply(entry);
+            var next = state.Apply(entry.Event);
+            if (ReferenceEquals(next, state) && entry.Event is SchemaRegistered r && logger is not null)
+                StorageLog.IgnoredRegistration(logger, entry.Position, r.Subject, r.Version, r.Id);
+            state = next with { Position = entry.Position };
             applied++;
         }
         _state = state;

@@ -15,6 +15,11 @@ if (args.Length > 0 && args[0] == "--gateway")
     await GatewayBench.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 50_000);
     return;
 }
+if (args.Length > 0 && args[0] == "--kafka-writes")
+{
+    await KafkaWriteBench.RunAsync(args);
+    return;
+}
 if (args.Length > 0 && args[0] == "--json-validators")
 {
     await ValidatorProbe.RunAsync(args.Length > 1 ? args[1] : null);
@@ -76,6 +81,7 @@ async Task MeasureReplay(string store, Func<IRegistryLog> open)
         await log.InitializeAsync(default);
         if (log is Registry.Storage.Kafka.KafkaRegistryLog kafkaLog && !await kafkaLog.WaitForWriterAsync(TimeSpan.FromSeconds(30))) throw new TimeoutException("no writer elected");
         long position = 0;
+        await foreach (var entry in log.ReadAsync(0, default)) position = entry.Position;
         for (var start = 1; start <= events; start += Math.Min(5000, events)) position = await log.AppendAsync(position, Batch(start), default);
     }
     var replay = Stopwatch.StartNew();

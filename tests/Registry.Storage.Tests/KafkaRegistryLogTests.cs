@@ -43,8 +43,13 @@ public sealed class KafkaRegistryLogTests : IDisposable
     public async Task Appends_are_read_back_in_order_by_another_node()
     {
         await using var a = await WriterAsync("_schemas_a");
-        var end = await a.AppendAsync(0, [Event(1), Event(2)], default);
-        Assert.True(end >= 2);
+        // The writer appends only at the position it has read to.
+        await Assert.ThrowsAsync<LogConflictException>(() => a.AppendAsync(0, [Event(1)], default));
+        long position = 0;
+        await foreach (var e in a.ReadAsync(0, default)) position = e.Position;
+        var end = await a.AppendAsync(position, [Event(1), Event(2)], default);
+        Assert.True(end >= position + 2);
+        await Assert.ThrowsAsync<LogConflictException>(() => a.AppendAsync(position, [Event(3)], default));
 
         await using var b = NewLog("_schemas_a");
         await b.InitializeAsync(default);
@@ -191,6 +196,55 @@ public sealed class KafkaRegistryLogTests : IDisposable
         Assert.False(afterCompaction.State.Subjects.ContainsKey("doomed"));
         Assert.Equal(keptId, afterCompaction.State.Subjects["kept"].Versions[1].Id);
         Assert.Equal([keptId], afterCompaction.State.Usages.Keys);
+    }
+
+    [Fact]
+    public async Task A_topic_with_several_partitions_is_refused_with_a_store_error()
+    {
+        _cluster.CreateTopic("_schemas_wide", partitions: 3);
+        _cluster.CreateTopic("_schemas_wide_registry");
+        await using var log = new KafkaRegistryLog(new KafkaLogSettings(_cluster.BootstrapServers) { Topic = "_schemas_wide", ReplicationFactor = 1 });
+        var e = await Assert.ThrowsAsync<Registry.Core.RegistryException>(() => log.InitializeAsync(default));
+        Assert.Equal(Registry.Core.Errors.StoreError, e.ErrorCode);
+        Assert.Contains("3 partitions", e.Message);
+    }
+
+    [Fact]
+    public async Task Records_that_are_not_JSON_of_unknown_kinds_or_contradicting_the_fold_are_logged_with_their_offset_and_skipped()
+    {
+        const string topic = "_schemas_bad";
+        _cluster.CreateTopic(topic);
+        _cluster.CreateTopic(topic + "_registry");
+        using (var producer = new ProducerBuilder<string, string?>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers }).Build())
+        {
+            async Task Put(string key, string? value) => await producer.ProduceAsync(topic, new Message<string, string?> { Key = key, Value = value });
+            await Put("""{"keytype":"SCHEMA","subject":"a","version":1,"magic":1}""", """{"subject":"a","version":1,"id":1,"schema":"\"int\"","deleted":false}""");
+            await Put("not json at all", "{");
+            await Put("""{"keytype":"SOMETHING_NEW","magic":0}""", "{}");
+            // Id 1 already means "int": a record giving it another schema is ignored by the fold.
+            await Put("""{"keytype":"SCHEMA","subject":"b","version":1,"magic":1}""", """{"subject":"b","version":1,"id":1,"schema":"\"long\"","deleted":false}""");
+        }
+        var logged = new ListLogger();
+        var log = new KafkaRegistryLog(new KafkaLogSettings(_cluster.BootstrapServers) { Topic = topic, ReplicationFactor = 1, Logger = logged });
+        await using var engine = new RegistryEngine(log, TimeSpan.FromSeconds(5), logged);
+        await engine.StartAsync(default);
+        Assert.Equal("\"int\"", engine.State.Schemas[1].Schema);
+        Assert.False(engine.State.Subjects.ContainsKey("b"));
+        Assert.Contains(logged.Lines, l => l.Contains("offset 1:", StringComparison.Ordinal) && l.Contains("unreadable", StringComparison.Ordinal));
+        Assert.Contains(logged.Lines, l => l.Contains("offset 2:", StringComparison.Ordinal) && l.Contains("unknown keytype SOMETHING_NEW", StringComparison.Ordinal));
+        Assert.Contains(logged.Lines, l => l.Contains("Ignored the registration", StringComparison.Ordinal) && l.Contains("b version 1, id 1", StringComparison.Ordinal));
+    }
+
+    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Enqueue(formatter(state, exception));
     }
 
     public void Dispose() => _cluster.Dispose();

@@ -3,20 +3,14 @@ namespace Registry.Core.Events;
 /// <summary>The one ordered log every store implements.</summary>
 public interface IRegistryLog : IAsyncDisposable
 {
-    /// <summary>
-    /// True when <see cref="AppendAsync"/> refuses to append unless the log ends at the expected position
-    /// (positions then have no gaps). False for a log where every proposal is appended and the log order
-    /// decides (Kafka): the writer must read back to learn whether its events took effect.
-    /// </summary>
-    bool AppendIsConditional { get; }
-
     /// <summary>Opens the store, creating its schema objects on first start.</summary>
     Task InitializeAsync(CancellationToken cancellationToken);
 
     /// <summary>
-    /// Appends the events atomically if the log ends at <paramref name="expectedPosition"/> (only when
-    /// <see cref="AppendIsConditional"/>), and returns the new end position once the events are durable.
-    /// Throws <see cref="LogConflictException"/> when another writer appended first.
+    /// Appends the events atomically if the log ends at <paramref name="expectedPosition"/>, and returns the new
+    /// end position once the events are durable: at least <paramref name="expectedPosition"/> plus the number of
+    /// events (a store may count positions its own way, e.g. Kafka offsets). Throws <see cref="LogConflictException"/>
+    /// when another writer appended first, or when this node has not read the whole log.
     /// </summary>
     Task<long> AppendAsync(long expectedPosition, IReadOnlyList<RegistryEvent> events, CancellationToken cancellationToken);
 

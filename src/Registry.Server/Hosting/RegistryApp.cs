@@ -147,10 +147,11 @@ public static class RegistryApp
                     SessionTimeoutMs = o.Kafka.SessionTimeoutMs,
                     Timeout = timeout,
                     AdvertisedUrl = () => o.Kafka.AdvertisedUrl ?? sp.GetRequiredService<WriterForwarding>().ListeningUrl,
+                    Logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Registry.Storage.Kafka"),
                 }),
                 _ => new SqliteRegistryLog(o.DataDirectory, o.WriteTimeoutMs),
             };
-            return new RegistryEngine(log, timeout);
+            return new RegistryEngine(log, timeout, sp.GetRequiredService<ILoggerFactory>().CreateLogger<RegistryEngine>());
         });
         services.AddSingleton<RegistryService>();
         services.AddSingleton<WriterForwarding>();

@@ -97,7 +97,8 @@ internal sealed class WriterForwardingMiddleware(RequestDelegate next, WriterFor
                 var forwarded = context.Request.Headers.ContainsKey(WriterForwarding.ForwardedHeader);
                 if (e.WriterUrl.Length > 0 && !forwarded)
                 {
-                    await forwarding.ForwardAsync(context, e.WriterUrl, TimeSpan.FromMilliseconds(options.Value.WriteTimeoutMs));
+                    // The writer's own budget plus a margin, so its answer (50001, 50002) reaches the client rather than our 50003.
+                    await forwarding.ForwardAsync(context, e.WriterUrl, TimeSpan.FromMilliseconds(options.Value.WriteTimeoutMs + 2000));
                     return;
                 }
                 // No writer known yet (an election is running), or we were named the writer but are not (any more).

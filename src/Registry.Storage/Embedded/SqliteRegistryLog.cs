@@ -25,8 +25,6 @@ public sealed class SqliteRegistryLog : IRegistryLog
         _busyTimeoutMs = busyTimeoutMs;
     }
 
-    public bool AppendIsConditional => true;
-
     private SqliteConnection Connection => _connection ?? throw new InvalidOperationException("The embedded store is not open.");
 
     public async Task InitializeAsync(CancellationToken cancellationToken)

@@ -27,6 +27,9 @@ public sealed record KafkaLogSettings(string BootstrapServers)
     /// <summary>The URL other nodes forward writes to when this node is the writer; null until the server listens.</summary>
     public Func<string?> AdvertisedUrl { get; init; } = () => null;
 
+    /// <summary>Where skipped records and writer changes are logged.</summary>
+    public Microsoft.Extensions.Logging.ILogger Logger { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
     internal string EffectiveRegistryTopic => RegistryTopic ?? (Topic == "_schemas" ? "_registry" : Topic + "_registry");
 
     internal string EffectiveGroupId => GroupId ?? "registry-writers-" + Topic;

@@ -11,8 +11,9 @@ namespace Registry.Storage.Kafka;
 /// The registry log on Kafka: Confluent's <c>_schemas</c> topic (byte for byte) plus our own registry topic for
 /// record kinds Confluent has none for. One elected node writes, through a transactional producer that fences
 /// the writer before it; the others forward writes to it (docs/kafka.md). The writer reads both topics to their
-/// end before it decides, so every decision sees every committed record.
-/// Positions: the sum of the next offsets of both topics, which grows with every record read.
+/// end when it becomes the writer and after any failed write; then, as the only writer, it applies its own
+/// records when they are committed and appends only at the position it has applied.
+/// Positions: the next offsets of both topics, <c>(schemas &lt;&lt; 24) | registry</c>, which grow with every record.
 /// </summary>
 public sealed class KafkaRegistryLog : IRegistryLog
 {
@@ -28,9 +29,12 @@ public sealed class KafkaRegistryLog : IRegistryLog
     // Gateway policies written by earlier versions into _schemas under a keytype Confluent cannot read: moved on the next write.
     private readonly Dictionary<string, (string Key, string? Value)> _legacyPolicies = new(StringComparer.Ordinal);
     private readonly HashSet<string> _registryPolicies = new(StringComparer.Ordinal);
-    private (long Schemas, long Registry) _readStart;
-    private (long Schemas, long Registry) _lastEntry;
     private volatile string? _writerUrl;
+    // End offsets come from the admin client: a consumer's own query waits behind its long-polling fetch.
+    private IAdminClient? _admin;
+    // The position this node has applied (read, or appended as the writer), and the writer term in which it read the whole log.
+    private long _current;
+    private int _currentEpoch = -1;
     private bool _opened;
 
     public KafkaRegistryLog(KafkaLogSettings settings)
@@ -41,15 +45,22 @@ public sealed class KafkaRegistryLog : IRegistryLog
         _election = new KafkaWriterElection(settings) { BecameWriter = Announce };
     }
 
-    public bool AppendIsConditional => false;
-
     /// <inheritdoc />
     public string? ForwardTo => _election.IsWriter ? null : _writerUrl ?? "";
 
     /// <summary>Whether this node is the elected writer (within its lease).</summary>
     public bool IsWriter => _election.IsWriter;
 
-    private long Position => _schemas.Next + _registry.Next;
+    private const int RegistryBits = 24;
+
+    /// <summary>A position for the next offsets of both topics: ordered as (schemas, registry), and decoded back by <see cref="Offsets"/>.</summary>
+    private static long PositionOf(long schemas, long registry) =>
+        registry < 1L << RegistryBits ? schemas << RegistryBits | registry
+            : throw Errors.StoreErrorOf($"The registry topic is past offset {1L << RegistryBits}, more than positions can count");
+
+    private static (long Schemas, long Registry) Offsets(long position) => (position >> RegistryBits, position & ((1L << RegistryBits) - 1));
+
+    private long Position => PositionOf(_schemas.Next, _registry.Next);
 
     /// <summary>Waits until this node is the elected writer; false when <paramref name="timeout"/> passes first.</summary>
     public async Task<bool> WaitForWriterAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
@@ -68,7 +79,7 @@ public sealed class KafkaRegistryLog : IRegistryLog
         if (_opened) return;
         try
         {
-            using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _settings.BootstrapServers, SocketTimeoutMs = (int)_settings.Timeout.TotalMilliseconds }).Build())
+            var admin = _admin ??= new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _settings.BootstrapServers, SocketTimeoutMs = (int)_settings.Timeout.TotalMilliseconds }).Build();
             {
                 foreach (var topic in new[] { _settings.Topic, _settings.EffectiveRegistryTopic })
                 {
@@ -110,15 +121,23 @@ public sealed class KafkaRegistryLog : IRegistryLog
 
     public async Task<long> AppendAsync(long expectedPosition, IReadOnlyList<RegistryEvent> events, CancellationToken cancellationToken)
     {
+        // Only a decision taken on the whole log may be appended: read it in this writer term, and applied up to here.
+        if (_currentEpoch != _election.Epoch || expectedPosition != _current) throw new LogConflictException(expectedPosition, _current);
         var records = Records(events);
         var end = await _election.WithProducerAsync(async producer =>
         {
             try
             {
                 producer.BeginTransaction();
-                long schemasEnd = _schemas.Next, registryEnd = _registry.Next;
+                var (schemasEnd, registryEnd) = Offsets(_current);
                 // Produced together in one transaction: they become visible together, or (fenced) not at all.
-                var sends = records.Select(r => producer.ProduceAsync(new TopicPartition(r.Topic, 0), new Message<string, string?> { Key = r.Key, Value = r.Value }, cancellationToken)).ToList();
+                var sends = records.Select(r => producer.ProduceAsync(new TopicPartition(r.Topic, 0), new Message<string, string?>
+                {
+                    Key = r.Key,
+                    Value = r.Value,
+                    // A registration's time is its record's timestamp on every reader, so the writer, which applies it as decided, agrees.
+                    Timestamp = r.Event is SchemaRegistered { Timestamp: > 0 } registered ? new Timestamp(registered.Timestamp, TimestampType.CreateTime) : Timestamp.Default,
+                }, cancellationToken)).ToList();
                 foreach (var send in sends)
                 {
                     var report = await send;
@@ -126,14 +145,18 @@ public sealed class KafkaRegistryLog : IRegistryLog
                     else registryEnd = Math.Max(registryEnd, report.Offset.Value + 1);
                 }
                 producer.CommitTransaction(_settings.Timeout);
-                return (object)(schemasEnd + registryEnd);
+                return (object)PositionOf(schemasEnd, registryEnd);
             }
             catch (Exception e) when (e is KafkaException or InvalidOperationException)
             {
+                _currentEpoch = -1;
                 throw Fail(producer, e);
             }
         }, cancellationToken);
-        return end is long position ? position : throw new NotWriterException(_writerUrl ?? "");
+        if (end is not long position) throw new NotWriterException(_writerUrl ?? "");
+        foreach (var (topic, key, value, e) in records) Track(topic, key, value, e, null, read: false);
+        _current = position;
+        return position;
     }
 
     private RegistryException Fail(IProducer<string, string?> producer, Exception e)
@@ -157,21 +180,21 @@ public sealed class KafkaRegistryLog : IRegistryLog
     }
 
     /// <summary>The records of a write, with what the write must also carry: tombstones under foreign key spellings, and moved legacy policies.</summary>
-    private List<(string Topic, string Key, string? Value)> Records(IReadOnlyList<RegistryEvent> events)
+    private List<(string Topic, string Key, string? Value, RegistryEvent Event)> Records(IReadOnlyList<RegistryEvent> events)
     {
-        var records = new List<(string Topic, string Key, string? Value)>();
+        var records = new List<(string Topic, string Key, string? Value, RegistryEvent Event)>();
         foreach (var e in events)
         {
             if (SchemasTopicFormat.KeyOf(e) is { } key)
             {
                 var (_, value) = SchemasTopicFormat.Encode(e, _unknown.GetValueOrDefault(key));
-                if (value is null && _foreignKeys.TryGetValue(key, out var foreign)) records.Add((_settings.Topic, foreign, null));
-                records.Add((_settings.Topic, key, value));
+                if (value is null && _foreignKeys.TryGetValue(key, out var foreign)) records.Add((_settings.Topic, foreign, null, e));
+                records.Add((_settings.Topic, key, value, e));
             }
             else if (RegistryTopicFormat.KeyOf(e) is not null)
             {
                 var (k, v) = RegistryTopicFormat.Encode(e);
-                records.Add((_settings.EffectiveRegistryTopic, k, v));
+                records.Add((_settings.EffectiveRegistryTopic, k, v, e));
             }
         }
         foreach (var (topic, (legacyKey, value)) in _legacyPolicies)
@@ -179,9 +202,9 @@ public sealed class KafkaRegistryLog : IRegistryLog
             if (!_registryPolicies.Contains(topic) && !events.Any(e => e is PolicySet p && p.Topic == topic || e is PolicyDeleted d && d.Topic == topic))
             {
                 var (k, _) = RegistryTopicFormat.Encode(new PolicyDeleted(topic));
-                records.Add((_settings.EffectiveRegistryTopic, k, value));
+                records.Add((_settings.EffectiveRegistryTopic, k, value, new PolicySet(topic, new Core.Model.TopicPolicy())));
             }
-            records.Add((_settings.Topic, legacyKey, null));
+            records.Add((_settings.Topic, legacyKey, null, new PolicyDeleted(topic)));
         }
         return records;
     }
@@ -195,6 +218,7 @@ public sealed class KafkaRegistryLog : IRegistryLog
         producer.Produce(new TopicPartition(_settings.EffectiveRegistryTopic, 0), new Message<string, string?> { Key = key, Value = value });
         producer.CommitTransaction(_settings.Timeout);
         _writerUrl = url;
+        StorageLog.BecameWriter(_settings.Logger, url);
     }
 
     public async IAsyncEnumerable<LogEntry> ReadAsync(long afterPosition, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -203,37 +227,39 @@ public sealed class KafkaRegistryLog : IRegistryLog
         await _readLock.WaitAsync(cancellationToken);
         try
         {
-            if (afterPosition != Position)
+            // The writer, once it has read the whole log in its term, is the only one appending: there is nothing
+            // it has not applied (a real broker fences any other producer), so it does not read its own records back.
+            if (afterPosition == _current && _currentEpoch == _election.Epoch && _election.IsWriter) yield break;
+            var (s, r) = Offsets(afterPosition);
+            if (s < _schemas.Next || r < _registry.Next)
             {
-                // The caller is at the last entry it was given (trailing commit markers moved us on), or back where
-                // the previous read began (that read failed midway), or at the start.
-                var (s, r) = afterPosition == 0 ? (0L, 0L)
-                    : afterPosition == _lastEntry.Schemas + _lastEntry.Registry ? _lastEntry
-                    : afterPosition == _readStart.Schemas + _readStart.Registry ? _readStart
-                    : throw new InvalidOperationException($"The Kafka store cannot resume at position {afterPosition}.");
+                // Back to where the caller is: the start, or where a read that failed midway began.
                 _schemas.Seek(s);
                 _registry.Seek(r);
             }
-            _readStart = (_schemas.Next, _registry.Next);
+            // Past the records this node appended as the writer (applied already), when the caller is there.
+            _schemas.SkipTo(s);
+            _registry.SkipTo(r);
+            var epoch = _election.Epoch;
+            var writer = _election.IsWriter;
+            var last = afterPosition;
+            var (schemasEnd, registryEnd) = await EndOffsetsAsync();
             // _schemas first, then our topic, so that a policy moved out of _schemas is read before its newer versions.
-            foreach (var result in _schemas.ReadToEnd(cancellationToken))
+            foreach (var result in _schemas.ReadTo(schemasEnd, cancellationToken))
             {
                 var e = FromSchemas(result);
-                _lastEntry = (_schemas.Next, _registry.Next);
-                yield return new LogEntry(Position, e);
+                yield return new LogEntry(last = Position, e);
             }
-            foreach (var result in _registry.ReadToEnd(cancellationToken))
+            foreach (var result in _registry.ReadTo(registryEnd, cancellationToken))
             {
                 var e = FromRegistry(result);
-                _lastEntry = (_schemas.Next, _registry.Next);
-                yield return new LogEntry(Position, e);
+                yield return new LogEntry(last = Position, e);
             }
-            if (_lastEntry != (_schemas.Next, _registry.Next) && Position > afterPosition)
-            {
-                // Offsets without records (transaction markers, compacted records) moved the end: they take a position too.
-                _lastEntry = (_schemas.Next, _registry.Next);
-                yield return new LogEntry(Position, new LogNoop("offsets without records"));
-            }
+            // Offsets without records (transaction markers, compacted records) moved the end: they take a position too.
+            if (Position > last) yield return new LogEntry(last = Position, new LogNoop());
+            _current = last;
+            // Read to the end after becoming the writer: from now on its own appends are all the log gets.
+            if (writer && epoch == _election.Epoch) _currentEpoch = epoch;
         }
         finally
         {
@@ -241,33 +267,69 @@ public sealed class KafkaRegistryLog : IRegistryLog
         }
     }
 
+    /// <summary>The end offsets of both topics for a read-committed reader (the last stable offsets), in one request.</summary>
+    private async Task<(long Schemas, long Registry)> EndOffsetsAsync()
+    {
+        try
+        {
+            var result = await _admin!.ListOffsetsAsync(
+                [new TopicPartitionOffsetSpec { TopicPartition = _schemas.Partition, OffsetSpec = OffsetSpec.Latest() },
+                 new TopicPartitionOffsetSpec { TopicPartition = _registry.Partition, OffsetSpec = OffsetSpec.Latest() }],
+                new ListOffsetsOptions { IsolationLevel = IsolationLevel.ReadCommitted, RequestTimeout = _settings.Timeout });
+            long End(TopicPartition p) => result.ResultInfos.Single(i => i.TopicPartitionOffsetError.TopicPartition == p).TopicPartitionOffsetError.Offset.Value;
+            return (End(_schemas.Partition), End(_registry.Partition));
+        }
+        catch (KafkaException e)
+        {
+            throw Errors.StoreErrorOf($"Error while reading the Kafka store: {e.Error.Reason}");
+        }
+    }
+
     private RegistryEvent FromSchemas(ConsumeResult<string?, string?> result)
     {
         var record = SchemasTopicFormat.Decode(result.Message.Key, result.Message.Value, result.Message.Timestamp.UnixTimestampMs);
-        var e = record.Event;
-        if (e is PolicySet legacy) _legacyPolicies[legacy.Topic] = (result.Message.Key!, result.Message.Value);
-        // A tombstone is a deletion by an earlier version, or our own move: either way the registry topic, read after, has the last word.
-        if (e is PolicyDeleted gone) _legacyPolicies.Remove(gone.Topic);
-        if (SchemasTopicFormat.KeyOf(e) is { } key)
-        {
-            if (record.Key is { } raw && raw != key) _foreignKeys[key] = raw;
-            if (result.Message.Value is null)
-            {
-                _unknown.Remove(key);
-                _foreignKeys.Remove(key);
-            }
-            else if (record.Unknown is { } unknown) _unknown[key] = unknown;
-            else _unknown.Remove(key);
-        }
-        return e;
+        if (record.Event is LogNoop { Reason: { } reason })
+            StorageLog.SkippedRecord(_settings.Logger, _settings.Topic, result.Offset.Value, reason);
+        Track(_settings.Topic, result.Message.Key, result.Message.Value, record.Event, record.Unknown, read: true);
+        return record.Event;
     }
 
     private RegistryEvent FromRegistry(ConsumeResult<string?, string?> result)
     {
         var (e, writer) = RegistryTopicFormat.Decode(result.Message.Key, result.Message.Value);
+        if (e is LogNoop { Reason: { } reason } && writer is null)
+            StorageLog.SkippedRecord(_settings.Logger, _settings.EffectiveRegistryTopic, result.Offset.Value, reason);
         if (writer is not null) _writerUrl = writer;
-        if (e is PolicySet p) _registryPolicies.Add(p.Topic);
+        Track(_settings.EffectiveRegistryTopic, result.Message.Key, result.Message.Value, e, null, read: true);
         return e;
+    }
+
+    /// <summary>
+    /// What the store remembers of a record, read (<paramref name="read"/>) or written by this node: members we do
+    /// not model, foreign spellings of keys, and where policies live.
+    /// </summary>
+    private void Track(string topic, string? rawKey, string? value, RegistryEvent e, JsonObject? unknown, bool read)
+    {
+        if (topic != _settings.Topic)
+        {
+            if (e is PolicySet p) _registryPolicies.Add(p.Topic);
+            return;
+        }
+        if (e is PolicySet legacy && read && rawKey is not null && value is not null) _legacyPolicies[legacy.Topic] = (rawKey, value);
+        // A tombstone is a deletion by an earlier version, or our own move: either way the registry topic, read after, has the last word.
+        if (e is PolicyDeleted gone) _legacyPolicies.Remove(gone.Topic);
+        if (SchemasTopicFormat.KeyOf(e) is not { } canonical) return;
+        if (value is null)
+        {
+            _unknown.Remove(canonical);
+            _foreignKeys.Remove(canonical);
+            return;
+        }
+        // Our own rewrites kept the members we do not model, under our key; a record we read says afresh what they are.
+        if (!read) return;
+        if (rawKey is not null && rawKey != canonical) _foreignKeys[canonical] = rawKey;
+        if (unknown is not null) _unknown[canonical] = unknown;
+        else _unknown.Remove(canonical);
     }
 
     public Task WaitForAppendAsync(TimeSpan maxWait, CancellationToken cancellationToken) => Task.Delay(maxWait, cancellationToken);
@@ -275,6 +337,7 @@ public sealed class KafkaRegistryLog : IRegistryLog
     public ValueTask DisposeAsync()
     {
         _election.Dispose();
+        _admin?.Dispose();
         _schemas.Dispose();
         _registry.Dispose();
         _readLock.Dispose();

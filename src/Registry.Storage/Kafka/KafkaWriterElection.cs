@@ -20,6 +20,7 @@ internal sealed class KafkaWriterElection : IDisposable
     private IProducer<string, string?>? _producer;
     private volatile bool _assigned;
     private long _lastHeard;
+    private int _epoch;
 
     public KafkaWriterElection(KafkaLogSettings settings)
     {
@@ -32,6 +33,9 @@ internal sealed class KafkaWriterElection : IDisposable
 
     /// <summary>Whether this node is the writer and inside its lease.</summary>
     public bool IsWriter => Volatile.Read(ref _producer) is not null && Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastHeard)) < _settings.Lease;
+
+    /// <summary>Counts this node's terms as writer; a new term means the log may hold records it has not read.</summary>
+    public int Epoch => Volatile.Read(ref _epoch);
 
     public void Start() => _thread.Start();
 
@@ -54,7 +58,11 @@ internal sealed class KafkaWriterElection : IDisposable
     }
 
     /// <summary>The producer is fenced or failed fatally: stop writing and rejoin the group, so that the group elects afresh.</summary>
-    public void Abdicate() => StepDown(rejoin: true);
+    public void Abdicate()
+    {
+        StorageLog.SteppedDown(_settings.Logger, "fenced by another writer, or the producer failed; rejoining");
+        StepDown(rejoin: true);
+    }
 
     private void Run()
     {
@@ -70,10 +78,15 @@ internal sealed class KafkaWriterElection : IDisposable
             {
                 RunMembership();
             }
-            catch (Exception e) when (e is KafkaException or InvalidOperationException)
+            catch (Exception e) when (!_stop.IsCancellationRequested)
             {
+                // Whatever failed (broker unreachable, fencing during the announcement), stand again shortly.
+                StorageLog.SteppedDown(_settings.Logger, "the group membership failed: " + e.Message);
                 StepDown(rejoin: false);
                 _stop.Token.WaitHandle.WaitOne(500);
+            }
+            catch (Exception) when (_stop.IsCancellationRequested)
+            {
             }
         }
         StepDown(rejoin: false);
@@ -111,6 +124,7 @@ internal sealed class KafkaWriterElection : IDisposable
                 // on without us: stop writing at once and rejoin, rather than trust a membership we cannot confirm.
                 if (Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastHeard)) >= _settings.Lease)
                 {
+                    if (Volatile.Read(ref _producer) is not null) StorageLog.SteppedDown(_settings.Logger, "no word from the group within the lease (paused or starved); rejoining");
                     StepDown(rejoin: true);
                     break;
                 }
@@ -154,6 +168,7 @@ internal sealed class KafkaWriterElection : IDisposable
             producer.Dispose();
             return;
         }
+        Interlocked.Increment(ref _epoch);
         Volatile.Write(ref _producer, producer);
     }
 

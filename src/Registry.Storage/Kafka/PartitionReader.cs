@@ -7,6 +7,8 @@ namespace Registry.Storage.Kafka;
 internal sealed class PartitionReader(string bootstrapServers, string topic, TimeSpan timeout) : IDisposable
 {
     private readonly TopicPartition _partition = new(topic, 0);
+
+    public TopicPartition Partition => _partition;
     private IConsumer<string?, string?>? _consumer;
 
     /// <summary>The next offset to read.</summary>
@@ -38,18 +40,15 @@ internal sealed class PartitionReader(string bootstrapServers, string topic, Tim
         Next = next;
     }
 
-    /// <summary>The records from <see cref="Next"/> up to the end offset the broker reports now.</summary>
-    public IEnumerable<ConsumeResult<string?, string?>> ReadToEnd(CancellationToken cancellationToken)
+    /// <summary>Moves on past records this node wrote itself (and applied when it wrote them) without a new fetch: they are skipped when they arrive.</summary>
+    public void SkipTo(long next)
     {
-        long high;
-        try
-        {
-            high = Consumer.QueryWatermarkOffsets(_partition, timeout).High.Value;
-        }
-        catch (KafkaException e)
-        {
-            throw Errors.StoreErrorOf($"Error while reading the Kafka store ({topic}): {e.Error.Reason}");
-        }
+        if (next > Next) Next = next;
+    }
+
+    /// <summary>The records from <see cref="Next"/> up to <paramref name="high"/> (the end offset the broker reported).</summary>
+    public IEnumerable<ConsumeResult<string?, string?>> ReadTo(long high, CancellationToken cancellationToken)
+    {
         var deadline = DateTime.UtcNow + timeout;
         while (Next < high)
         {
@@ -65,6 +64,7 @@ internal sealed class PartitionReader(string bootstrapServers, string topic, Tim
                 throw Errors.StoreErrorOf($"Error while reading the Kafka store ({topic}): {e.Error.Reason}");
             }
             if (result is null) continue;
+            if (result.Offset.Value < Next) continue; // written by this node, already applied
             if (result.IsPartitionEOF)
             {
                 // Compaction and transaction markers leave offsets without records.

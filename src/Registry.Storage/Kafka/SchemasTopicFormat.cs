@@ -84,7 +84,9 @@ public static class SchemasTopicFormat
                 "DELETE_SUBJECT" when v is not null => new SubjectSoftDeleted(Subject((string?)v["subject"] ?? subject)!, (int)v["version"]!),
                 LegacyPolicyKeyType when v is null => new PolicyDeleted((string)k["topic"]!),
                 LegacyPolicyKeyType => new PolicySet((string)k["topic"]!, v.Deserialize<TopicPolicy>(Json)!),
-                _ => new LogNoop(keytype ?? "no keytype"),
+                // Confluent's own kinds that change nothing we model (a NOOP marks an offset; CLEAR_SUBJECT clears its caches).
+                "NOOP" or "CLEAR_SUBJECT" or "CONTEXT" or "ASSOC" or "DELETE_SUBJECT" => new LogNoop(),
+                _ => new LogNoop("unknown keytype " + (keytype ?? "(none)")),
             };
             var known = e switch
             {

@@ -30,8 +30,6 @@ public sealed class MartenRegistryLog : IRegistryLog
         _schema = schema;
     }
 
-    public bool AppendIsConditional => true;
-
     private DocumentStore Store => _store ?? throw new InvalidOperationException("The Postgres store is not open.");
 
     public async Task InitializeAsync(CancellationToken cancellationToken)

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Confluent.Kafka;
+using Registry.Storage;
+using Registry.Storage.Kafka;
+
+/// <summary>
+/// Writes on the Kafka store (librdkafka's mock cluster, loopback): latency of one client writing alone, and
+/// throughput and latency of 16 clients spread over the nodes, with 1 and 3 registry processes; then the replay
+/// time of the compacted topic. <c>--server DLL</c> runs another build of Registry.Server (the baseline before a change).
+/// </summary>
+internal static class KafkaWriteBench
+{
+    public static async Task RunAsync(string[] args)
+    {
+        var count = args.Skip(1).FirstOrDefault(a => int.TryParse(a, out _)) is { } c ? int.Parse(c, System.Globalization.CultureInfo.InvariantCulture) : 2000;
+        var at = Array.IndexOf(args, "--server");
+        var dll = at >= 0 ? Path.GetFullPath(args[at + 1]) : typeof(Registry.Server.Hosting.RegistryApp).Assembly.Location;
+        Console.WriteLine($"server: {dll}");
+        foreach (var nodes in new[] { 1, 3 }) await RunClusterAsync(dll, nodes, count, replay: nodes == 3 && at < 0);
+    }
+
+    private static async Task RunClusterAsync(string dll, int nodeCount, int count, bool replay)
+    {
+        using var kafka = new MockKafkaCluster(1);
+        kafka.CreateTopic("_schemas");
+        kafka.CreateTopic("_registry");
+        var scratch = Path.Combine(Path.GetTempPath(), "registry-kafka-bench-" + Guid.NewGuid().ToString("N"));
+        var nodes = await Task.WhenAll(Enumerable.Range(0, nodeCount).Select(i => StartAsync(dll, Path.Combine(scratch, "n" + i), kafka.BootstrapServers)));
+        try
+        {
+            var clients = nodes.Select(n => new HttpClient { BaseAddress = new Uri(n.Url), Timeout = TimeSpan.FromSeconds(30) }).ToArray();
+            (await clients[0].PutAsync("/config", Json("""{"compatibility":"NONE"}"""))).EnsureSuccessStatusCode();
+            // Warm-up: the first writes elect the writer and open connections.
+            for (var i = 0; i < 20; i++) await Register(clients[i % clients.Length], $"warm-{i}", i);
+
+            var alone = new List<double>();
+            for (var i = 0; i < 300; i++) alone.Add(await Timed(() => Register(clients[i % clients.Length], $"alone-{i % 50}", i)));
+            var loaded = new System.Collections.Concurrent.ConcurrentBag<double>();
+            var next = -1;
+            var failed = 0;
+            var wall = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, 16).Select(w => Task.Run(async () =>
+            {
+                for (int i; (i = Interlocked.Increment(ref next)) < count;)
+                {
+                    try { loaded.Add(await Timed(() => Register(clients[w % clients.Length], $"load-{i % 200}", 100_000 + i))); }
+                    catch (HttpRequestException) { Interlocked.Increment(ref failed); }
+                }
+            })));
+            var seconds = wall.Elapsed.TotalSeconds;
+            Console.WriteLine($"kafka store, {nodeCount} node(s): one client p50 {P(alone, 50):0.0} ms p99 {P(alone, 99):0.0} ms; " +
+                $"16 clients {loaded.Count / seconds:0} registrations/s, p50 {P(loaded, 50):0.0} ms p99 {P(loaded, 99):0.0} ms ({failed} failed)");
+            foreach (var client in clients) client.Dispose();
+            if (replay) await ReplayCompactedAsync(kafka);
+        }
+        finally
+        {
+            foreach (var node in nodes) node.Kill(entireProcessTree: true);
+            try { Directory.Delete(scratch, true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>Compacts the topic as the broker would (last record per key, no tombstones) and times an engine's replay of it.</summary>
+    private static async Task ReplayCompactedAsync(MockKafkaCluster kafka)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]?>(new ConsumerConfig { BootstrapServers = kafka.BootstrapServers, GroupId = "bench-raw", EnablePartitionEof = true }).Build();
+        consumer.Assign(new TopicPartitionOffset("_schemas", 0, Offset.Beginning));
+        var raw = new List<(byte[] Key, byte[]? Value)>();
+        while (consumer.Consume(TimeSpan.FromSeconds(10)) is { IsPartitionEOF: false } r) raw.Add((r.Message.Key, r.Message.Value));
+        var compacted = raw.Select((r, i) => (r.Key, r.Value, i)).GroupBy(r => Convert.ToBase64String(r.Key)).Select(g => g.Last())
+            .Where(r => r.Value is not null).OrderBy(r => r.i).ToList();
+        kafka.CreateTopic("_compacted");
+        kafka.CreateTopic("_compacted_registry");
+        using (var producer = new ProducerBuilder<byte[], byte[]?>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, LingerMs = 5 }).Build())
+        {
+            foreach (var (key, value, _) in compacted) producer.Produce("_compacted", new Message<byte[], byte[]?> { Key = key, Value = value });
+            producer.Flush(TimeSpan.FromSeconds(30));
+        }
+        var watch = Stopwatch.StartNew();
+        await using var engine = new RegistryEngine(new KafkaRegistryLog(new KafkaLogSettings(kafka.BootstrapServers) { Topic = "_compacted", ReplicationFactor = 1 }), TimeSpan.FromSeconds(30));
+        await engine.StartAsync(default);
+        Console.WriteLine($"replay of the compacted topic: {raw.Count} records compacted to {compacted.Count}, {engine.State.Schemas.Count} schemas ready in {watch.Elapsed.TotalMilliseconds:0} ms");
+    }
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/vnd.schemaregistry.v1+json");
+
+    private static async Task Register(HttpClient http, string subject, int n)
+    {
+        var schema = $$"""{"type":"record","name":"W{{n}}","fields":[{"name":"f{{n}}","type":"string"}]}""";
+        using var reply = await http.PostAsync($"/subjects/{subject}/versions", Json("{\"schema\":" + System.Text.Json.JsonSerializer.Serialize(schema) + "}"));
+        if (!reply.IsSuccessStatusCode) throw new HttpRequestException($"{(int)reply.StatusCode} {await reply.Content.ReadAsStringAsync()}");
+    }
+
+    private static async Task<double> Timed(Func<Task> action)
+    {
+        var start = Stopwatch.GetTimestamp();
+        await action();
+        return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    }
+
+    private static double P(IEnumerable<double> samples, int percentile)
+    {
+        var sorted = samples.Order().ToList();
+        return sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, sorted.Count * percentile / 100)];
+    }
+
+    private static async Task<(string Url, Process Process)> StartAsync(string dll, string dataDir, string bootstrap)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var url = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
+        listener.Stop();
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { dll, "--urls", url, "--data-dir", dataDir, "--store", "kafka", "--kafka", bootstrap, "--Logging:LogLevel:Default=Warning",
+            "--Registry:PollIntervalMs=100", "--Registry:Kafka:SessionTimeoutMs=3000" }) info.ArgumentList.Add(a);
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); DateTime.UtcNow < deadline; await Task.Delay(100))
+        {
+            try
+            {
+                if ((await http.GetAsync(url + "/health/ready")).StatusCode == HttpStatusCode.OK) return (url, process);
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+        }
+        throw new TimeoutException("a registry node did not become ready");
+    }
+}
+
+internal static class ProcessTupleExtensions
+{
+    public static void Kill(this (string Url, Process Process) node, bool entireProcessTree)
+    {
+        if (!node.Process.HasExited) node.Process.Kill(entireProcessTree);
+        node.Process.Dispose();
+    }
+}
