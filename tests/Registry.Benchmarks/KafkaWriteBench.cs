@@ -2,27 +2,36 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Confluent.Kafka;
 using Registry.Storage;
 using Registry.Storage.Kafka;
 
 /// <summary>
 /// Writes on the Kafka store (librdkafka's mock cluster, loopback): latency of one client writing alone, and
 /// throughput and latency of 16 clients spread over the nodes, with 1 and 3 registry processes; then the replay
-/// time of the compacted topic. <c>--server DLL</c> runs another build of Registry.Server (the baseline before a change).
+/// time of the compacted topic. <c>--baseline DLL</c> also runs another build of Registry.Server (the one before a
+/// change) in the same run, alternating with this one, and prints the ratios.
 /// </summary>
 internal static class KafkaWriteBench
 {
+    private sealed record Figures(double AloneP50, double AloneP99, double Rate, double LoadP50, double LoadP99);
+
     public static async Task RunAsync(string[] args)
     {
         var count = args.Skip(1).FirstOrDefault(a => int.TryParse(a, out _)) is { } c ? int.Parse(c, System.Globalization.CultureInfo.InvariantCulture) : 2000;
-        var at = Array.IndexOf(args, "--server");
-        var dll = at >= 0 ? Path.GetFullPath(args[at + 1]) : typeof(Registry.Server.Hosting.RegistryApp).Assembly.Location;
-        Console.WriteLine($"server: {dll}");
-        foreach (var nodes in new[] { 1, 3 }) await RunClusterAsync(dll, nodes, count, replay: nodes == 3 && at < 0);
+        var at = Array.IndexOf(args, "--baseline");
+        var baseline = at >= 0 ? Path.GetFullPath(args[at + 1]) : null;
+        var ours = typeof(Registry.Server.Hosting.RegistryApp).Assembly.Location;
+        foreach (var nodes in new[] { 1, 3 })
+        {
+            var before = baseline is null ? null : await RunClusterAsync("baseline", baseline, nodes, count, replay: false);
+            var after = await RunClusterAsync("this build", ours, nodes, count, replay: nodes == 3);
+            if (before is not null)
+                Console.WriteLine($"  ratio this build / baseline, {nodes} node(s): one client p50 {after.AloneP50 / before.AloneP50:0.00}, " +
+                    $"16 clients rate {after.Rate / before.Rate:0.00}, p50 {after.LoadP50 / before.LoadP50:0.00}, p99 {after.LoadP99 / before.LoadP99:0.00}");
+        }
     }
 
-    private static async Task RunClusterAsync(string dll, int nodeCount, int count, bool replay)
+    private static async Task<Figures> RunClusterAsync(string name, string dll, int nodeCount, int count, bool replay)
     {
         using var kafka = new MockKafkaCluster(1);
         kafka.CreateTopic("_schemas");
@@ -51,10 +60,11 @@ internal static class KafkaWriteBench
                 }
             })));
             var seconds = wall.Elapsed.TotalSeconds;
-            Console.WriteLine($"kafka store, {nodeCount} node(s): one client p50 {P(alone, 50):0.0} ms p99 {P(alone, 99):0.0} ms; " +
+            Console.WriteLine($"{name}, kafka store, {nodeCount} node(s): one client p50 {P(alone, 50):0.0} ms p99 {P(alone, 99):0.0} ms; " +
                 $"16 clients {loaded.Count / seconds:0} registrations/s, p50 {P(loaded, 50):0.0} ms p99 {P(loaded, 99):0.0} ms ({failed} failed)");
             foreach (var client in clients) client.Dispose();
             if (replay) await ReplayCompactedAsync(kafka);
+            return new Figures(P(alone, 50), P(alone, 99), loaded.Count / seconds, P(loaded, 50), P(loaded, 99));
         }
         finally
         {
@@ -66,19 +76,11 @@ internal static class KafkaWriteBench
     /// <summary>Compacts the topic as the broker would (last record per key, no tombstones) and times an engine's replay of it.</summary>
     private static async Task ReplayCompactedAsync(MockKafkaCluster kafka)
     {
-        using var consumer = new ConsumerBuilder<byte[], byte[]?>(new ConsumerConfig { BootstrapServers = kafka.BootstrapServers, GroupId = "bench-raw", EnablePartitionEof = true }).Build();
-        consumer.Assign(new TopicPartitionOffset("_schemas", 0, Offset.Beginning));
-        var raw = new List<(byte[] Key, byte[]? Value)>();
-        while (consumer.Consume(TimeSpan.FromSeconds(10)) is { IsPartitionEOF: false } r) raw.Add((r.Message.Key, r.Message.Value));
-        var compacted = raw.Select((r, i) => (r.Key, r.Value, i)).GroupBy(r => Convert.ToBase64String(r.Key)).Select(g => g.Last())
-            .Where(r => r.Value is not null).OrderBy(r => r.i).ToList();
+        var raw = Registry.Testing.RawTopic.Read(kafka.BootstrapServers, "_schemas");
+        var compacted = Registry.Testing.RawTopic.Compact(raw);
         kafka.CreateTopic("_compacted");
         kafka.CreateTopic("_compacted_registry");
-        using (var producer = new ProducerBuilder<byte[], byte[]?>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, LingerMs = 5 }).Build())
-        {
-            foreach (var (key, value, _) in compacted) producer.Produce("_compacted", new Message<byte[], byte[]?> { Key = key, Value = value });
-            producer.Flush(TimeSpan.FromSeconds(30));
-        }
+        await Registry.Testing.RawTopic.WriteAsync(kafka.BootstrapServers, "_compacted", compacted);
         var watch = Stopwatch.StartNew();
         await using var engine = new RegistryEngine(new KafkaRegistryLog(new KafkaLogSettings(kafka.BootstrapServers) { Topic = "_compacted", ReplicationFactor = 1 }), TimeSpan.FromSeconds(30));
         await engine.StartAsync(default);

@@ -1,13 +1,21 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Text;
+using System.Text.Json;
 using Registry.Server.Tests.Infrastructure;
 using Registry.Storage.Kafka;
+using Registry.Testing;
 using Xunit.Abstractions;
 using static Registry.Server.Tests.Infrastructure.ClusterChecks;
 
 namespace Registry.Server.Tests;
 
-/// <summary>Several registry processes on one Kafka-protocol cluster (librdkafka's mock), no leader.</summary>
+/// <summary>
+/// Several registry processes on one Kafka-protocol cluster (librdkafka's mock), with one elected writer, tried as a
+/// platform team would: concurrent writers, dependent writes alternating between nodes, the writer paused
+/// (SIGSTOP/SIGCONT) and killed (SIGKILL), the broker down; then the raw topic read as Confluent's reader reads
+/// it and compacted as the broker compacts it.
+/// </summary>
 [Trait("Category", "Slow")]
 [Trait("Category", "Kafka")]
 public sealed class KafkaClusterTests(ITestOutputHelper output) : IDisposable
@@ -16,14 +24,18 @@ public sealed class KafkaClusterTests(ITestOutputHelper output) : IDisposable
     private readonly List<ServerProcess> _nodes = [];
     private readonly string _scratch = Path.Combine(Path.GetTempPath(), "registry-kafka-" + Guid.NewGuid().ToString("N"));
 
-    private async Task<ServerProcess[]> StartNodesAsync(int count)
+    private Task<ServerProcess> StartNodeAsync(int i, string topic = "_schemas")
     {
         // The mock's Metadata names controller 0, which does not exist, so admin CreateTopics cannot work on it: create the topics directly.
-        _kafka.CreateTopic("_schemas");
-        _kafka.CreateTopic("_registry");
-        var nodes = await Task.WhenAll(Enumerable.Range(0, count).Select(i => ServerProcess.StartAsync(
-            Path.Combine(_scratch, "node" + i), "--store", "kafka", "--kafka", _kafka.BootstrapServers,
-            "--Registry:PollIntervalMs=100", "--Registry:WriteTimeoutMs=5000", "--Registry:Kafka:SessionTimeoutMs=3000")));
+        _kafka.CreateTopic(topic);
+        _kafka.CreateTopic(topic == "_schemas" ? "_registry" : topic + "_registry");
+        return ServerProcess.StartAsync(Path.Combine(_scratch, "node" + i), "--store", "kafka", "--kafka", _kafka.BootstrapServers,
+            "--Registry:Kafka:Topic=" + topic, "--Registry:PollIntervalMs=100", "--Registry:WriteTimeoutMs=5000", "--Registry:Kafka:SessionTimeoutMs=3000");
+    }
+
+    private async Task<ServerProcess[]> StartNodesAsync(int count)
+    {
+        var nodes = await Task.WhenAll(Enumerable.Range(0, count).Select(i => StartNodeAsync(i)));
         _nodes.AddRange(nodes);
         return nodes;
     }
@@ -75,7 +87,10 @@ public sealed class KafkaClusterTests(ITestOutputHelper output) : IDisposable
         });
         output.WriteLine($"{acknowledged.Count} acknowledged, {errors.Count} failed while the broker was down");
         Assert.NotEmpty(errors);
-        Assert.All(errors, e => Assert.True(e.Contains("\"error_code\":50001") || e.Contains("\"error_code\":50002"), e));
+        // Writes caught by the outage fail as the store's errors (50001, 50002). An outage longer than the session
+        // timeout also costs the writer its term, so writes until the group re-elects one get 50004: retriable too.
+        Assert.All(errors, e => Assert.True(e.Contains("\"error_code\":50001") || e.Contains("\"error_code\":50002") || e.Contains("\"error_code\":50004"), e));
+        Assert.Contains(errors, e => e.Contains("\"error_code\":50001") || e.Contains("\"error_code\":50002"));
         Assert.Equal(10, readsDuringOutage);
 
         foreach (var node in nodes)
@@ -93,6 +108,158 @@ public sealed class KafkaClusterTests(ITestOutputHelper output) : IDisposable
         }
         AssertInvariants(await ConvergedAsync(nodes, output), acknowledged);
     }
+
+    private static async Task<HttpResponseMessage> SendAsync(ServerProcess node, HttpMethod method, string path, string? body = null)
+    {
+        using var http = Client(node);
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonBody(body) };
+        var response = await http.SendAsync(request);
+        await response.Content.LoadIntoBufferAsync();
+        return response;
+    }
+
+    private static async Task AssertOkAsync(HttpResponseMessage response, string what)
+    {
+        Assert.True(response.IsSuccessStatusCode, $"{what}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    [Fact]
+    public async Task Dependent_writes_alternating_between_nodes_all_succeed()
+    {
+        var nodes = await StartNodesAsync(3);
+        for (var i = 0; i < 10; i++)
+        {
+            var (a, b) = (nodes[i % 3], nodes[(i + 1) % 3]);
+            var baseSchema = JsonSerializer.Serialize($$"""{"type":"record","name":"Base{{i}}","fields":[{"name":"f","type":"string"}]}""");
+            var refSchema = JsonSerializer.Serialize($$"""{"type":"record","name":"Ref{{i}}","fields":[{"name":"b","type":"Base{{i}}"}]}""");
+            await AssertOkAsync(await SendAsync(a, HttpMethod.Post, $"/subjects/dep-{i}-base/versions", $$"""{"schema":{{baseSchema}}}"""), "register on one node");
+            await AssertOkAsync(await SendAsync(b, HttpMethod.Post, $"/subjects/dep-{i}-ref/versions",
+                $$"""{"schema":{{refSchema}},"references":[{"name":"Base{{i}}","subject":"dep-{{i}}-base","version":1}]}"""), "reference it on another");
+            await AssertOkAsync(await SendAsync(a, HttpMethod.Delete, $"/subjects/dep-{i}-ref"), "soft delete on one node");
+            await AssertOkAsync(await SendAsync(b, HttpMethod.Delete, $"/subjects/dep-{i}-ref?permanent=true"), "permanent delete on another");
+            await AssertOkAsync(await SendAsync(a, HttpMethod.Put, $"/mode/dep-{i}-base", """{"mode":"READONLY"}"""), "set mode on one node");
+            await AssertOkAsync(await SendAsync(b, HttpMethod.Delete, $"/mode/dep-{i}-base"), "delete it on another");
+            // Read-your-writes on the node that answered, though another node wrote.
+            Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(b, HttpMethod.Get, $"/subjects/dep-{i}-ref/versions?deleted=true")).StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task A_race_with_the_writer_paused_and_killed_leaves_a_topic_that_compacts_and_reads_as_Confluent_reads_it()
+    {
+        var nodes = await StartNodesAsync(3);
+        await AssertOkAsync(await SendAsync(nodes[0], HttpMethod.Put, "/config", """{"compatibility":"NONE"}"""), "config");
+        await ConvergedConfigAsync(nodes);
+
+        var errors = new ConcurrentBag<string>();
+        ServerProcess? restarted = null;
+        using var stop = new CancellationTokenSource();
+        var acknowledged = await LoadAsync(nodes, writersPerNode: 8, perWriter: int.MaxValue, errors, during: async _ =>
+        {
+            await Task.Delay(1500);
+            var paused = WriterNode(nodes);
+            output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} pausing the writer {paused.Url}");
+            paused.Pause();
+            await Task.Delay(4500); // longer than the 3 s session timeout: the group elects another writer
+            paused.Resume();
+            output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} resumed {paused.Url}");
+            await Task.Delay(3000);
+            var killed = WriterNode(nodes);
+            output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} killing the writer {killed.Url}");
+            killed.Kill();
+            await Task.Delay(5000);
+            restarted = await StartNodeAsync(Array.IndexOf(nodes, killed));
+            _nodes.Add(restarted);
+            await Task.Delay(2000);
+            await stop.CancelAsync();
+        }, stop.Token);
+        foreach (var w in Writers()) output.WriteLine($"writer record: {w}");
+        output.WriteLine($"{acknowledged.Count} acknowledged, {errors.Count} failed during the pause and the kill");
+        foreach (var kind in errors.GroupBy(e => e.Length > 60 ? e[..60] : e)) output.WriteLine($"  {kind.Count()} × {kind.Key}");
+        Assert.True(acknowledged.Count > 100, $"only {acknowledged.Count} writes were acknowledged");
+        Assert.All(errors, e => Assert.True(e.Contains("\"error_code\":5000", StringComparison.Ordinal) || e.Contains("HttpRequestException", StringComparison.Ordinal), e));
+
+        var live = nodes.Where(n => !n.HasExited).Append(restarted ?? throw new InvalidOperationException("the killed node was not restarted")).ToList();
+        var listing = await ConvergedAsync(live, output);
+        AssertInvariants(listing, acknowledged);
+
+        var raw = ReadRaw("_schemas");
+        AssertNoLosingRecords(raw);
+        // Confluent's reader: every record in offset order, committed or not, the last per key wins.
+        Assert.Equal(Rows(listing), ConfluentReader(raw));
+
+        // The broker's compaction: the last record per key, tombstones dropped. A fresh node on that topic serves the same.
+        _kafka.CreateTopic("_compacted");
+        await RawTopic.WriteAsync(_kafka.BootstrapServers, "_compacted", RawTopic.Compact(raw));
+        var fresh = await StartNodeAsync(9, "_compacted");
+        _nodes.Add(fresh);
+        using var freshClient = Client(fresh);
+        using var nodeClient = Client(live[0]);
+        Assert.Equal(listing.GetRawText(), await freshClient.GetStringAsync("/schemas?deleted=true"));
+        Assert.Equal(await nodeClient.GetStringAsync("/config"), await freshClient.GetStringAsync("/config"));
+        Assert.Equal(await nodeClient.GetStringAsync("/mode"), await freshClient.GetStringAsync("/mode"));
+    }
+
+    private IEnumerable<string> Writers() => ReadRaw("_registry")
+        .Where(r => r.Value is not null && Encoding.UTF8.GetString(r.Key).Contains("WRITER", StringComparison.Ordinal))
+        .Select(r => Encoding.UTF8.GetString(r.Value!));
+
+    /// <summary>The node the registry topic names as the writer last.</summary>
+    private ServerProcess WriterNode(ServerProcess[] nodes)
+    {
+        var url = ReadRaw("_registry").Where(r => r.Value is not null && Encoding.UTF8.GetString(r.Key).Contains("WRITER", StringComparison.Ordinal))
+            .Select(r => JsonDocument.Parse(r.Value!).RootElement.GetProperty("url").GetString()).Last();
+        return nodes.Single(n => n.Url == url);
+    }
+
+    private List<(byte[] Key, byte[]? Value, long Timestamp)> ReadRaw(string topic) => RawTopic.Read(_kafka.BootstrapServers, topic);
+
+    /// <summary>No key holds two records that disagree on its id or schema: a losing record would win compaction.</summary>
+    private static void AssertNoLosingRecords(List<(byte[] Key, byte[]? Value, long Timestamp)> raw)
+    {
+        foreach (var byKey in raw.Where(r => r.Value is not null && Encoding.UTF8.GetString(r.Key).Contains("\"SCHEMA\"", StringComparison.Ordinal))
+            .GroupBy(r => Encoding.UTF8.GetString(r.Key)))
+        {
+            var meanings = byKey.Select(r => JsonDocument.Parse(r.Value!).RootElement).Select(v => (v.GetProperty("id").GetInt32(), v.GetProperty("schema").GetString())).Distinct().ToList();
+            Assert.True(meanings.Count == 1, $"key {byKey.Key} holds {meanings.Count} meanings: {string.Join(", ", meanings)}");
+        }
+    }
+
+    /// <summary>A model of Confluent's KafkaStoreReaderThread: applies every record in order and throws on a keytype it does not know.</summary>
+    private static SortedSet<string> ConfluentReader(List<(byte[] Key, byte[]? Value, long Timestamp)> raw)
+    {
+        var versions = new Dictionary<(string Subject, int Version), (int Id, string Schema, bool Deleted)>();
+        foreach (var (keyBytes, valueBytes, _) in raw)
+        {
+            var key = JsonDocument.Parse(keyBytes).RootElement;
+            var keytype = key.GetProperty("keytype").GetString();
+            switch (keytype)
+            {
+                case "SCHEMA":
+                    var at = (key.GetProperty("subject").GetString()!, key.GetProperty("version").GetInt32());
+                    if (valueBytes is null) versions.Remove(at);
+                    else
+                    {
+                        var v = JsonDocument.Parse(valueBytes).RootElement;
+                        versions[at] = (v.GetProperty("id").GetInt32(), v.GetProperty("schema").GetString()!, v.GetProperty("deleted").GetBoolean());
+                    }
+                    break;
+                case "DELETE_SUBJECT":
+                    var d = JsonDocument.Parse(valueBytes!).RootElement;
+                    foreach (var k in versions.Keys.Where(k => k.Subject == d.GetProperty("subject").GetString() && k.Version <= d.GetProperty("version").GetInt32()).ToList())
+                        versions[k] = versions[k] with { Deleted = true };
+                    break;
+                case "CONFIG" or "MODE" or "NOOP" or "CLEAR_SUBJECT" or "CONTEXT":
+                    break;
+                default:
+                    throw new InvalidOperationException($"Confluent's key deserializer would throw on keytype {keytype}");
+            }
+        }
+        return new SortedSet<string>(versions.Select(v => $"{v.Key.Subject} v{v.Key.Version} id {v.Value.Id}: {v.Value.Schema}"), StringComparer.Ordinal);
+    }
+
+    private static SortedSet<string> Rows(JsonElement listing) => new(listing.EnumerateArray().Select(e =>
+        $"{e.GetProperty("subject").GetString()} v{e.GetProperty("version").GetInt32()} id {e.GetProperty("id").GetInt32()}: {e.GetProperty("schema").GetString()}"), StringComparer.Ordinal);
 
     public void Dispose()
     {

@@ -5,6 +5,7 @@ using Registry.Core.Events;
 using Registry.Core.Model;
 using Registry.Formats;
 using Registry.Storage.Kafka;
+using Registry.Testing;
 
 namespace Registry.Storage.Tests;
 
@@ -35,20 +36,7 @@ public sealed class KafkaRecordBytesTests : IDisposable
 
     private static RegisterCommand Register(string subject, string schema) => new(subject, new SchemaInput(schema, null, null, null, null), null, null, false, false);
 
-    private List<(byte[] Key, byte[]? Value)> Raw(string topic)
-    {
-        using var consumer = new ConsumerBuilder<byte[], byte[]?>(new ConsumerConfig
-        {
-            BootstrapServers = _cluster.BootstrapServers,
-            GroupId = "raw-" + Guid.NewGuid().ToString("N"),
-            EnablePartitionEof = true,
-            IsolationLevel = IsolationLevel.ReadUncommitted,
-        }).Build();
-        consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
-        var records = new List<(byte[], byte[]?)>();
-        while (consumer.Consume(TimeSpan.FromSeconds(5)) is { IsPartitionEOF: false } r) records.Add((r.Message.Key, r.Message.Value));
-        return records;
-    }
+    private List<(byte[] Key, byte[]? Value)> Raw(string topic) => RawTopic.Read(_cluster.BootstrapServers, topic).Select(r => (r.Key, r.Value)).ToList();
 
     private async Task ProduceRawAsync(string topic, string key, string? value)
     {
@@ -153,8 +141,7 @@ public sealed class KafkaRecordBytesTests : IDisposable
     }
 
     private static List<(string Key, byte[]? Value)> Compact(List<(string Key, byte[]? Value)> records) =>
-        records.Select((r, i) => (r.Key, r.Value, i)).GroupBy(r => r.Key).Select(g => g.Last()).Where(r => r.Value is not null)
-            .OrderBy(r => r.i).Select(r => (r.Key, r.Value)).ToList();
+        RawTopic.Compact(records.Select(r => (Encoding.UTF8.GetBytes(r.Key), r.Value, 0L))).Select(r => (Encoding.UTF8.GetString(r.Key), r.Value)).ToList();
 
     public void Dispose() => _cluster.Dispose();
 }

@@ -165,32 +165,11 @@ public sealed class KafkaRegistryLogTests : IDisposable
         }
 
         // Compaction: keep the last record per key and drop tombstones, as the broker eventually does.
-        var records = new List<(string Key, string? Value)>();
-        await using (var reader = NewLog("_schemas_hard"))
-        {
-            await reader.InitializeAsync(default);
-            using var consumer = new ConsumerBuilder<string, string?>(new ConsumerConfig
-            {
-                BootstrapServers = _cluster.BootstrapServers,
-                GroupId = "compactor",
-                AutoOffsetReset = AutoOffsetReset.Earliest,
-                EnablePartitionEof = true,
-            }).Build();
-            consumer.Assign(new TopicPartitionOffset("_schemas_hard", 0, Offset.Beginning));
-            while (true)
-            {
-                var r = consumer.Consume(TimeSpan.FromSeconds(5));
-                if (r is null || r.IsPartitionEOF) break;
-                records.Add((r.Message.Key, r.Message.Value));
-            }
-        }
-        var compacted = records.Select((r, i) => (r.Key, r.Value, i)).GroupBy(r => r.Key).Select(g => g.Last())
-            .Where(r => r.Value is not null).OrderBy(r => r.i).ToList();
+        var records = Registry.Testing.RawTopic.Read(_cluster.BootstrapServers, "_schemas_hard");
+        var compacted = Registry.Testing.RawTopic.Compact(records);
         Assert.True(compacted.Count < records.Count);
         _cluster.CreateTopic("_schemas_compacted");
-        using (var producer = new ProducerBuilder<string, string?>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers }).Build())
-            foreach (var (key, value, _) in compacted)
-                await producer.ProduceAsync("_schemas_compacted", new Message<string, string?> { Key = key, Value = value });
+        await Registry.Testing.RawTopic.WriteAsync(_cluster.BootstrapServers, "_schemas_compacted", compacted);
         await using var afterCompaction = new RegistryEngine(NewLog("_schemas_compacted"), TimeSpan.FromSeconds(5));
         await afterCompaction.StartAsync(default);
         Assert.False(afterCompaction.State.Subjects.ContainsKey("doomed"));

@@ -102,13 +102,15 @@ internal sealed class WriterForwardingMiddleware(RequestDelegate next, WriterFor
                     return;
                 }
                 // No writer known yet (an election is running), or we were named the writer but are not (any more).
+                // Reading the log learns a new writer's address, or shows that the store itself cannot be reached.
+                RegistryException? storeDown = null;
+                try { await engine.CatchUpAsync(context.RequestAborted); }
+                catch (RegistryException s) when (s.ErrorCode == Errors.StoreError) { storeDown = s; }
                 if (DateTime.UtcNow > deadline)
-                    throw new RegistryException(Errors.UnknownLeader, forwarded
+                    throw storeDown ?? new RegistryException(Errors.UnknownLeader, forwarded
                         ? "This node is not the writer of the Kafka store any more; retry the request"
                         : "No writer of the Kafka store is known; retry the request");
                 await Task.Delay(100, context.RequestAborted);
-                try { await engine.CatchUpAsync(context.RequestAborted); }
-                catch (RegistryException) { }
                 context.Request.Body.Position = 0;
             }
         }

@@ -13,7 +13,7 @@ namespace Registry.Storage.Kafka;
 /// the writer before it; the others forward writes to it (docs/kafka.md). The writer reads both topics to their
 /// end when it becomes the writer and after any failed write; then, as the only writer, it applies its own
 /// records when they are committed and appends only at the position it has applied.
-/// Positions: the next offsets of both topics, <c>(schemas &lt;&lt; 24) | registry</c>, which grow with every record.
+/// Positions: the next offsets of both topics, <c>(schemas &lt;&lt; 28) | registry</c>, which grow with every record.
 /// </summary>
 public sealed class KafkaRegistryLog : IRegistryLog
 {
@@ -46,12 +46,14 @@ public sealed class KafkaRegistryLog : IRegistryLog
     }
 
     /// <inheritdoc />
-    public string? ForwardTo => _election.IsWriter ? null : _writerUrl ?? "";
+    public string? ForwardTo => _election.IsWriter ? null
+        // A node that lost its term may still see itself named as the writer: that is no writer to forward to.
+        : _writerUrl is { } url && url != _settings.AdvertisedUrl() ? url : "";
 
     /// <summary>Whether this node is the elected writer (within its lease).</summary>
     public bool IsWriter => _election.IsWriter;
 
-    private const int RegistryBits = 24;
+    private const int RegistryBits = 28;
 
     /// <summary>A position for the next offsets of both topics: ordered as (schemas, registry), and decoded back by <see cref="Offsets"/>.</summary>
     private static long PositionOf(long schemas, long registry) =>

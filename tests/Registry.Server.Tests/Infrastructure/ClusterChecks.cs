@@ -16,19 +16,23 @@ public static class ClusterChecks
     public static string Schema(string name, int n) =>
         "{\"schema\":" + JsonSerializer.Serialize($$"""{"type":"record","name":"{{name}}","fields":[{"name":"f{{n}}","type":"string"}]}""") + "}";
 
-    /// <summary>Writers on every node registering a mix of shared and distinct schemas into shared subjects.</summary>
+    /// <summary>
+    /// Writers on every node registering a mix of shared and distinct schemas into shared subjects: <paramref name="perWriter"/>
+    /// each, or, given <paramref name="stop"/>, until it is cancelled, pausing briefly after a failure as a client's retry would.
+    /// </summary>
     public static async Task<ConcurrentBag<(string Subject, string Body, int Id, int Version)>> LoadAsync(
-        ServerProcess[] nodes, int writersPerNode, int perWriter, ConcurrentBag<string> errors, Func<int, Task>? during = null)
+        ServerProcess[] nodes, int writersPerNode, int perWriter, ConcurrentBag<string> errors, Func<int, Task>? during = null, CancellationToken stop = default)
     {
         var acknowledged = new ConcurrentBag<(string, string, int, int)>();
         var done = 0;
         var writers = nodes.SelectMany((node, n) => Enumerable.Range(0, writersPerNode).Select(w => Task.Run(async () =>
         {
             using var http = Client(node);
-            for (var i = 0; i < perWriter; i++)
+            for (var i = 0; i < perWriter && !stop.IsCancellationRequested; i++)
             {
                 var subject = $"shared-{(n + w + i) % 6}";
                 var body = i % 2 == 0 ? Schema("Shared", i % 10) : Schema($"Own{n}x{w}", i);
+                var ok = false;
                 try
                 {
                     using var r = await http.PostAsync($"/subjects/{subject}/versions", JsonBody(body));
@@ -37,6 +41,7 @@ public static class ClusterChecks
                     {
                         using var doc = JsonDocument.Parse(text);
                         acknowledged.Add((subject, body, doc.RootElement.GetProperty("id").GetInt32(), doc.RootElement.GetProperty("version").GetInt32()));
+                        ok = true;
                     }
                     else errors.Add($"{node.Url} {(int)r.StatusCode} {text}");
                 }
@@ -45,11 +50,12 @@ public static class ClusterChecks
                     errors.Add($"{node.Url} {e.GetType().Name}");
                 }
                 Interlocked.Increment(ref done);
+                if (!ok && stop.CanBeCanceled) await Task.Delay(200, CancellationToken.None);
             }
         }))).ToList();
         if (during is not null)
         {
-            var total = nodes.Length * writersPerNode * perWriter;
+            var total = (int)Math.Min(int.MaxValue, (long)nodes.Length * writersPerNode * perWriter);
             await during(total);
             _ = done;
         }
