@@ -231,7 +231,12 @@ public sealed class KafkaRegistryLog : IRegistryLog
         {
             // The writer, once it has read the whole log in its term, is the only one appending: there is nothing
             // it has not applied (a real broker fences any other producer), so it does not read its own records back.
-            if (afterPosition == _current && _currentEpoch == _election.Epoch && _election.IsWriter) yield break;
+            if (afterPosition == _current && _currentEpoch == _election.Epoch && _election.IsWriter)
+            {
+                // Still ask the broker for the end offsets: a writer that cannot reach it is not ready either.
+                await EndOffsetsAsync();
+                yield break;
+            }
             var (s, r) = Offsets(afterPosition);
             if (s < _schemas.Next || r < _registry.Next)
             {
