@@ -12,7 +12,8 @@ public static class Errors
     public const int VersionNotSoftDeleted = 40407;
     public const int SubjectCompatibilityNotConfigured = 40408;
     public const int SubjectModeNotConfigured = 40409;
-    public const int IncompatibleSchema = 409;
+    /// <summary>Confluent 8.0.4+; 409 before (Registry:IncompatibleErrorCode=409 answers that).</summary>
+    public const int IncompatibleSchema = 40901;
     public const int InvalidSchema = 42201;
     public const int InvalidVersion = 42202;
     public const int InvalidCompatibilityLevel = 42203;

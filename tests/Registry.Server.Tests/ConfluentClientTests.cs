@@ -46,7 +46,7 @@ public sealed class ConfluentClientTests(RegistryServer server)
         Assert.False(await client.IsCompatibleAsync(subject, new Confluent.SchemaRegistry.Schema(Schemas.Breaking, SchemaType.Avro)));
 
         var e = await Assert.ThrowsAsync<SchemaRegistryException>(() => client.RegisterSchemaAsync(subject, new Confluent.SchemaRegistry.Schema(Schemas.Breaking, SchemaType.Avro)));
-        Assert.Equal(409, e.ErrorCode);
+        Assert.Equal(40901, e.ErrorCode);
         Assert.Contains("TYPE_MISMATCH", e.Message);
 
         Assert.Equal(Compatibility.None, await client.UpdateCompatibilityAsync(Compatibility.None, subject));

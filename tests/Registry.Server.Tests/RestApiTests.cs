@@ -163,7 +163,7 @@ public sealed class RestApiTests(RegistryServer server)
         Assert.False(verboseInvalid.Json.GetProperty("is_compatible").GetBoolean());
         var incompatible = await server.PostAsync("/subjects/compat-s/versions", Body(Schemas.Breaking));
         Assert.Equal(409, incompatible.Status);
-        Assert.Equal(409, incompatible.ErrorCode);
+        Assert.Equal(40901, incompatible.ErrorCode);
         Assert.Contains("oldSchemaVersion: 1", incompatible.Body);
     }
 
@@ -198,7 +198,8 @@ public sealed class RestApiTests(RegistryServer server)
         Assert.Equal(5000, imported.Json.GetProperty("id").GetInt32());
         Assert.Equal(7, imported.Json.GetProperty("version").GetInt32());
         var clash = await server.PostAsync("/subjects/mode-s/versions", Body(Schemas.Record("Other", Schemas.Field("y", "int")), "\"id\":5000"));
-        Assert.Equal(42207, clash.ErrorCode);
+        Assert.Equal(42205, clash.ErrorCode);
+        Assert.Equal("Overwrite new schema with id 5000 in context . is not permitted.", clash.Json.GetProperty("message").GetString());
 
         Assert.Equal("READONLY", (await server.PutAsync("/mode/mode-s", """{"mode":"READONLY"}""")).Json.GetProperty("mode").GetString());
         Assert.Equal(42205, (await server.DeleteAsync("/subjects/mode-s")).ErrorCode);

@@ -10,6 +10,7 @@ public sealed partial class RegistryDecider
     public Decision<SubjectConfig> SetConfig(RegistryState state, string? subject, SubjectConfig update)
     {
         var scope = Scope(subject);
+        RefuseInReadOnly(state, scope);
         if (update.CompatibilityLevel is not null)
         {
             if (!CompatibilityLevels.TryParse(update.CompatibilityLevel, out var level)) throw Errors.InvalidCompatibilityLevelError();
@@ -27,6 +28,7 @@ public sealed partial class RegistryDecider
     public Decision<SubjectConfig> DeleteConfig(RegistryState state, string? subject)
     {
         var scope = Scope(subject);
+        RefuseInReadOnly(state, scope);
         if (!state.Configs.TryGetValue(scope ?? RegistryState.GlobalScope, out var existing))
         {
             if (scope is not null) throw Errors.SubjectNotFoundError(scope);
@@ -35,12 +37,19 @@ public sealed partial class RegistryDecider
         return new Decision<SubjectConfig>(existing, [new ConfigCleared(scope)]);
     }
 
-    /// <summary>PUT /mode[/{subject}]: IMPORT needs an empty scope unless forced; FORWARD only globally.</summary>
-    public Decision<RegistryMode> SetMode(RegistryState state, string? subject, string? modeName, bool force)
+    /// <summary>
+    /// PUT /mode[/{subject}]: IMPORT needs an empty scope unless forced; FORWARD only globally (or in <c>:.__GLOBAL:</c>);
+    /// a null mode clears the scope's mode, as Confluent does. Returns the mode set, or null when cleared.
+    /// </summary>
+    public Decision<RegistryMode?> SetMode(RegistryState state, string? subject, string? modeName, bool force)
     {
         var scope = Scope(subject);
+        if (modeName is null)
+            return state.Modes.ContainsKey(scope ?? RegistryState.GlobalScope)
+                ? new Decision<RegistryMode?>(null, [new ModeCleared(scope)])
+                : Decision<RegistryMode?>.NoChange(null);
         if (!RegistryModes.TryParse(modeName, out var mode)) throw Errors.InvalidModeError();
-        if (mode == RegistryMode.Forward && scope is not null)
+        if (mode == RegistryMode.Forward && scope is not (null or GlobalContextScope))
             throw new RegistryException(Errors.InvalidMode, "Forward mode only supported on global level");
         if (mode == RegistryMode.Import && !force && EffectiveMode(state, scope) != RegistryMode.Import)
         {
@@ -51,19 +60,40 @@ public sealed partial class RegistryDecider
                     : state.Subjects.GetValueOrDefault(scope)?.HasLive == true;
             if (hasLive) throw Errors.NotPermittedError("Cannot import since found existing subjects");
         }
-        return new Decision<RegistryMode>(mode, [new ModeSet(scope, mode)]);
+        return new Decision<RegistryMode?>(mode, [new ModeSet(scope, mode)]);
     }
 
-    /// <summary>DELETE /mode[/{subject}]: returns the mode that was removed.</summary>
-    public Decision<RegistryMode> DeleteMode(RegistryState state, string? subject)
+    /// <summary>
+    /// DELETE /mode[/{subject}]: returns the mode that was removed. With <paramref name="recursive"/> on the global
+    /// scope or a context, the modes of every context and subject below are removed too.
+    /// </summary>
+    public Decision<RegistryMode> DeleteMode(RegistryState state, string? subject, bool recursive = false)
     {
         var scope = Scope(subject);
+        var below = !recursive ? []
+            : scope is null ? state.Modes.Keys.Where(k => k != RegistryState.GlobalScope).ToList()
+            : QualifiedSubject.Parse(scope).IsContextScope
+                ? state.Modes.Keys.Where(k => k != scope && k.Length > 0 && QualifiedSubject.Parse(k).ContextScope == scope).ToList()
+                : [];
+        var events = below.Select(k => (RegistryEvent)new ModeCleared(k)).ToList();
         if (!state.Modes.TryGetValue(scope ?? RegistryState.GlobalScope, out var existing))
         {
-            if (scope is not null) throw Errors.SubjectNotFoundError(scope);
-            return Decision<RegistryMode>.NoChange(RegistryMode.ReadWrite);
+            if (scope is not null && events.Count == 0) throw Errors.SubjectNotFoundError(scope);
+            return new Decision<RegistryMode>(EffectiveMode(state, scope), [.. events]);
         }
-        return new Decision<RegistryMode>(existing, [new ModeCleared(scope)]);
+        events.Add(new ModeCleared(scope));
+        return new Decision<RegistryMode>(existing, [.. events]);
+    }
+
+    /// <summary>The context that holds the registry-wide fallback for config and mode.</summary>
+    public const string GlobalContextScope = ":.__GLOBAL:";
+
+    /// <summary>READONLY and READONLY_OVERRIDE also freeze a subject's config, as in Confluent.</summary>
+    private static void RefuseInReadOnly(RegistryState state, string? scope)
+    {
+        if (scope is null || QualifiedSubject.Parse(scope).IsContextScope) return;
+        if (EffectiveMode(state, scope).IsReadOnly())
+            throw Errors.NotPermittedError($"Subject {scope} in context {QualifiedSubject.Parse(scope).Context} is in read-only mode");
     }
 
     /// <summary>The stored scope of a subject path: null for global (also for the default context <c>:.:</c>).</summary>

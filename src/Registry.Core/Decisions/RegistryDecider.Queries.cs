@@ -48,8 +48,8 @@ public sealed partial class RegistryDecider
             }
             else
             {
-                if (subjectState is null || !subjectState.HasLive) throw Errors.SubjectNotFoundError(subject);
-                only = subjectState.Versions.GetValueOrDefault(number);
+                // Confluent answers a missing subject here as a missing version (40402), not 40401.
+                only = subjectState?.Versions.GetValueOrDefault(number);
                 if (only is null || only.Deleted) throw Errors.VersionNotFoundError(version);
             }
         }

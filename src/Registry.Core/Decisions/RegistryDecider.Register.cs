@@ -27,8 +27,6 @@ public sealed partial class RegistryDecider
         if (mode.IsReadOnly()) throw Errors.NotPermittedError($"Subject {subject} in context {context} is in read-only mode");
         if (importing && mode is not (RegistryMode.Import or RegistryMode.Forward))
             throw Errors.NotPermittedError($"Subject {subject} in context {context} is not in import mode");
-        if (!importing && mode != RegistryMode.ReadWrite)
-            throw Errors.NotPermittedError($"Subject {subject} in context {context} is not in read-write mode");
 
         var subjectLimit = settings.SubjectLimits.GetValueOrDefault(context, settings.MaxSubjectsPerContext);
         if (subjectLimit > 0 && !state.Subjects.ContainsKey(subject)
@@ -43,8 +41,11 @@ public sealed partial class RegistryDecider
             if (state.Schemas[existing.Id].IdentityKey != candidate.IdentityKey) continue;
             if (importing && command.Id != existing.Id)
                 throw Errors.IdMismatchError($"subject '{subject}' version {existing.Version} already has this schema with id {existing.Id}, not {command.Id}");
+            // A schema already registered answers with its id and version in any mode that allows writes (IMPORT too).
             return Decision<RegisteredSchema>.NoChange(new RegisteredSchema(subject, existing.Version, state.Schemas[existing.Id], existing.Timestamp, false));
         }
+        if (!importing && mode != RegistryMode.ReadWrite)
+            throw Errors.NotPermittedError($"Subject {subject} in context {context} is not in read-write mode");
 
         if (!importing && !command.Force)
         {
@@ -61,7 +62,7 @@ public sealed partial class RegistryDecider
             id = command.Id!.Value;
             if (id <= 0) throw Errors.InvalidSchemaError($"Invalid id {id}: ids are positive");
             if (state.Schemas.TryGetValue(id, out var holder) && holder.IdentityKey != candidate.IdentityKey)
-                throw Errors.IdMismatchError($"id {id} is already used by a different schema");
+                throw Errors.NotPermittedError($"Overwrite new schema with id {id} in context {context} is not permitted.");
             if (knownId is not null && knownId != id)
                 throw Errors.IdMismatchError($"this schema is already registered with id {knownId}, not {id}");
         }

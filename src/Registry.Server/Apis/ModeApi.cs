@@ -15,10 +15,10 @@ public static class ModeApi
         var group = app.MapGroup("/mode");
         group.MapGet("", (RegistryService registry) => Mode(RegistryDecider.EffectiveMode(registry.State, null)));
         group.MapPut("", (HttpContext context, RegistryService registry, bool? force) => Put(context, registry, null, force));
-        group.MapDelete("", (HttpContext context, RegistryService registry) => Delete(context, registry, null));
+        group.MapDelete("", (HttpContext context, RegistryService registry, bool? recursive) => Delete(context, registry, null, recursive));
         group.MapGet("/{subject}", Get);
         group.MapPut("/{subject}", (HttpContext context, RegistryService registry, string subject, bool? force) => Put(context, registry, SubjectPath.Decode(subject), force));
-        group.MapDelete("/{subject}", (HttpContext context, RegistryService registry, string subject) => Delete(context, registry, SubjectPath.Decode(subject)));
+        group.MapDelete("/{subject}", (HttpContext context, RegistryService registry, string subject, bool? recursive) => Delete(context, registry, SubjectPath.Decode(subject), recursive));
         return app;
     }
 
@@ -40,11 +40,11 @@ public static class ModeApi
         return Mode(mode);
     }
 
-    private static async Task<IResult> Delete(HttpContext context, RegistryService registry, string? subject)
+    private static async Task<IResult> Delete(HttpContext context, RegistryService registry, string? subject, bool? recursive)
     {
-        var removed = await registry.ExecuteAsync(state => registry.Decider.DeleteMode(state, subject), context.RequestAborted);
+        var removed = await registry.ExecuteAsync(state => registry.Decider.DeleteMode(state, subject, recursive == true), context.RequestAborted);
         return Mode(removed);
     }
 
-    private static IResult Mode(RegistryMode mode) => RegistryJson.Ok(new ModeBody(mode.ToName()));
+    private static IResult Mode(RegistryMode? mode) => RegistryJson.Ok(new ModeBody(mode?.ToName()));
 }

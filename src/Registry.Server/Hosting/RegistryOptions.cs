@@ -97,6 +97,13 @@ public sealed class RegistryOptions
     /// <summary>The id reported by /v1/metadata/id as the schema-registry cluster. Default "schema-registry".</summary>
     public string ClusterId { get; set; } = "schema-registry";
 
+    /// <summary>
+    /// The error code of an incompatible schema: 40901, as Confluent 8.0.4+ (default), or 409, as Confluent before it,
+    /// for clients that compare the code. The HTTP status is 409 either way.
+    /// </summary>
+    [AllowedValues(409, 40901)]
+    public int IncompatibleErrorCode { get; set; } = 40901;
+
     /// <summary>The Kafka cluster id reported by /v1/metadata/id. Default "registry-embedded".</summary>
     public string KafkaClusterId { get; set; } = "registry-embedded";
 }

@@ -5,7 +5,7 @@ using Registry.Core;
 namespace Registry.Server.Http;
 
 /// <summary>The one place failures become Confluent <c>{error_code, message}</c> bodies; never a stack trace.</summary>
-internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorHandlingMiddleware> logger)
+internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorHandlingMiddleware> logger, Microsoft.Extensions.Options.IOptions<Hosting.RegistryOptions> options)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -27,6 +27,7 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         catch (Exception e) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
             var (status, code, message) = Map(e);
+            if (code == Errors.IncompatibleSchema) code = options.Value.IncompatibleErrorCode;
             if (status >= 500) LogFailure(logger, context.Request.Method, context.Request.Path, code, e);
             context.Response.Clear();
             await RegistryJson.Error(status, code, message).ExecuteAsync(context);

@@ -1,0 +1,114 @@
+using Registry.Server.Tests.Infrastructure;
+using static Registry.Server.Tests.Infrastructure.RegistryServer;
+
+namespace Registry.Server.Tests;
+
+/// <summary>
+/// Edges where Confluent's own tests (core/src/test/.../rest/RestApiTest.java, RestApiModeTest.java) pin the answer
+/// down, each on a server of its own so that global modes cannot leak into other tests.
+/// </summary>
+public sealed class ConfluentParityTests : IAsyncLifetime
+{
+    private readonly RegistryServer _server = new();
+
+    public Task InitializeAsync() => _server.InitializeAsync();
+
+    public Task DisposeAsync() => _server.DisposeAsync();
+
+    [Fact]
+    public async Task An_incompatible_schema_is_40901_as_Confluent_8_and_409_behind_the_switch()
+    {
+        Assert.Equal(200, (await _server.PostAsync("/subjects/inc/versions", Body(Schemas.V1))).Status);
+        var breaking = Body(Schemas.Record("User", Schemas.Field("name", "int")));
+        var refused = await _server.PostAsync("/subjects/inc/versions", breaking);
+        Assert.Equal(409, refused.Status);
+        Assert.Equal(40901, refused.ErrorCode);
+
+        await using var legacy = new RegistryServer { ExtraArgs = ["--Registry:IncompatibleErrorCode=409"] };
+        await legacy.InitializeAsync();
+        Assert.Equal(200, (await legacy.PostAsync("/subjects/inc/versions", Body(Schemas.V1))).Status);
+        var old = await legacy.PostAsync("/subjects/inc/versions", breaking);
+        Assert.Equal(409, old.Status);
+        Assert.Equal(409, old.ErrorCode);
+    }
+
+    [Fact]
+    public async Task Compatibility_against_a_version_of_a_missing_subject_is_40402()
+    {
+        var r = await _server.PostAsync("/compatibility/subjects/never-registered/versions/1", Body(Schemas.V1));
+        Assert.Equal(404, r.Status);
+        Assert.Equal(40402, r.ErrorCode);
+    }
+
+    // RestApiTest.testImportModeOverwrite... : an id held by another schema cannot be taken over in IMPORT.
+    [Fact]
+    public async Task In_import_mode_an_id_used_by_another_schema_is_42205_and_an_existing_schema_without_id_returns_its_id()
+    {
+        Assert.Equal(200, (await _server.PutAsync("/mode", """{"mode":"IMPORT"}""")).Status);
+        var imported = await _server.PostAsync("/subjects/imp/versions", Body(Schemas.V1, "\"id\":42,\"version\":1"));
+        Assert.Equal(42, imported.Json.GetProperty("id").GetInt32());
+
+        var overwrite = await _server.PostAsync("/subjects/imp-other/versions", Body(Schemas.Record("Other", Schemas.Field("y", "int")), "\"id\":42"));
+        Assert.Equal(42205, overwrite.ErrorCode);
+        Assert.Equal("Overwrite new schema with id 42 in context . is not permitted.", overwrite.Json.GetProperty("message").GetString());
+
+        // The same schema again, without an id: its id and version, not "not in read-write mode".
+        var again = await _server.PostAsync("/subjects/imp/versions", Body(Schemas.V1));
+        Assert.Equal(200, again.Status);
+        Assert.Equal(42, again.Json.GetProperty("id").GetInt32());
+        // A new schema without an id is still refused in IMPORT mode.
+        Assert.Equal(42205, (await _server.PostAsync("/subjects/imp/versions", Body(Schemas.Record("New", Schemas.Field("z", "int"))))).ErrorCode);
+    }
+
+    [Fact]
+    public async Task A_null_mode_clears_the_mode_and_FORWARD_is_allowed_only_globally()
+    {
+        Assert.Equal(200, (await _server.PutAsync("/mode/m-s", """{"mode":"READONLY"}""")).Status);
+        Assert.Equal("READONLY", (await _server.GetAsync("/mode/m-s")).Json.GetProperty("mode").GetString());
+        Assert.Equal(200, (await _server.PutAsync("/mode/m-s", """{"mode":null}""")).Status);
+        Assert.Equal(40409, (await _server.GetAsync("/mode/m-s")).ErrorCode);
+
+        Assert.Equal(42204, (await _server.PutAsync("/mode/m-s", """{"mode":"FORWARD"}""")).ErrorCode);
+        Assert.Equal(42204, (await _server.PutAsync("/mode/:.ctx:", """{"mode":"FORWARD"}""")).ErrorCode);
+        Assert.Equal(200, (await _server.PutAsync("/mode/:.__GLOBAL:", """{"mode":"FORWARD"}""")).Status);
+        Assert.Equal(200, (await _server.PutAsync("/mode", """{"mode":"FORWARD"}""")).Status);
+        Assert.Equal("FORWARD", (await _server.GetAsync("/mode")).Json.GetProperty("mode").GetString());
+    }
+
+    [Fact]
+    public async Task Deleting_a_mode_recursively_clears_the_modes_below_it()
+    {
+        Assert.Equal(200, (await _server.PutAsync("/mode/:.ctx1:", """{"mode":"READONLY"}""")).Status);
+        Assert.Equal(200, (await _server.PutAsync("/mode/:.ctx1:a", """{"mode":"READONLY"}""")).Status);
+        Assert.Equal(200, (await _server.PutAsync("/mode/:.ctx2:b", """{"mode":"READONLY"}""")).Status);
+        Assert.Equal(200, (await _server.PutAsync("/mode/c", """{"mode":"READONLY"}""")).Status);
+
+        // Within a context: the context's mode and its subjects' modes, nothing elsewhere.
+        Assert.Equal("READONLY", (await _server.DeleteAsync("/mode/:.ctx1:?recursive=true")).Json.GetProperty("mode").GetString());
+        Assert.Equal(40409, (await _server.GetAsync("/mode/:.ctx1:")).ErrorCode);
+        Assert.Equal(40409, (await _server.GetAsync("/mode/:.ctx1:a")).ErrorCode);
+        Assert.Equal("READONLY", (await _server.GetAsync("/mode/:.ctx2:b")).Json.GetProperty("mode").GetString());
+
+        // Globally: every mode.
+        Assert.Equal(200, (await _server.PutAsync("/mode", """{"mode":"READONLY"}""")).Status);
+        Assert.Equal(200, (await _server.DeleteAsync("/mode?recursive=true")).Status);
+        Assert.Equal(40409, (await _server.GetAsync("/mode/:.ctx2:b")).ErrorCode);
+        Assert.Equal(40409, (await _server.GetAsync("/mode/c")).ErrorCode);
+        Assert.Equal("READWRITE", (await _server.GetAsync("/mode")).Json.GetProperty("mode").GetString());
+    }
+
+    [Fact]
+    public async Task A_read_only_subject_refuses_changes_to_its_config()
+    {
+        Assert.Equal(200, (await _server.PutAsync("/config/ro-s", """{"compatibility":"FULL"}""")).Status);
+        foreach (var mode in new[] { "READONLY", "READONLY_OVERRIDE" })
+        {
+            Assert.Equal(200, (await _server.PutAsync("/mode/ro-s", $$"""{"mode":"{{mode}}"}""")).Status);
+            Assert.Equal(42205, (await _server.PutAsync("/config/ro-s", """{"compatibility":"NONE"}""")).ErrorCode);
+            Assert.Equal(42205, (await _server.DeleteAsync("/config/ro-s")).ErrorCode);
+            Assert.Equal("FULL", (await _server.GetAsync("/config/ro-s")).Json.GetProperty("compatibilityLevel").GetString());
+        }
+        Assert.Equal(200, (await _server.DeleteAsync("/mode/ro-s")).Status);
+        Assert.Equal(200, (await _server.PutAsync("/config/ro-s", """{"compatibility":"NONE"}""")).Status);
+    }
+}
