@@ -35,6 +35,16 @@ public sealed class TestRegistry : IAsyncDisposable
         return await http.GetStringAsync(Url + path);
     }
 
+    /// <summary>Status and body of a request with a JSON body in Confluent's content type.</summary>
+    public async Task<(int Status, string Body)> SendAsync(HttpMethod method, string path, string? json = null)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(method, Url + path);
+        if (json is not null) request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/vnd.schemaregistry.v1+json");
+        using var response = await http.SendAsync(request);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _app.DisposeAsync();

@@ -39,4 +39,58 @@ public sealed class TransferTests
         Assert.Contains("FULL", await target.GetAsync("/config/address-value"));
         Assert.Contains("READWRITE", await target.GetAsync("/mode"));
     }
+
+    [Fact]
+    public async Task A_backup_restores_soft_deleted_versions_timestamps_references_contexts_configs_and_modes()
+    {
+        await using var source = await TestRegistry.StartAsync();
+        await using var target = await TestRegistry.StartAsync();
+        async Task Ok(HttpMethod method, string path, string? json = null)
+        {
+            var (status, body) = await source.SendAsync(method, path, json);
+            Assert.True(status == 200, $"{method} {path}: {status} {body}");
+        }
+        static string Schema(string avro, string? extra = null) => "{\"schema\":" + JsonSerializer.Serialize(avro) + (extra is null ? "" : "," + extra) + "}";
+        var address = """{"type":"record","name":"Address","fields":[{"name":"street","type":"string"}]}""";
+        await Ok(HttpMethod.Put, "/config", """{"compatibility":"NONE"}""");
+        await Ok(HttpMethod.Post, "/subjects/address/versions", Schema(address));
+        await Ok(HttpMethod.Post, "/subjects/order/versions", Schema("""{"type":"record","name":"Order","fields":[{"name":"a","type":"Address"}]}""",
+            "\"references\":[{\"name\":\"Address\",\"subject\":\"address\",\"version\":1}],\"metadata\":{\"properties\":{\"owner\":\"team-a\"}}"));
+        await Ok(HttpMethod.Post, "/subjects/order/versions", Schema("""{"type":"record","name":"Order2","fields":[{"name":"b","type":"int"}]}"""));
+        await Ok(HttpMethod.Post, "/subjects/order/versions", Schema("""{"type":"record","name":"Order3","fields":[{"name":"c","type":"int"}]}"""));
+        // A version soft-deleted (its id is still in records on topics), and a whole subject soft-deleted.
+        await Ok(HttpMethod.Delete, "/subjects/order/versions/2");
+        await Ok(HttpMethod.Post, "/subjects/gone/versions", Schema("\"string\""));
+        await Ok(HttpMethod.Delete, "/subjects/gone");
+        await Ok(HttpMethod.Post, "/subjects/:.tenant:t-value/versions", Schema("\"long\""));
+        await Ok(HttpMethod.Put, "/config/:.tenant:", """{"compatibility":"FULL"}""");
+        await Ok(HttpMethod.Put, "/config/order", """{"compatibility":"BACKWARD_TRANSITIVE","normalize":true}""");
+        await Ok(HttpMethod.Put, "/mode/address", """{"mode":"READONLY"}""");
+        await Ok(HttpMethod.Put, "/mode/:.tenant:", """{"mode":"READONLY"}""");
+
+        var file = Path.Combine(Path.GetTempPath(), "registry-export-" + Guid.NewGuid().ToString("N") + ".json");
+        var export = await Cli.RunAsync("export", "--url", source.Url, "--file", file);
+        Assert.True(export.Code == 0, export.ToString());
+        var import = await Cli.RunAsync("import", "--url", target.Url, "--file", file);
+        Assert.True(import.Code == 0, import.ToString());
+
+        Assert.Equal(await source.GetAsync("/subjects?deleted=true"), await target.GetAsync("/subjects?deleted=true"));
+        Assert.Equal(await source.GetAsync("/subjects"), await target.GetAsync("/subjects"));
+        foreach (var subject in JsonSerializer.Deserialize<string[]>(await source.GetAsync("/subjects?deleted=true"))!)
+        {
+            var s = Uri.EscapeDataString(subject);
+            Assert.Equal(await source.GetAsync($"/subjects/{s}/versions?deleted=true"), await target.GetAsync($"/subjects/{s}/versions?deleted=true"));
+            Assert.Equal(await source.SendAsync(HttpMethod.Get, $"/subjects/{s}/versions"), await target.SendAsync(HttpMethod.Get, $"/subjects/{s}/versions"));
+            foreach (var version in JsonSerializer.Deserialize<int[]>(await source.GetAsync($"/subjects/{s}/versions?deleted=true"))!)
+            {
+                // Every member: id, schema, references, metadata, the registration time and the deleted flag.
+                var answer = await source.GetAsync($"/subjects/{s}/versions/{version}?deleted=true");
+                Assert.Equal(answer, await target.GetAsync($"/subjects/{s}/versions/{version}?deleted=true"));
+                var id = JsonDocument.Parse(answer).RootElement.GetProperty("id").GetInt32();
+                Assert.Equal(await source.GetAsync($"/schemas/ids/{id}"), await target.GetAsync($"/schemas/ids/{id}"));
+            }
+        }
+        foreach (var path in new[] { "/config", "/config/order", "/config/:.tenant:", "/mode", "/mode/address", "/mode/:.tenant:", "/mode/order" })
+            Assert.Equal(await source.SendAsync(HttpMethod.Get, path), await target.SendAsync(HttpMethod.Get, path));
+    }
 }

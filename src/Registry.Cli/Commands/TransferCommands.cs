@@ -6,13 +6,17 @@ using Spectre.Console;
 namespace Registry.Cli.Commands;
 
 /// <summary>
-/// <c>registry export</c> and <c>registry import</c>: every schema with its subject, version and id, plus
-/// subject configs, to one JSON file and back (in IMPORT mode, so ids and versions are kept). Export uses
-/// only the Confluent REST API, so it also reads a Confluent Schema Registry.
+/// <c>registry export</c> and <c>registry import</c>: every schema version with its subject, id and registration
+/// time, soft-deleted ones included (records written with their ids must still deserialize after a restore), plus
+/// the configs and modes of the registry, its contexts and its subjects, to one JSON file and back (in IMPORT mode,
+/// so ids and versions are kept). Export uses only the Confluent REST API, so it also reads a Confluent Schema Registry.
 /// </summary>
 internal static class TransferCommands
 {
-    public const string Format = "registry-export/1";
+    public const string Format = "registry-export/2";
+
+    /// <summary>The first format: live versions and compatibility levels only. Still imported.</summary>
+    public const string FormatV1 = "registry-export/1";
 
     public static IEnumerable<Command> Create(CliIO io)
     {
@@ -31,20 +35,26 @@ internal static class TransferCommands
         command.SetAction((result, ct) => io.Run(async () =>
         {
             using var http = connection.Open(result);
-            var query = result.GetValue(prefix) is { } p ? $"?subjectPrefix={Uri.EscapeDataString(p)}" : "";
-            var subjects = (await http.CallAsync(HttpMethod.Get, "subjects" + query, null, ct))!.AsArray().Select(s => s!.GetValue<string>()).ToList();
+            var query = result.GetValue(prefix) is { } p ? $"&subjectPrefix={Uri.EscapeDataString(p)}" : "";
+            var subjects = (await http.CallAsync(HttpMethod.Get, "subjects?deleted=true" + query, null, ct))!.AsArray().Select(s => s!.GetValue<string>()).ToList();
             var schemas = new JsonArray();
             var configs = new JsonArray();
-            var globalConfig = await http.CallAsync(HttpMethod.Get, "config", null, ct);
-            configs.Add(new JsonObject { ["subject"] = null, ["compatibilityLevel"] = globalConfig?["compatibilityLevel"]?.DeepClone() });
+            var modes = new JsonArray();
+            // Scopes above the subjects: the registry (null) and each context (:.ctx:).
+            var contexts = (await http.CallAsync(HttpMethod.Get, "contexts", null, ct))?.AsArray().Select(c => c!.GetValue<string>()).Where(c => c != ".") ?? [];
+            foreach (var scope in new string?[] { null }.Concat(contexts.Select(c => $":{c}:")))
+                await ExportScopeAsync(http, scope, configs, modes, ct);
             await WithProgress(io, "Exporting", subjects.Count, async tick =>
             {
                 foreach (var subject in subjects)
                 {
                     var s = RegistryHttp.Subject(subject);
-                    foreach (var version in (await http.CallAsync(HttpMethod.Get, $"subjects/{s}/versions", null, ct))!.AsArray())
+                    // A subject whose versions are all soft-deleted has no live versions (404).
+                    var (liveStatus, liveVersions) = await http.SendAsync(HttpMethod.Get, $"subjects/{s}/versions", null, ct);
+                    var live = liveStatus == 200 ? liveVersions!.AsArray().Select(v => v!.GetValue<int>()).ToHashSet() : [];
+                    foreach (var version in (await http.CallAsync(HttpMethod.Get, $"subjects/{s}/versions?deleted=true", null, ct))!.AsArray())
                     {
-                        var v = (await http.CallAsync(HttpMethod.Get, $"subjects/{s}/versions/{version}", null, ct))!.AsObject();
+                        var v = (await http.CallAsync(HttpMethod.Get, $"subjects/{s}/versions/{version}?deleted=true", null, ct))!.AsObject();
                         schemas.Add(new JsonObject
                         {
                             ["subject"] = subject,
@@ -55,14 +65,15 @@ internal static class TransferCommands
                             ["references"] = v["references"]?.DeepClone(),
                             ["metadata"] = v["metadata"]?.DeepClone(),
                             ["ruleSet"] = v["ruleSet"]?.DeepClone(),
+                            ["ts"] = v["ts"]?.DeepClone(),
+                            ["deleted"] = !live.Contains(version!.GetValue<int>()),
                         });
                     }
-                    var (status, config) = await http.SendAsync(HttpMethod.Get, $"config/{s}", null, ct);
-                    if (status == 200) configs.Add(new JsonObject { ["subject"] = subject, ["compatibilityLevel"] = config?["compatibilityLevel"]?.DeepClone() });
+                    await ExportScopeAsync(http, subject, configs, modes, ct);
                     tick(subject);
                 }
             });
-            var document = new JsonObject { ["format"] = Format, ["schemas"] = schemas, ["configs"] = configs };
+            var document = new JsonObject { ["format"] = Format, ["schemas"] = schemas, ["configs"] = configs, ["modes"] = modes };
             await File.WriteAllTextAsync(result.GetValue(file)!, document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), ct);
             await io.Out.WriteLineAsync($"Exported {schemas.Count} schema versions of {subjects.Count} subjects to {result.GetValue(file)}");
             return ExitCodes.Ok;
@@ -89,7 +100,7 @@ internal static class TransferCommands
             {
                 throw new CliException(ExitCodes.UsageOrInput, $"Cannot read export file {result.GetValue(file)}: {e.Message}");
             }
-            if (document["format"]?.GetValue<string>() != Format) throw new CliException(ExitCodes.UsageOrInput, $"{result.GetValue(file)} is not a {Format} file");
+            if (document["format"]?.GetValue<string>() is not (Format or FormatV1)) throw new CliException(ExitCodes.UsageOrInput, $"{result.GetValue(file)} is not a {Format} file");
             var schemas = document["schemas"]!.AsArray().Select(s => s!.AsObject())
                 .OrderBy(s => s["id"]!.GetValue<int>()).ThenBy(s => s["subject"]!.GetValue<string>(), StringComparer.Ordinal).ThenBy(s => s["version"]!.GetValue<int>()).ToList();
 
@@ -103,12 +114,15 @@ internal static class TransferCommands
                     foreach (var s in schemas)
                     {
                         var body = new JsonObject { ["schema"] = s["schema"]?.DeepClone(), ["schemaType"] = s["schemaType"]?.DeepClone(), ["id"] = s["id"]?.DeepClone(), ["version"] = s["version"]?.DeepClone() };
-                        foreach (var key in new[] { "references", "metadata", "ruleSet" })
+                        foreach (var key in new[] { "references", "metadata", "ruleSet", "ts" })
                             if (s[key] is { } value) body[key] = value.DeepClone();
                         await http.CallAsync(HttpMethod.Post, $"subjects/{RegistryHttp.Subject(s["subject"]!.GetValue<string>())}/versions", body, ct);
                         tick($"{s["subject"]} v{s["version"]}");
                     }
                 });
+                // Soft deletes once everything is in: a version may be referenced by later ones.
+                foreach (var s in schemas.Where(s => s["deleted"]?.GetValue<bool>() == true))
+                    await http.CallAsync(HttpMethod.Delete, $"subjects/{RegistryHttp.Subject(s["subject"]!.GetValue<string>())}/versions/{s["version"]}", null, ct);
             }
             finally
             {
@@ -117,15 +131,45 @@ internal static class TransferCommands
             var configs = 0;
             foreach (var c in document["configs"]?.AsArray() ?? [])
             {
-                if (c?["compatibilityLevel"] is not { } level) continue;
-                var path = c["subject"] is { } subject ? $"config/{RegistryHttp.Subject(subject.GetValue<string>())}" : "config";
-                await http.CallAsync(HttpMethod.Put, path, new JsonObject { ["compatibility"] = level.DeepClone() }, ct);
+                var update = c!.AsObject().DeepClone().AsObject();
+                var subject = update["subject"]?.GetValue<string>();
+                update.Remove("subject");
+                if (update["compatibilityLevel"] is { } level)
+                {
+                    update.Remove("compatibilityLevel");
+                    update["compatibility"] = level.DeepClone();
+                }
+                if (update.Count == 0) continue;
+                await http.CallAsync(HttpMethod.Put, subject is null ? "config" : $"config/{RegistryHttp.Subject(subject)}", update, ct);
                 configs++;
             }
-            await io.Out.WriteLineAsync($"Imported {schemas.Count} schema versions and {configs} configs");
+            // Modes last, subjects and contexts before the registry's, so a read-only export stays writable until the end.
+            var modes = (document["modes"]?.AsArray() ?? []).Select(m => m!.AsObject()).OrderBy(m => m["subject"] is null).ToList();
+            foreach (var m in modes)
+            {
+                var subject = m["subject"]?.GetValue<string>();
+                await http.CallAsync(HttpMethod.Put, (subject is null ? "mode" : $"mode/{RegistryHttp.Subject(subject)}") + "?force=true", new JsonObject { ["mode"] = m["mode"]?.DeepClone() }, ct);
+            }
+            await io.Out.WriteLineAsync($"Imported {schemas.Count} schema versions, {configs} configs and {modes.Count} modes");
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    /// <summary>The config and mode set at one scope (null: the registry), where there are any.</summary>
+    private static async Task ExportScopeAsync(RegistryHttp http, string? scope, JsonArray configs, JsonArray modes, CancellationToken ct)
+    {
+        var path = scope is null ? "" : "/" + RegistryHttp.Subject(scope);
+        var (configStatus, config) = await http.SendAsync(HttpMethod.Get, "config" + path, null, ct);
+        if (configStatus == 200 && config is JsonObject c)
+        {
+            var entry = new JsonObject { ["subject"] = scope };
+            foreach (var (name, value) in c) entry[name] = value?.DeepClone();
+            configs.Add(entry);
+        }
+        var (modeStatus, mode) = await http.SendAsync(HttpMethod.Get, "mode" + path, null, ct);
+        if (modeStatus == 200 && mode?["mode"] is { } m && !(scope is null && m.GetValue<string>() == "READWRITE"))
+            modes.Add(new JsonObject { ["subject"] = scope, ["mode"] = m.DeepClone() });
     }
 
     /// <summary>A progress bar on a terminal; a plain line every 100 items otherwise.</summary>

@@ -88,7 +88,8 @@ public sealed partial class RegistryDecider
             }
         }
 
-        var now = Now;
+        // A backup restored in IMPORT mode keeps each version's registration time.
+        var now = importing && command.Timestamp is > 0 ? command.Timestamp.Value : Now;
         var registered = new SchemaRegistered(subject, version, id, candidate.SchemaType, candidate.Parsed.Canonical,
             candidate.References, candidate.Metadata, candidate.RuleSet, now);
         var stored = state.Schemas.GetValueOrDefault(id)

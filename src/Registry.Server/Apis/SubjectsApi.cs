@@ -83,7 +83,7 @@ public static class SubjectsApi
     private static async Task<IResult> Register(HttpContext context, RegistryService registry, string subject, bool? normalize, bool? force)
     {
         var body = await RequestBody.ReadAsync<RegisterSchemaRequest>(context);
-        var command = new RegisterCommand(SubjectPath.Decode(subject), body.ToInput(), body.Id is null or < 0 ? null : body.Id, body.Version, normalize == true, force == true);
+        var command = new RegisterCommand(SubjectPath.Decode(subject), body.ToInput(), body.Id is null or < 0 ? null : body.Id, body.Version, normalize == true, force == true, body.Ts);
         var appended = false;
         RegisteredSchema r;
         try

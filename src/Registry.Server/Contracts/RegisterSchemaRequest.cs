@@ -27,5 +27,8 @@ public sealed class RegisterSchemaRequest
     /// <summary>Only honoured in IMPORT mode, or when it is the next version.</summary>
     public int? Version { get; set; }
 
+    /// <summary>Ours, only honoured in IMPORT mode with an id: the registration time to keep (ms), as <c>registry export</c> wrote it.</summary>
+    public long? Ts { get; set; }
+
     public SchemaInput ToInput() => new(Schema, SchemaType, References, Metadata, RuleSet ?? RuleSetLowercase);
 }
