@@ -111,4 +111,40 @@ public sealed class ConfluentParityTests : IAsyncLifetime
         Assert.Equal(200, (await _server.DeleteAsync("/mode/ro-s")).Status);
         Assert.Equal(200, (await _server.PutAsync("/config/ro-s", """{"compatibility":"NONE"}""")).Status);
     }
+
+    [Fact]
+    public async Task Switching_to_import_permanently_deletes_what_soft_deletes_left_behind()
+    {
+        Assert.Equal(200, (await _server.PostAsync("/subjects/left/versions", Body(Schemas.V1))).Status);
+        Assert.Equal(200, (await _server.DeleteAsync("/subjects/left")).Status);
+        Assert.Contains("left", (await _server.GetAsync("/subjects?deleted=true")).Body);
+        Assert.Equal(200, (await _server.PutAsync("/mode", """{"mode":"IMPORT"}""")).Status);
+        Assert.DoesNotContain("left", (await _server.GetAsync("/subjects?deleted=true")).Body);
+        // The version number is free for the import.
+        var imported = await _server.PostAsync("/subjects/left/versions", Body(Schemas.Record("Other", Schemas.Field("o", "int")), "\"id\":77,\"version\":1"));
+        Assert.Equal(200, imported.Status);
+    }
+
+    [Fact]
+    public async Task A_permanently_deleted_schema_frees_its_id_and_its_content_for_an_import()
+    {
+        var first = await _server.PostAsync("/subjects/freed/versions", Body(Schemas.V1));
+        var id = first.Json.GetProperty("id").GetInt32();
+        Assert.Equal(200, (await _server.DeleteAsync("/subjects/freed")).Status);
+        Assert.Equal(200, (await _server.DeleteAsync("/subjects/freed?permanent=true")).Status);
+
+        Assert.Equal(200, (await _server.PutAsync("/mode", """{"mode":"IMPORT"}""")).Status);
+        // The freed id, given to another schema,
+        var other = Schemas.Record("Reused", Schemas.Field("r", "long"));
+        Assert.Equal(id, (await _server.PostAsync("/subjects/reuse/versions", Body(other, $"\"id\":{id},\"version\":1"))).Json.GetProperty("id").GetInt32());
+        Assert.Equal(200, (await _server.GetAsync($"/schemas/ids/{id}")).Status);
+        Assert.Contains("Reused", (await _server.GetAsync($"/schemas/ids/{id}")).Json.GetProperty("schema").GetString());
+        // and the freed content, given a new id.
+        var again = await _server.PostAsync("/subjects/content/versions", Body(Schemas.V1, "\"id\":900,\"version\":1"));
+        Assert.True(again.Status == 200, again.ToString());
+        Assert.Equal(900, again.Json.GetProperty("id").GetInt32());
+        // An id in use (here by a soft-deleted version too) is never given away.
+        Assert.Equal(200, (await _server.DeleteAsync("/subjects/content")).Status);
+        Assert.Equal(42205, (await _server.PostAsync("/subjects/thief/versions", Body(Schemas.Record("Thief", Schemas.Field("t", "int")), "\"id\":900"))).ErrorCode);
+    }
 }

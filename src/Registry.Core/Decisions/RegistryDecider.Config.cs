@@ -59,6 +59,11 @@ public sealed partial class RegistryDecider
                     ? state.Subjects.Values.Any(s => s.HasLive && QualifiedSubject.Parse(s.Name).ContextScope == scope)
                     : state.Subjects.GetValueOrDefault(scope)?.HasLive == true;
             if (hasLive) throw Errors.NotPermittedError("Cannot import since found existing subjects");
+            // As Confluent: what is left in the scope (soft-deleted versions) is permanently deleted, so imported ids and versions cannot clash with it.
+            var leftovers = state.Subjects.Values
+                .Where(s => scope is null || (QualifiedSubject.Parse(scope).IsContextScope ? QualifiedSubject.Parse(s.Name).ContextScope == scope : s.Name == scope))
+                .SelectMany(s => s.Versions.Values.Reverse().Select(v => (RegistryEvent)new VersionHardDeleted(s.Name, v.Version)));
+            return new Decision<RegistryMode?>(mode, [.. leftovers, new ModeSet(scope, mode)]);
         }
         return new Decision<RegistryMode?>(mode, [new ModeSet(scope, mode)]);
     }

@@ -61,9 +61,10 @@ public sealed partial class RegistryDecider
         {
             id = command.Id!.Value;
             if (id <= 0) throw Errors.InvalidSchemaError($"Invalid id {id}: ids are positive");
-            if (state.Schemas.TryGetValue(id, out var holder) && holder.IdentityKey != candidate.IdentityKey)
+            // An id, and a content's binding to its id, are free once every version using them is permanently deleted.
+            if (state.Schemas.TryGetValue(id, out var holder) && holder.IdentityKey != candidate.IdentityKey && state.Usages.ContainsKey(id))
                 throw Errors.NotPermittedError($"Overwrite new schema with id {id} in context {context} is not permitted.");
-            if (knownId is not null && knownId != id)
+            if (knownId is not null && knownId != id && state.Usages.ContainsKey(knownId.Value))
                 throw Errors.IdMismatchError($"this schema is already registered with id {knownId}, not {id}");
         }
         else
@@ -92,8 +93,8 @@ public sealed partial class RegistryDecider
         var now = importing && command.Timestamp is > 0 ? command.Timestamp.Value : Now;
         var registered = new SchemaRegistered(subject, version, id, candidate.SchemaType, candidate.Parsed.Canonical,
             candidate.References, candidate.Metadata, candidate.RuleSet, now);
-        var stored = state.Schemas.GetValueOrDefault(id)
-            ?? new StoredSchema(id, candidate.SchemaType, candidate.Parsed.Canonical, candidate.References, candidate.Metadata, candidate.RuleSet, candidate.Guid, candidate.IdentityKey);
+        var stored = state.Schemas.GetValueOrDefault(id) is { } same && same.IdentityKey == candidate.IdentityKey ? same
+            : new StoredSchema(id, candidate.SchemaType, candidate.Parsed.Canonical, candidate.References, candidate.Metadata, candidate.RuleSet, candidate.Guid, candidate.IdentityKey);
         return new Decision<RegisteredSchema>(new RegisteredSchema(subject, version, stored, now, false), [registered]);
     }
 

@@ -68,15 +68,20 @@ public sealed record RegistryState(
         var (guid, key) = SchemaIdentity.Compute(r.SchemaType, r.Schema, r.References, r.Metadata, r.RuleSet);
         var schemas = Schemas;
         var ids = IdsByIdentity;
-        if (Schemas.TryGetValue(r.Id, out var existing))
+        if (Schemas.TryGetValue(r.Id, out var existing) && existing.IdentityKey != key)
         {
-            if (existing.IdentityKey != key) return this;
+            // An id keeps its meaning while any version (soft-deleted ones too) uses it; once every version using it
+            // is permanently deleted, it is free, and only an IMPORT gives it to another schema (as in Confluent).
+            if (Usages.ContainsKey(r.Id)) return this;
+            if (ids.GetValueOrDefault(existing.IdentityKey) == r.Id) ids = ids.Remove(existing.IdentityKey);
+            existing = null;
         }
-        else
+        if (existing is null)
         {
             if (r.Id <= 0) return this;
-            schemas = schemas.Add(r.Id, new StoredSchema(r.Id, r.SchemaType, r.Schema, r.References, r.Metadata, r.RuleSet, guid, key));
-            if (!ids.ContainsKey(key)) ids = ids.Add(key, r.Id);
+            schemas = schemas.SetItem(r.Id, new StoredSchema(r.Id, r.SchemaType, r.Schema, r.References, r.Metadata, r.RuleSet, guid, key));
+            // Content whose id is free takes the id it is imported with.
+            if (!ids.TryGetValue(key, out var bound) || !Usages.ContainsKey(bound)) ids = ids.SetItem(key, r.Id);
         }
 
         var subject = Subjects.GetValueOrDefault(r.Subject)
