@@ -147,4 +147,66 @@ public sealed class ConfluentParityTests : IAsyncLifetime
         Assert.Equal(200, (await _server.DeleteAsync("/subjects/content")).Status);
         Assert.Equal(42205, (await _server.PostAsync("/subjects/thief/versions", Body(Schemas.Record("Thief", Schemas.Field("t", "int")), "\"id\":900"))).ErrorCode);
     }
+
+    private const string Address = """{"type":"record","name":"Address","namespace":"acme","fields":[{"name":"street","type":"string"}]}""";
+
+    private static string Referrer(string name, string subject) =>
+        Body($$"""{"type":"record","name":"{{name}}","namespace":"acme","fields":[{"name":"a","type":"acme.Address"}]}""",
+            "\"references\":[{\"name\":\"acme.Address\",\"subject\":\"" + subject + "\",\"version\":1}]");
+
+    [Fact]
+    public async Task A_subject_whose_versions_reference_each_other_can_be_soft_and_then_permanently_deleted()
+    {
+        Assert.Equal(200, (await _server.PutAsync("/config/self", """{"compatibility":"NONE"}""")).Status);
+        Assert.Equal(200, (await _server.PostAsync("/subjects/self/versions", Body(Address))).Status);
+        Assert.Equal(200, (await _server.PostAsync("/subjects/self/versions", Referrer("Holder", "self"))).Status);
+        Assert.Equal("[1,2]", (await _server.DeleteAsync("/subjects/self")).Body);
+        Assert.Equal("[1,2]", (await _server.DeleteAsync("/subjects/self?permanent=true")).Body);
+    }
+
+    [Fact]
+    public async Task A_soft_deleted_referrer_does_not_block_the_permanent_delete_of_what_it_references()
+    {
+        Assert.Equal(200, (await _server.PostAsync("/subjects/referenced/versions", Body(Address))).Status);
+        Assert.Equal(200, (await _server.PostAsync("/subjects/referrer/versions", Referrer("Person", "referenced"))).Status);
+        Assert.Equal(42206, (await _server.DeleteAsync("/subjects/referenced")).ErrorCode);
+        Assert.Equal(200, (await _server.DeleteAsync("/subjects/referrer")).Status);
+        Assert.Equal(200, (await _server.DeleteAsync("/subjects/referenced")).Status);
+        Assert.Equal(200, (await _server.DeleteAsync("/subjects/referenced?permanent=true")).Status);
+    }
+
+    [Fact]
+    public async Task Registering_the_content_of_a_soft_deleted_version_again_removes_that_version_for_good()
+    {
+        Assert.Equal(200, (await _server.PutAsync("/config/redo", """{"compatibility":"NONE"}""")).Status);
+        var first = await _server.PostAsync("/subjects/redo/versions", Body(Schemas.V1));
+        Assert.Equal(200, (await _server.PostAsync("/subjects/redo/versions", Body(Schemas.V2))).Status);
+        Assert.Equal("1", (await _server.DeleteAsync("/subjects/redo/versions/1")).Body);
+        var again = await _server.PostAsync("/subjects/redo/versions", Body(Schemas.V1));
+        Assert.Equal(first.Json.GetProperty("id").GetInt32(), again.Json.GetProperty("id").GetInt32());
+        Assert.Equal(3, again.Json.GetProperty("version").GetInt32());
+        Assert.Equal("[2,3]", (await _server.GetAsync("/subjects/redo/versions?deleted=true")).Body);
+    }
+
+    [Fact]
+    public async Task Looking_up_an_empty_schema_finds_nothing()
+    {
+        Assert.Equal(200, (await _server.PostAsync("/subjects/empty-lookup/versions", Body(Schemas.V1))).Status);
+        Assert.Equal(40403, (await _server.PostAsync("/subjects/empty-lookup", """{"schema":""}""")).ErrorCode);
+    }
+
+    [Fact]
+    public async Task Rule_sets_are_answered_without_computed_members_and_a_wrong_method_gets_a_json_error()
+    {
+        const string rules = "\"ruleSet\":{\"domainRules\":[{\"name\":\"r\",\"kind\":\"CONDITION\",\"mode\":\"WRITE\",\"type\":\"CEL\",\"expr\":\"true\"}]}";
+        var registered = await _server.PostAsync("/subjects/rules-s/versions", Body(Schemas.V1, rules));
+        Assert.True(registered.Status == 200, registered.ToString());
+        var version = await _server.GetAsync("/subjects/rules-s/versions/1");
+        Assert.DoesNotContain("allRules", version.Body);
+        Assert.Contains("domainRules", version.Body);
+
+        var wrong = await _server.SendAsync(HttpMethod.Patch, "/subjects");
+        Assert.Equal(405, wrong.Status);
+        Assert.Equal(405, wrong.ErrorCode);
+    }
 }

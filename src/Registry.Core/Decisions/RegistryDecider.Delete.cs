@@ -21,7 +21,8 @@ public sealed partial class RegistryDecider
         if (target is null) throw Errors.VersionNotFoundError(version);
         if (!permanent && target.Deleted) throw Errors.VersionSoftDeletedError(subject, target.Version);
         if (permanent && !target.Deleted) throw Errors.VersionNotSoftDeletedError(subject, target.Version);
-        if (ReferencedBy(state, subject, target.Version, includeDeleted: permanent).Count > 0)
+        // Only live referrers hold a version: a soft-deleted one does not block even a permanent delete (as Confluent).
+        if (ReferencedBy(state, subject, target.Version, includeDeleted: false).Count > 0)
             throw Errors.ReferenceExistsError($"{subject} version {target.Version}");
         var schema = state.Schemas[target.Id];
         RegistryEvent e = permanent
@@ -39,8 +40,9 @@ public sealed partial class RegistryDecider
         if (!state.Subjects.TryGetValue(subject, out var subjectState)) throw Errors.SubjectNotFoundError(subject);
         if (!permanent && !subjectState.HasLive) throw Errors.SubjectSoftDeletedError(subject);
         if (permanent && subjectState.HasLive) throw Errors.SubjectNotSoftDeletedError(subject);
+        // Versions of the subject that reference each other go together; live referrers elsewhere hold them.
         foreach (var v in subjectState.Versions.Values)
-            if (ReferencedBy(state, subject, v.Version, includeDeleted: permanent).Count > 0)
+            if (ReferencedBy(state, subject, v.Version, includeDeleted: false, exceptSubject: subject).Count > 0)
                 throw Errors.ReferenceExistsError($"{subject} version {v.Version}");
 
         if (!permanent)
@@ -56,8 +58,8 @@ public sealed partial class RegistryDecider
         return new Decision<IReadOnlyList<int>>(all, events.ToImmutable());
     }
 
-    /// <summary>Ids of schemas whose references point at subject/version, from versions still registered.</summary>
-    public static IReadOnlyList<int> ReferencedBy(RegistryState state, string subject, int version, bool includeDeleted)
+    /// <summary>Ids of schemas whose references point at subject/version, from versions still registered (not counting <paramref name="exceptSubject"/>'s).</summary>
+    public static IReadOnlyList<int> ReferencedBy(RegistryState state, string subject, int version, bool includeDeleted, string? exceptSubject = null)
     {
         var ids = new SortedSet<int>();
         foreach (var schema in state.Schemas.Values)
@@ -66,6 +68,7 @@ public sealed partial class RegistryDecider
             if (!schema.References.Any(r => r.Subject == subject && r.Version == version)) continue;
             foreach (var usage in state.UsagesOf(schema.Id))
             {
+                if (usage.Subject == exceptSubject) continue;
                 var v = state.Subjects[usage.Subject].Versions[usage.Version];
                 if (includeDeleted || !v.Deleted) { ids.Add(schema.Id); break; }
             }

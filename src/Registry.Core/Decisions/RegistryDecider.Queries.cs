@@ -11,6 +11,8 @@ public sealed partial class RegistryDecider
         var subject = ValidSubject(subjectName);
         if (!state.Subjects.TryGetValue(subject, out var subjectState) || (!includeDeleted && !subjectState.HasLive))
             throw Errors.SubjectNotFoundError(subject);
+        // Registering an empty schema means "the latest, with new metadata"; looking one up finds nothing (40403, as Confluent).
+        if (string.IsNullOrEmpty(input.Schema)) throw Errors.SchemaNotFoundError();
         var config = EffectiveConfig(state, subject);
         var candidate = Prepare(state, subject, input, normalize || config.Normalize == true, mergeContract: false, allowDeletedReferences: true);
         var versions = subjectState.Versions.Values.Reverse().Where(v => includeDeleted || !v.Deleted).ToList();

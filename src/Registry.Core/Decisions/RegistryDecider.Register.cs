@@ -95,7 +95,10 @@ public sealed partial class RegistryDecider
             candidate.References, candidate.Metadata, candidate.RuleSet, now);
         var stored = state.Schemas.GetValueOrDefault(id) is { } same && same.IdentityKey == candidate.IdentityKey ? same
             : new StoredSchema(id, candidate.SchemaType, candidate.Parsed.Canonical, candidate.References, candidate.Metadata, candidate.RuleSet, candidate.Guid, candidate.IdentityKey);
-        return new Decision<RegisteredSchema>(new RegisteredSchema(subject, version, stored, now, false), [registered]);
+        // As Confluent: older soft-deleted versions of the subject with this id go for good, unless something references them.
+        var superseded = (subjectState?.Versions.Values ?? []).Where(v => v.Deleted && v.Id == id && v.Version != version
+            && ReferencedBy(state, subject, v.Version, includeDeleted: true).Count == 0).Select(v => (RegistryEvent)new VersionHardDeleted(subject, v.Version));
+        return new Decision<RegisteredSchema>(new RegisteredSchema(subject, version, stored, now, false), [.. superseded, registered]);
     }
 
     /// <summary>

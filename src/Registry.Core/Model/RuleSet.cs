@@ -30,6 +30,7 @@ public sealed record RuleSet(
             newer.EnableAt ?? older.EnableAt).NullIfEmpty();
     }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public IEnumerable<Rule> AllRules =>
         (MigrationRules ?? []).Concat(DomainRules ?? []).Concat(EncodingRules ?? []);
 

@@ -18,7 +18,9 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
                 return;
             }
             await next(context);
-            if (context.Response is { HasStarted: false, StatusCode: 404 or 405 } && context.Response.ContentLength is null && context.GetEndpoint() is null)
+            // Routing's own answers: no endpoint (404), or its "405 HTTP Method Not Supported" endpoint; they get Confluent's JSON body too.
+            if (context.Response is { HasStarted: false, StatusCode: 404 or 405 } && context.Response.ContentLength is null
+                && (context.GetEndpoint() is null || context.Response.StatusCode == 405 && context.GetEndpoint()?.DisplayName?.StartsWith("405", StringComparison.Ordinal) == true))
             {
                 var status = context.Response.StatusCode;
                 await RegistryJson.Error(status, status, status == 404 ? "HTTP 404 Not Found" : "HTTP 405 Method Not Allowed").ExecuteAsync(context);
