@@ -90,6 +90,21 @@ public sealed partial class RegistryDecider
         return new Decision<RegistryMode>(existing, [.. events]);
     }
 
+    /// <summary>DELETE /contexts/{context}: refused (42211) while any subject of the context remains, soft-deleted ones too.</summary>
+    public Decision<bool> DeleteContext(RegistryState state, string context)
+    {
+        var name = context.Trim(':');
+        if (name is "" or ".") throw Errors.NotPermittedError("The default context cannot be deleted");
+        if (!name.StartsWith('.')) name = "." + name;
+        var scope = ValidSubject($":{name}:", allowContextScope: true);
+        if (state.Subjects.Keys.Any(s => QualifiedSubject.Parse(s).ContextScope == scope))
+            throw new RegistryException(Errors.ContextNotEmpty, $"Context {name} is not empty");
+        var events = new List<RegistryEvent>();
+        if (state.Configs.ContainsKey(scope)) events.Add(new ConfigCleared(scope));
+        if (state.Modes.ContainsKey(scope)) events.Add(new ModeCleared(scope));
+        return new Decision<bool>(true, [.. events]);
+    }
+
     /// <summary>The context that holds the registry-wide fallback for config and mode.</summary>
     public const string GlobalContextScope = ":.__GLOBAL:";
 

@@ -12,6 +12,7 @@ public static class RootApi
         app.MapGet("/", () => RegistryJson.Ok(new { }));
         app.MapPost("/", () => RegistryJson.Ok(new { }));
         app.MapGet("/contexts", GetContexts);
+        app.MapDelete("/contexts/{context}", (HttpContext http, RegistryService registry, string context) => DeleteContext(http, registry, context));
         app.MapGet("/v1/metadata/id", GetClusterId);
         app.MapGet("/v1/audit", GetAudit);
         app.MapGet("/v1/metadata/version", () => RegistryJson.Ok(new { version = Version, commitId = "" }));
@@ -29,6 +30,13 @@ public static class RootApi
             .Where(c => string.IsNullOrEmpty(contextPrefix) || c.StartsWith(contextPrefix, StringComparison.Ordinal))
             .Order(StringComparer.Ordinal);
         return RegistryJson.Ok(registry.Page(contexts, offset, limit).ToList());
+    }
+
+    /// <summary>DELETE /contexts/{context}: 42211 while the context holds subjects; once empty, its config and mode go and the answer is 204.</summary>
+    private static async Task<IResult> DeleteContext(HttpContext http, RegistryService registry, string context)
+    {
+        await registry.ExecuteAsync(state => registry.Decider.DeleteContext(state, SubjectPath.Decode(context)), http.RequestAborted);
+        return Results.NoContent();
     }
 
     /// <summary>The audit trail: JSON, or JSON lines with format=jsonl (for export).</summary>

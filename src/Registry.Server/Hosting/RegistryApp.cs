@@ -53,6 +53,9 @@ public static class RegistryApp
         var rate = builder.Configuration.GetValue<int>("Registry:RateLimitPerSecond");
         if (rate > 0) builder.Services.AddRateLimiter(o => RateLimits.Configure(o, rate, builder.Configuration.GetValue<int?>("Registry:RateLimitBurst") ?? 100));
         var app = builder.Build();
+        // Context-scoped URLs become the qualified ones before routing, so every later step sees one form.
+        app.UseMiddleware<ContextPathMiddleware>();
+        app.UseRouting();
         // Audit outermost, so it sees the final status of every request, errors included.
         app.UseMiddleware<Security.AuditMiddleware>();
         // HTTP metrics outside error handling, so a failed request is counted with the status it was answered with.

@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.Http.Extensions;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace Registry.Server.Http;
+
+/// <summary>
+/// Confluent's context-scoped URLs: everything under <c>/contexts/{context}/</c> acts on that context, so a client
+/// whose <c>schema.registry.url</c> ends in <c>/contexts/.t1</c> works unchanged. The request is rewritten before
+/// routing, access control and audit, so they all see the qualified subject:
+/// <c>/contexts/.t1/subjects/s/versions</c> is <c>/subjects/:.t1:s/versions</c>, <c>/contexts/.t1/subjects</c> lists
+/// with <c>subjectPrefix=:.t1:</c>, <c>/contexts/.t1/config</c> is the context's config (<c>/config/:.t1:</c>), and
+/// <c>/contexts/:.:/…</c> is the default context. Ids are global here, so <c>/schemas/ids/…</c> is unchanged.
+/// </summary>
+internal sealed class ContextPathMiddleware(RequestDelegate next)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value;
+        if (path is null || !path.StartsWith("/contexts/", StringComparison.Ordinal)) return next(context);
+        var segments = path.Split('/');
+        // ["", "contexts", ctx, resource, ...]: /contexts and /contexts/{ctx} alone are endpoints of their own.
+        if (segments.Length < 4 || segments[3].Length == 0) return next(context);
+        var name = segments[2].Trim(':');
+        var qualifier = name is "" or "." ? "" : $":{(name.StartsWith('.') ? name : "." + name)}:";
+        var rest = segments[3..];
+        string? rewritten = rest[0] switch
+        {
+            "subjects" or "config" or "mode" => Scoped(rest, 1, qualifier),
+            "compatibility" when rest.Length > 1 && rest[1] == "subjects" => Scoped(rest, 2, qualifier),
+            "schemas" => "/" + string.Join('/', rest),
+            _ => null,
+        };
+        if (rewritten is null) return next(context);
+        context.Request.Path = new PathString(rewritten);
+        if (qualifier.Length > 0 && rest.Length == 1 && rest[0] is "subjects" or "schemas")
+        {
+            // Listings of the context: its subjects only, as qualified names.
+            var query = QueryHelpers.ParseQuery(context.Request.QueryString.Value);
+            var prefix = query.TryGetValue("subjectPrefix", out var given) ? given.ToString() : "";
+            query["subjectPrefix"] = qualifier + prefix;
+            var builder = new QueryBuilder(query.SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v ?? ""))));
+            context.Request.QueryString = builder.ToQueryString();
+        }
+        return next(context);
+    }
+
+    /// <summary>The path with the subject at <paramref name="at"/> qualified, or the context itself when there is no subject.</summary>
+    private static string Scoped(string[] rest, int at, string qualifier)
+    {
+        var parts = rest.ToArray();
+        if (parts.Length > at && parts[at].Length > 0)
+        {
+            var subject = parts[at];
+            if (qualifier.Length > 0 && !subject.StartsWith(":.", StringComparison.Ordinal) && !subject.StartsWith(":*:", StringComparison.Ordinal))
+                parts[at] = qualifier + subject;
+        }
+        else if (parts[0] is "config" or "mode" && qualifier.Length > 0)
+        {
+            // /contexts/.t1/config is the context-level config.
+            parts = [parts[0], qualifier];
+        }
+        return "/" + string.Join('/', parts);
+    }
+}
