@@ -219,4 +219,16 @@ public sealed class AuthTests : IAsyncLifetime
         Assert.Equal("[]", (await As("tenant-b", "b-pw", HttpMethod.Get, "/schemas?subjectPrefix=:.tenant-a:")).Body);
         Assert.Equal(200, (await As("tenant-b", "b-pw", HttpMethod.Put, "/config/:.tenant-b:", """{"compatibility":"FULL"}""")).Status);
     }
+
+    [Fact]
+    public async Task Context_urls_are_authorized_on_the_qualified_subject()
+    {
+        // tenant-a holds :.tenant-a: only: its context URL works, another tenant's context URL does not.
+        Assert.Equal(200, (await As("tenant-a", "a-pw", HttpMethod.Post, "/contexts/.tenant-a/subjects/orders-x/versions", Body(Schemas.V1))).Status);
+        Assert.Equal(200, (await As("tenant-a", "a-pw", HttpMethod.Get, "/contexts/.tenant-a/subjects/orders-x/versions/1")).Status);
+        Assert.Equal(403, (await As("tenant-a", "a-pw", HttpMethod.Post, "/contexts/.tenant-b/subjects/orders-x/versions", Body(Schemas.V1))).Status);
+        // alice may write orders-* in the default context, not the same name in a tenant's context.
+        Assert.Equal(403, (await As("alice", "alice-pw", HttpMethod.Post, "/contexts/.tenant-a/subjects/orders-x/versions", Body(Schemas.V2))).Status);
+        Assert.Equal(200, (await As("alice", "alice-pw", HttpMethod.Post, "/contexts/:.:/subjects/orders-ctx/versions", Body(Schemas.V1))).Status);
+    }
 }
