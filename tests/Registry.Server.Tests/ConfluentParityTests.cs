@@ -209,4 +209,28 @@ public sealed class ConfluentParityTests : IAsyncLifetime
         Assert.Equal(405, wrong.Status);
         Assert.Equal(405, wrong.ErrorCode);
     }
+
+    [Fact]
+    public async Task A_subject_in_a_context_falls_back_to_its_context_then_the_global_context_never_to_the_default_contexts_config()
+    {
+        var breaking = Body(Schemas.Record("User", Schemas.Field("name", "int")));
+        Assert.Equal(200, (await _server.PostAsync("/subjects/:.fb:s/versions", Body(Schemas.V1))).Status);
+        Assert.Equal(200, (await _server.PostAsync("/subjects/plain/versions", Body(Schemas.V1))).Status);
+
+        // The top-level config is the default context's: it does not reach :.fb:.
+        Assert.Equal(200, (await _server.PutAsync("/config", """{"compatibility":"NONE"}""")).Status);
+        Assert.Equal(40901, (await _server.PostAsync("/subjects/:.fb:s/versions", breaking)).ErrorCode);
+        Assert.Equal("BACKWARD", (await _server.GetAsync("/config/:.fb:s?defaultToGlobal=true")).Json.GetProperty("compatibilityLevel").GetString());
+
+        // :.__GLOBAL: does, for every context without a config of its own.
+        Assert.Equal(200, (await _server.PutAsync("/config/:.__GLOBAL:", """{"compatibility":"FORWARD"}""")).Status);
+        Assert.Equal("FORWARD", (await _server.GetAsync("/config/:.fb:s?defaultToGlobal=true")).Json.GetProperty("compatibilityLevel").GetString());
+        Assert.Equal("NONE", (await _server.GetAsync("/config/plain?defaultToGlobal=true")).Json.GetProperty("compatibilityLevel").GetString());
+        Assert.Equal(200, (await _server.PutAsync("/config/:.fb:", """{"compatibility":"NONE"}""")).Status);
+        Assert.Equal(200, (await _server.PostAsync("/subjects/:.fb:s/versions", breaking)).Status);
+
+        // Without a top-level config, the top level shows :.__GLOBAL:'s.
+        Assert.Equal(200, (await _server.DeleteAsync("/config")).Status);
+        Assert.Equal("FORWARD", (await _server.GetAsync("/config")).Json.GetProperty("compatibilityLevel").GetString());
+    }
 }

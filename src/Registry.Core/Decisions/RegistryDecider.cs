@@ -25,18 +25,20 @@ public sealed partial class RegistryDecider(SchemaFormats formats, RegistrySetti
     /// <summary>The config in force for a subject: subject, then context, then global, then the server default.</summary>
     public SubjectConfig EffectiveConfig(RegistryState state, string? subject)
     {
+        // As Confluent: subject, then its context (the top-level config for the default context), then :.__GLOBAL:,
+        // then the server default. A subject in another context never falls back to the default context's config.
         var config = new SubjectConfig(CompatibilityLevel: settings.DefaultCompatibility.ToName());
-        config = state.Configs.GetValueOrDefault(RegistryState.GlobalScope)?.Or(config) ?? config;
-        if (subject is null) return config;
-        var q = QualifiedSubject.Parse(subject);
-        if (q.ContextScope.Length > 0) config = state.Configs.GetValueOrDefault(q.ContextScope)?.Or(config) ?? config;
+        config = state.Configs.GetValueOrDefault(GlobalContextScope)?.Or(config) ?? config;
+        var contextScope = subject is null ? RegistryState.GlobalScope : QualifiedSubject.Parse(subject).ContextScope;
+        config = state.Configs.GetValueOrDefault(contextScope)?.Or(config) ?? config;
+        if (subject is null || subject == contextScope) return config;
         return state.Configs.GetValueOrDefault(subject)?.Or(config) ?? config;
     }
 
     public CompatibilityLevel EffectiveLevel(RegistryState state, string? subject) =>
         CompatibilityLevels.TryParse(EffectiveConfig(state, subject).CompatibilityLevel, out var level) ? level : settings.DefaultCompatibility;
 
-    /// <summary>The mode in force: subject, then context, then global, else READWRITE.</summary>
+    /// <summary>The mode in force: subject, then context, then global, then <c>:.__GLOBAL:</c>, else READWRITE.</summary>
     public static RegistryMode EffectiveMode(RegistryState state, string? subject)
     {
         if (subject is not null)
@@ -45,7 +47,8 @@ public sealed partial class RegistryDecider(SchemaFormats formats, RegistrySetti
             var scope = QualifiedSubject.Parse(subject).ContextScope;
             if (scope.Length > 0 && state.Modes.TryGetValue(scope, out mode)) return mode;
         }
-        return state.Modes.GetValueOrDefault(RegistryState.GlobalScope, RegistryMode.ReadWrite);
+        if (state.Modes.TryGetValue(RegistryState.GlobalScope, out var global)) return global;
+        return state.Modes.GetValueOrDefault(GlobalContextScope, RegistryMode.ReadWrite);
     }
 
     /// <summary>
