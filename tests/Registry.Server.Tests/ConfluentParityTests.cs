@@ -233,4 +233,45 @@ public sealed class ConfluentParityTests : IAsyncLifetime
         Assert.Equal(200, (await _server.DeleteAsync("/config")).Status);
         Assert.Equal("FORWARD", (await _server.GetAsync("/config")).Json.GetProperty("compatibilityLevel").GetString());
     }
+
+    [Fact]
+    public async Task The_global_context_holds_config_and_mode_only()
+    {
+        Assert.Equal(42208, (await _server.PostAsync("/subjects/:.__GLOBAL:s/versions", Body(Schemas.V1))).ErrorCode);
+        Assert.Equal(42208, (await _server.GetAsync("/subjects/:.__GLOBAL:s/versions")).ErrorCode);
+        Assert.Equal(42208, (await _server.PutAsync("/config/:.__GLOBAL:s", """{"compatibility":"NONE"}""")).ErrorCode);
+        Assert.Equal(200, (await _server.PutAsync("/config/:.__GLOBAL:", """{"compatibility":"NONE"}""")).Status);
+        Assert.Equal(200, (await _server.PutAsync("/mode/:.__GLOBAL:", """{"mode":"READWRITE"}""")).Status);
+    }
+
+    // RestApiTest.testConfluentVersion: -1 and 0 mean the next version; any other must be the next one.
+    [Fact]
+    public async Task A_version_in_the_register_body_must_be_the_next_one_and_minus_one_means_next()
+    {
+        Assert.Equal(200, (await _server.PutAsync("/config/ver", """{"compatibility":"NONE"}""")).Status);
+        Assert.Equal(1, (await _server.PostAsync("/subjects/ver/versions", Body(Schemas.V1, "\"version\":-1"))).Json.GetProperty("version").GetInt32());
+        Assert.Equal(42201, (await _server.PostAsync("/subjects/ver/versions", Body(Schemas.V2, "\"version\":5"))).ErrorCode);
+        Assert.Equal(2, (await _server.PostAsync("/subjects/ver/versions", Body(Schemas.V2, "\"version\":2"))).Json.GetProperty("version").GetInt32());
+        Assert.Equal(3, (await _server.PostAsync("/subjects/ver/versions", Body(Schemas.Record("Third", Schemas.Field("t", "int")), "\"version\":0"))).Json.GetProperty("version").GetInt32());
+    }
+
+    [Fact]
+    public async Task An_empty_subject_prefix_lists_the_default_context_only()
+    {
+        Assert.Equal(200, (await _server.PostAsync("/subjects/in-default/versions", Body(Schemas.V1))).Status);
+        Assert.Equal(200, (await _server.PostAsync("/subjects/:.other:in-other/versions", Body(Schemas.V1))).Status);
+        Assert.Equal("[\"in-default\"]", (await _server.GetAsync("/subjects?subjectPrefix=")).Body);
+        Assert.Equal("[\":.other:in-other\",\"in-default\"]", (await _server.GetAsync("/subjects")).Body);
+        Assert.Equal("[\":.other:in-other\",\"in-default\"]", (await _server.GetAsync("/subjects?subjectPrefix=:*:")).Body);
+    }
+
+    [Fact]
+    public async Task A_subject_config_without_a_level_reports_the_level_in_force()
+    {
+        Assert.Equal(200, (await _server.PutAsync("/config", """{"compatibility":"FULL"}""")).Status);
+        Assert.Equal(200, (await _server.PutAsync("/config/nolevel", """{"normalize":true}""")).Status);
+        var own = await _server.GetAsync("/config/nolevel");
+        Assert.Equal("FULL", own.Json.GetProperty("compatibilityLevel").GetString());
+        Assert.True(own.Json.GetProperty("normalize").GetBoolean());
+    }
 }

@@ -74,7 +74,8 @@ public sealed partial class RegistryDecider
 
         var nextVersion = (subjectState?.MaxVersion ?? 0) + 1;
         var version = nextVersion;
-        if (command.Version is int requested && requested != 0)
+        // 0 and -1 mean "the next version", as in Confluent.
+        if (command.Version is int requested and not (0 or -1))
         {
             if (importing)
             {

@@ -51,6 +51,7 @@ public readonly record struct QualifiedSubject(string Context, string Name)
         var q = Parse(subject);
         if (q.Name.Length == 0 && !allowContextScope) return "subject name is empty";
         if (q.Name is "__GLOBAL" or "__EMPTY") return "subject name is reserved";
+        if (q.Context == ".__GLOBAL" && (q.Name.Length > 0 || !allowContextScope)) return "the :.__GLOBAL: context holds only config and mode";
         return null;
     }
 }

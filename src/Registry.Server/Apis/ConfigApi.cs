@@ -1,4 +1,5 @@
 using Registry.Core;
+using Registry.Core.Model;
 using Registry.Server.Contracts;
 using Registry.Server.Hosting;
 using Registry.Server.Http;
@@ -26,8 +27,9 @@ public static class ConfigApi
         var state = registry.State;
         if (scope is not null && !defaultToGlobal.GetValueOrDefault())
         {
+            // A config set without a level (say only normalize) reports the level in force, as Confluent does.
             return state.Configs.TryGetValue(scope, out var own)
-                ? RegistryJson.Ok(ConfigResponse.From(own))
+                ? RegistryJson.Ok(ConfigResponse.From(own.CompatibilityLevel is null ? own with { CompatibilityLevel = registry.Decider.EffectiveLevel(state, scope).ToName() } : own))
                 : throw Errors.CompatibilityNotConfiguredError(scope);
         }
         return RegistryJson.Ok(ConfigResponse.From(registry.Decider.EffectiveConfig(state, scope)));

@@ -109,8 +109,16 @@ public static class SchemasApi
             : throw new RegistryException(Errors.SchemaNotFound, $"Schema {Errors.Printable(id, 50)} not found");
 
     /// <summary>Subjects matching a prefix; empty or ":*:" matches every context.</summary>
-    internal static Func<string, bool> PrefixFilter(string? prefix) =>
-        string.IsNullOrEmpty(prefix) || prefix == ":*:" ? _ => true : s => s.StartsWith(prefix, StringComparison.Ordinal);
+    /// <summary>
+    /// Confluent's <c>subjectPrefix</c>: absent or <c>:*:</c> is every context; given but empty is the default context
+    /// only; otherwise the subjects that start with it.
+    /// </summary>
+    internal static Func<string, bool> PrefixFilter(string? prefix) => prefix switch
+    {
+        null or ":*:" => _ => true,
+        "" => s => QualifiedSubject.Parse(s).Context == QualifiedSubject.DefaultContext,
+        _ => s => s.StartsWith(prefix, StringComparison.Ordinal),
+    };
 
     /// <summary>A raw schema string (the /schema endpoints), with the negotiated content type.</summary>
     internal static IResult Raw(HttpContext context, string schema) =>
