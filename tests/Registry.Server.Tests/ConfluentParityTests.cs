@@ -274,4 +274,30 @@ public sealed class ConfluentParityTests : IAsyncLifetime
         Assert.Equal("FULL", own.Json.GetProperty("compatibilityLevel").GetString());
         Assert.True(own.Json.GetProperty("normalize").GetBoolean());
     }
+
+    [Fact]
+    public async Task A_wildcard_context_prefix_matches_the_name_in_every_context_and_rule_types_filter_schemas()
+    {
+        Assert.Equal(200, (await _server.PostAsync("/subjects/orders-a/versions", Body(Schemas.V1))).Status);
+        Assert.Equal(200, (await _server.PostAsync("/subjects/:.x:orders-b/versions", Body(Schemas.V1))).Status);
+        Assert.Equal(200, (await _server.PostAsync("/subjects/:.x:payments/versions", Body(Schemas.V2))).Status);
+        Assert.Equal("[\":.x:orders-b\",\"orders-a\"]", (await _server.GetAsync("/subjects?subjectPrefix=:*:orders")).Body);
+
+        const string rules = "\"ruleSet\":{\"domainRules\":[{\"name\":\"r\",\"kind\":\"CONDITION\",\"mode\":\"WRITE\",\"type\":\"CEL\",\"expr\":\"true\"}]}";
+        Assert.Equal(200, (await _server.PostAsync("/subjects/ruled/versions", Body(Schemas.Record("Ruled", Schemas.Field("r", "int")), rules))).Status);
+        var cel = (await _server.GetAsync("/schemas?ruleType=CEL")).Json;
+        Assert.Equal(["ruled"], cel.EnumerateArray().Select(e => e.GetProperty("subject").GetString()));
+        Assert.Equal(0, (await _server.GetAsync("/schemas?ruleType=ENCRYPT")).Json.GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Without_a_top_level_mode_the_top_level_shows_the_global_contexts()
+    {
+        Assert.Equal(200, (await _server.PutAsync("/mode/:.__GLOBAL:", """{"mode":"READONLY"}""")).Status);
+        Assert.Equal("READONLY", (await _server.GetAsync("/mode")).Json.GetProperty("mode").GetString());
+        Assert.Equal("READONLY", (await _server.GetAsync("/mode/any-s?defaultToGlobal=true")).Json.GetProperty("mode").GetString());
+        Assert.Equal(42205, (await _server.PostAsync("/subjects/any-s/versions", Body(Schemas.V1))).ErrorCode);
+        Assert.Equal(200, (await _server.PutAsync("/mode", """{"mode":"READWRITE"}""")).Status);
+        Assert.Equal(200, (await _server.PostAsync("/subjects/any-s/versions", Body(Schemas.V1))).Status);
+    }
 }

@@ -25,7 +25,7 @@ public static class SchemasApi
         return app;
     }
 
-    private static IResult ListSchemas(HttpContext context, RegistryService registry, string? subjectPrefix, bool? deleted, bool? latestOnly, int? offset, int? limit)
+    private static IResult ListSchemas(HttpContext context, RegistryService registry, string? subjectPrefix, bool? deleted, bool? latestOnly, string? ruleType, int? offset, int? limit)
     {
         var state = registry.State;
         var prefix = PrefixFilter(subjectPrefix);
@@ -35,7 +35,10 @@ public static class SchemasApi
             {
                 var versions = s.Versions.Values.Where(v => deleted == true || !v.Deleted);
                 return latestOnly == true ? versions.TakeLast(1) : versions;
-            }, (s, v) => SchemaResponse.From(s.Name, v.Version, state.Schemas[v.Id], v.Timestamp, v.Deleted));
+            }, (s, v) => (Subject: s.Name, Version: v, Schema: state.Schemas[v.Id]))
+            // ruleType: only schemas with a rule of that type (CEL, ENCRYPT, …), as Confluent filters.
+            .Where(x => string.IsNullOrEmpty(ruleType) || x.Schema.RuleSet?.AllRules.Any(r => string.Equals(r.Type, ruleType, StringComparison.OrdinalIgnoreCase)) == true)
+            .Select(x => SchemaResponse.From(x.Subject, x.Version.Version, x.Schema, x.Version.Timestamp, x.Version.Deleted));
         return RegistryJson.Ok(registry.Page(items, offset, limit).ToList());
     }
 
@@ -111,12 +114,14 @@ public static class SchemasApi
     /// <summary>Subjects matching a prefix; empty or ":*:" matches every context.</summary>
     /// <summary>
     /// Confluent's <c>subjectPrefix</c>: absent or <c>:*:</c> is every context; given but empty is the default context
-    /// only; otherwise the subjects that start with it.
+    /// only; <c>:*:name</c> is that name in every context; otherwise the subjects that start with it.
     /// </summary>
     internal static Func<string, bool> PrefixFilter(string? prefix) => prefix switch
     {
         null or ":*:" => _ => true,
         "" => s => QualifiedSubject.Parse(s).Context == QualifiedSubject.DefaultContext,
+        // :*:name matches that name in every context.
+        _ when prefix.StartsWith(":*:", StringComparison.Ordinal) => s => QualifiedSubject.Parse(s).Name.StartsWith(prefix[3..], StringComparison.Ordinal),
         _ => s => s.StartsWith(prefix, StringComparison.Ordinal),
     };
 

@@ -19,6 +19,7 @@ internal sealed class KafkaWriterElection : IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IProducer<string, string?>? _producer;
     private volatile bool _assigned;
+    private volatile bool _rejoin;
     private long _lastHeard;
     private int _epoch;
 
@@ -40,8 +41,8 @@ internal sealed class KafkaWriterElection : IDisposable
     public void Start() => _thread.Start();
 
     /// <summary>
-    /// Runs <paramref name="write"/> with the writer's producer, or throws <see cref="NotWriterException"/>-worthy
-    /// null when this node is not the writer. No step-down disposes the producer while a write uses it.
+    /// Runs <paramref name="write"/> with the writer's producer; null when this node is not the writer. No step-down
+    /// disposes the producer while a write uses it.
     /// </summary>
     public async Task<T?> WithProducerAsync<T>(Func<IProducer<string, string?>, Task<T>> write, CancellationToken cancellationToken) where T : class
     {
@@ -91,8 +92,6 @@ internal sealed class KafkaWriterElection : IDisposable
         }
         StepDown(rejoin: false);
     }
-
-    private volatile bool _rejoin;
 
     private void RunMembership()
     {
