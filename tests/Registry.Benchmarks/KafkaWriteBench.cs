@@ -41,7 +41,12 @@ internal static class KafkaWriteBench
         try
         {
             var clients = nodes.Select(n => new HttpClient { BaseAddress = new Uri(n.Url), Timeout = TimeSpan.FromSeconds(30) }).ToArray();
-            (await clients[0].PutAsync("/config", Json("""{"compatibility":"NONE"}"""))).EnsureSuccessStatusCode();
+            // The group elects the writer on its own time: until then writes answer 50004, which clients retry.
+            for (var deadline = DateTime.UtcNow.AddSeconds(60); !(await clients[0].PutAsync("/config", Json("""{"compatibility":"NONE"}"""))).IsSuccessStatusCode;)
+            {
+                if (DateTime.UtcNow > deadline) throw new TimeoutException("no writer was elected within 60 s");
+                await Task.Delay(200);
+            }
             // Warm-up: the first writes elect the writer and open connections.
             for (var i = 0; i < 20; i++) await Register(clients[i % clients.Length], $"warm-{i}", i);
 

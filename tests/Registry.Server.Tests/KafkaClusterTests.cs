@@ -37,6 +37,14 @@ public sealed class KafkaClusterTests(ITestOutputHelper output) : IDisposable
     {
         var nodes = await Task.WhenAll(Enumerable.Range(0, count).Select(i => StartNodeAsync(i)));
         _nodes.AddRange(nodes);
+        // Ready means the log is read; the group elects the writer on its own time (a few seconds on the mock).
+        // Until then writes wait, then get 50004, which clients retry; the tests start once one of the nodes writes.
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (!Writers().Any(w => nodes.Any(n => w.Contains(n.Url, StringComparison.Ordinal))))
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), "no writer was elected within 60 s");
+            await Task.Delay(200);
+        }
         return nodes;
     }
 
