@@ -46,4 +46,18 @@ public sealed class ConfluentJsonSerdesTests(RegistryServer server)
         var back = await new JsonDeserializer<Shipment>(fresh).DeserializeAsync(bytes, false, new SerializationContext(MessageComponentType.Value, "shipments-manual"));
         Assert.Equal("b", back.Id);
     }
+
+    [Fact]
+    public async Task Json_serdes_work_against_a_context_url()
+    {
+        using var client = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = server.Url + "/contexts/.json-tenant" });
+        var context = new SerializationContext(MessageComponentType.Value, "scoped-shipments");
+        var bytes = await new JsonSerializer<Shipment>(client, new JsonSerializerConfig { AutoRegisterSchemas = true })
+            .SerializeAsync(new Shipment { Id = "c-1", Parcels = 2 }, context);
+        var back = await new JsonDeserializer<Shipment>(client).DeserializeAsync(bytes, isNull: false, context);
+        Assert.Equal("c-1", back.Id);
+        Assert.Equal(2, back.Parcels);
+        Assert.Contains(":.json-tenant:scoped-shipments-value", (await server.GetAsync("/subjects")).Body);
+        Assert.Equal(SchemaType.Json, (await client.GetLatestSchemaAsync("scoped-shipments-value")).SchemaType);
+    }
 }
