@@ -10,8 +10,7 @@ public sealed record SchemaInput(
     Metadata? Metadata,
     RuleSet? RuleSet);
 
-/// <summary>POST /subjects/{subject}/versions.</summary>
-/// <summary>A registration; <paramref name="Timestamp"/> (ms) is kept only when importing with an id.</summary>
+/// <summary>POST /subjects/{subject}/versions; <paramref name="Timestamp"/> (ms) is kept only when importing with an id.</summary>
 public sealed record RegisterCommand(string Subject, SchemaInput Input, int? Id, int? Version, bool Normalize, bool Force, long? Timestamp = null);
 
 /// <summary>A schema registered (or found already registered) under a subject.</summary>

@@ -53,16 +53,10 @@ public sealed partial class RegistryDecider
             throw new RegistryException(Errors.InvalidMode, "Forward mode only supported on global level");
         if (mode == RegistryMode.Import && !force && EffectiveMode(state, scope) != RegistryMode.Import)
         {
-            var hasLive = scope is null
-                ? state.Subjects.Values.Any(s => s.HasLive)
-                : QualifiedSubject.Parse(scope).IsContextScope
-                    ? state.Subjects.Values.Any(s => s.HasLive && QualifiedSubject.Parse(s.Name).ContextScope == scope)
-                    : state.Subjects.GetValueOrDefault(scope)?.HasLive == true;
-            if (hasLive) throw Errors.NotPermittedError("Cannot import since found existing subjects");
+            var inScope = state.Subjects.Values.Where(s => InScope(scope, s.Name)).ToList();
+            if (inScope.Any(s => s.HasLive)) throw Errors.NotPermittedError("Cannot import since found existing subjects");
             // As Confluent: what is left in the scope (soft-deleted versions) is permanently deleted, so imported ids and versions cannot clash with it.
-            var leftovers = state.Subjects.Values
-                .Where(s => scope is null || (QualifiedSubject.Parse(scope).IsContextScope ? QualifiedSubject.Parse(s.Name).ContextScope == scope : s.Name == scope))
-                .SelectMany(s => s.Versions.Values.Reverse().Select(v => (RegistryEvent)new VersionHardDeleted(s.Name, v.Version)));
+            var leftovers = inScope.SelectMany(s => s.Versions.Values.Reverse().Select(v => (RegistryEvent)new VersionHardDeleted(s.Name, v.Version)));
             return new Decision<RegistryMode?>(mode, [.. leftovers, new ModeSet(scope, mode)]);
         }
         return new Decision<RegistryMode?>(mode, [new ModeSet(scope, mode)]);
@@ -97,7 +91,7 @@ public sealed partial class RegistryDecider
         if (name is "" or ".") throw Errors.NotPermittedError("The default context cannot be deleted");
         if (!name.StartsWith('.')) name = "." + name;
         var scope = ValidSubject($":{name}:", allowContextScope: true);
-        if (state.Subjects.Keys.Any(s => QualifiedSubject.Parse(s).ContextScope == scope))
+        if (state.Subjects.Keys.Any(s => InScope(scope, s)))
             throw new RegistryException(Errors.ContextNotEmpty, $"Context {name} is not empty");
         var events = new List<RegistryEvent>();
         if (state.Configs.ContainsKey(scope)) events.Add(new ConfigCleared(scope));
@@ -111,10 +105,12 @@ public sealed partial class RegistryDecider
     /// <summary>READONLY and READONLY_OVERRIDE also freeze a subject's config, as in Confluent.</summary>
     private static void RefuseInReadOnly(RegistryState state, string? scope)
     {
-        if (scope is null || QualifiedSubject.Parse(scope).IsContextScope) return;
-        if (EffectiveMode(state, scope).IsReadOnly())
-            throw Errors.NotPermittedError($"Subject {scope} in context {QualifiedSubject.Parse(scope).Context} is in read-only mode");
+        if (scope is not null && !QualifiedSubject.Parse(scope).IsContextScope) RequireWritable(state, scope);
     }
+
+    /// <summary>Whether a subject lies in a scope: everything (null), a context (<c>:.ctx:</c>), or the subject itself.</summary>
+    private static bool InScope(string? scope, string subject) =>
+        scope is null || (QualifiedSubject.Parse(scope).IsContextScope ? QualifiedSubject.Parse(subject).ContextScope == scope : subject == scope);
 
     /// <summary>The stored scope of a subject path: null for global (also for the default context <c>:.:</c>).</summary>
     public string? Scope(string? subject)

@@ -22,7 +22,7 @@ public sealed partial class RegistryDecider(SchemaFormats formats, RegistrySetti
         return QualifiedSubject.Normalize(subject);
     }
 
-    /// <summary>The config in force for a subject: subject, then context, then global, then the server default.</summary>
+    /// <summary>The config in force for a subject: subject, then its context, then <c>:.__GLOBAL:</c>, then the server default.</summary>
     public SubjectConfig EffectiveConfig(RegistryState state, string? subject)
     {
         // As Confluent: subject, then its context (the top-level config for the default context), then :.__GLOBAL:,

@@ -45,9 +45,8 @@ internal sealed class ContextPathMiddleware(RequestDelegate next)
     }
 
     /// <summary>The path with the subject at <paramref name="at"/> qualified, or the context itself when there is no subject.</summary>
-    private static string Scoped(string[] rest, int at, string qualifier)
+    private static string Scoped(string[] parts, int at, string qualifier)
     {
-        var parts = rest.ToArray();
         if (parts.Length > at && parts[at].Length > 0)
         {
             var subject = parts[at];
