@@ -42,6 +42,8 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout, Micr
     public async Task<T> ExecuteAsync<T>(Func<RegistryState, Decision<T>> decide, CancellationToken cancellationToken)
     {
         if (!_replayed) throw Errors.StoreErrorOf("The registry is still loading its log; try again shortly");
+        // A store with one elected writer (Kafka): a node that is not it neither decides nor parses; the request goes on.
+        if (log.ForwardTo is { } writer) throw new NotWriterException(writer);
         // Decide once against the current snapshot before taking the write lock: the expensive part of a decision
         // (parsing, compatibility checks) lands in the parse cache, so a huge schema does not hold up other writers.
         // Only the decision made under the lock counts; this one's result and errors are discarded.
@@ -61,8 +63,8 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout, Micr
             {
                 while (true)
                 {
-                    // A store with one elected writer (Kafka): only the writer decides.
-                    if (log.ForwardTo is { } writer) throw new NotWriterException(writer);
+                    // The term may have ended while this write waited for the lock.
+                    if (log.ForwardTo is { } current) throw new NotWriterException(current);
                     var state = _state;
                     var decision = decide(state);
                     if (decision.Events.IsDefaultOrEmpty) return decision.Result;

@@ -147,7 +147,7 @@ public sealed class KafkaRegistryLog : IRegistryLog
                     else registryEnd = Math.Max(registryEnd, report.Offset.Value + 1);
                 }
                 producer.CommitTransaction(_settings.Timeout);
-                return (object)PositionOf(schemasEnd, registryEnd);
+                return PositionOf(schemasEnd, registryEnd);
             }
             catch (Exception e) when (e is KafkaException or InvalidOperationException)
             {
@@ -155,7 +155,7 @@ public sealed class KafkaRegistryLog : IRegistryLog
                 throw Fail(producer, e);
             }
         }, cancellationToken);
-        if (end is not long position) throw new NotWriterException(_writerUrl ?? "");
+        if (end is not { } position) throw new NotWriterException(_writerUrl ?? "");
         foreach (var (topic, key, value, e) in records) Track(topic, key, value, e, null, read: false);
         _current = position;
         return position;
@@ -203,8 +203,7 @@ public sealed class KafkaRegistryLog : IRegistryLog
         {
             if (!_registryPolicies.Contains(topic) && !events.Any(e => e is PolicySet p && p.Topic == topic || e is PolicyDeleted d && d.Topic == topic))
             {
-                var (k, _) = RegistryTopicFormat.Encode(new PolicyDeleted(topic));
-                records.Add((_settings.EffectiveRegistryTopic, k, value, new PolicySet(topic, new Core.Model.TopicPolicy())));
+                records.Add((_settings.EffectiveRegistryTopic, RegistryTopicFormat.KeyOf(new PolicyDeleted(topic))!, value, new PolicySet(topic, new Core.Model.TopicPolicy())));
             }
             records.Add((_settings.Topic, legacyKey, null, new PolicyDeleted(topic)));
         }

@@ -44,7 +44,7 @@ internal sealed class KafkaWriterElection : IDisposable
     /// Runs <paramref name="write"/> with the writer's producer; null when this node is not the writer. No step-down
     /// disposes the producer while a write uses it.
     /// </summary>
-    public async Task<T?> WithProducerAsync<T>(Func<IProducer<string, string?>, Task<T>> write, CancellationToken cancellationToken) where T : class
+    public async Task<T?> WithProducerAsync<T>(Func<IProducer<string, string?>, Task<T>> write, CancellationToken cancellationToken) where T : struct
     {
         await _gate.WaitAsync(cancellationToken);
         try

@@ -6,10 +6,9 @@ namespace Registry.Storage.Kafka;
 /// <summary>Reads one single-partition topic up to its end offset, from a position it remembers (the next offset).</summary>
 internal sealed class PartitionReader(string bootstrapServers, string topic, TimeSpan timeout) : IDisposable
 {
-    private readonly TopicPartition _partition = new(topic, 0);
-
-    public TopicPartition Partition => _partition;
     private IConsumer<string?, string?>? _consumer;
+
+    public TopicPartition Partition { get; } = new(topic, 0);
 
     /// <summary>The next offset to read.</summary>
     public long Next { get; private set; }
@@ -27,7 +26,7 @@ internal sealed class PartitionReader(string bootstrapServers, string topic, Tim
             EnablePartitionEof = true,
             // Records of a writer that was fenced before it committed are not part of the log.
             IsolationLevel = IsolationLevel.ReadCommitted,
-            // A writer reads back to its own record before answering: do not let the broker sit on fetches.
+            // A node that forwarded a write reads to the writer's records before answering: do not let the broker sit on fetches.
             FetchWaitMaxMs = 10,
             ReconnectBackoffMaxMs = 1000,
         }).Build();
@@ -36,7 +35,7 @@ internal sealed class PartitionReader(string bootstrapServers, string topic, Tim
 
     public void Seek(long next)
     {
-        Consumer.Assign(new TopicPartitionOffset(_partition, new Offset(next)));
+        Consumer.Assign(new TopicPartitionOffset(Partition, new Offset(next)));
         Next = next;
     }
 
