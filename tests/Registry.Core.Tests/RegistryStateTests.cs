@@ -100,8 +100,28 @@ public sealed class RegistryStateTests
         var a = new SchemaRegistered("s", 1, 1, "AVRO", "\"int\"", ImmutableArray<SchemaReference>.Empty, null, null, 0);
         var b = new SchemaRegistered("t", 1, 1, "AVRO", "\"long\"", ImmutableArray<SchemaReference>.Empty, null, null, 0);
         var state = RegistryState.Empty.Apply(new LogEntry(1, a)).Apply(new LogEntry(2, b));
-        Assert.Equal("\"int\"", state.Schemas[1].Schema);
+        Assert.Equal("\"int\"", state.Schemas[new ContextId(".", 1)].Schema);
         Assert.False(state.Subjects.ContainsKey("t"));
+    }
+
+    [Fact]
+    public void The_same_id_in_two_contexts_means_two_schemas_and_each_context_counts_on_its_own()
+    {
+        // As a Confluent _schemas topic with contexts holds them: id 1 in "." and id 1 in ".t1".
+        var a = new SchemaRegistered("s", 1, 1, "AVRO", "\"int\"", ImmutableArray<SchemaReference>.Empty, null, null, 0);
+        var b = new SchemaRegistered(":.t1:s", 1, 1, "AVRO", "\"long\"", ImmutableArray<SchemaReference>.Empty, null, null, 0);
+        // A log written while ids were global: ".t1" holds id 5, and replays as id 5 of ".t1".
+        var c = new SchemaRegistered(":.t1:t", 1, 5, "AVRO", "\"string\"", ImmutableArray<SchemaReference>.Empty, null, null, 0);
+        var state = RegistryState.Empty.ApplyAll([new LogEntry(1, a), new LogEntry(2, b), new LogEntry(3, c)]);
+        Assert.Equal("\"int\"", state.Schemas[new ContextId(".", 1)].Schema);
+        Assert.Equal("\"long\"", state.Schemas[new ContextId(".t1", 1)].Schema);
+        Assert.Equal(1, state.MaxIdIn("."));
+        Assert.Equal(5, state.MaxIdIn(".t1"));
+
+        var command = new RegisterCommand("u", new SchemaInput("\"long\"", null, null, null, null), null, null, false, false);
+        Assert.Equal(2, Decider.Register(state, command).Result.Schema.Id);
+        Assert.Equal(1, Decider.Register(state, command with { Subject = ":.t1:u" }).Result.Schema.Id);
+        Assert.Equal(6, Decider.Register(state, command with { Subject = ":.t1:u", Input = new SchemaInput("\"double\"", null, null, null, null) }).Result.Schema.Id);
     }
 
     private sealed class FixedTime : TimeProvider

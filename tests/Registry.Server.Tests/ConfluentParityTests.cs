@@ -300,4 +300,87 @@ public sealed class ConfluentParityTests : IAsyncLifetime
         Assert.Equal(200, (await _server.PutAsync("/mode", """{"mode":"READWRITE"}""")).Status);
         Assert.Equal(200, (await _server.PostAsync("/subjects/any-s/versions", Body(Schemas.V1))).Status);
     }
+
+    [Fact]
+    public async Task TestConfluentVersion_versions_and_confluent_version_metadata_as_Confluent_numbers_them()
+    {
+        const string subject = "test";
+        const string schema = """{"id":"urn:jsonschema:com:MySchema","properties":{"myEnum":{"enum":["YES_VALUE","NO_VALUE"],"type":"string"}},"type":"object"}""";
+        static string Request(int? version = null, string? confluentVersion = null, string? properties = null) =>
+            "{\"schemaType\":\"JSON\",\"schema\":" + System.Text.Json.JsonSerializer.Serialize(schema)
+            + (version is null ? "" : $",\"version\":{version}")
+            + (confluentVersion is null ? "" : $",\"metadata\":{{\"properties\":{{\"confluent:version\":\"{confluentVersion}\"}}}}")
+            + (properties is null ? "" : $",\"metadata\":{{\"properties\":{properties}}}")
+            + "}";
+        async Task Register(string body, int expectedId)
+        {
+            var reply = await _server.PostAsync($"/subjects/{subject}/versions", body);
+            Assert.True(reply.Status == 200, reply.ToString());
+            Assert.Equal(expectedId, reply.Json.GetProperty("id").GetInt32());
+        }
+        async Task<(int Version, string? ConfluentVersion)> Latest()
+        {
+            var json = (await _server.GetAsync($"/subjects/{subject}/versions/latest")).Json;
+            return (json.GetProperty("version").GetInt32(), Cv(json));
+        }
+        async Task<(int Version, string? ConfluentVersion)> Lookup(string body)
+        {
+            var reply = await _server.PostAsync($"/subjects/{subject}", body);
+            Assert.True(reply.Status == 200, reply.ToString());
+            return (reply.Json.GetProperty("version").GetInt32(), Cv(reply.Json));
+        }
+        static string? Cv(System.Text.Json.JsonElement json) =>
+            json.TryGetProperty("metadata", out var m) && m.TryGetProperty("properties", out var p) && p.TryGetProperty("confluent:version", out var v) ? v.GetString() : null;
+
+        await Register(Request(), 1);
+        Assert.Equal((1, null), await Latest());
+        await Register(Request(version: -1), 1);
+        await Register(Request(version: 2), 2);
+        await Register(Request(version: -1), 2);
+        Assert.Equal((2, "2"), await Latest());
+        Assert.Equal((1, null), await Lookup(Request()));
+        Assert.Equal((1, null), await Lookup(Request(confluentVersion: "1")));
+        Assert.Equal((2, "2"), await Lookup(Request(confluentVersion: "2")));
+        Assert.Equal(200, (await _server.DeleteAsync($"/subjects/{subject}/versions/1")).Status);
+        Assert.Equal((2, "2"), await Lookup(Request()));
+        await Register(Request(), 2);
+        Assert.Equal((2, "2"), await Latest());
+        await Register(Request(version: 3), 3);
+        await Register(Request(version: -1), 3);
+        await Register(Request(version: -1), 3);
+        Assert.Equal((3, "3"), await Latest());
+        // A version that is not the next one is refused, even for a schema the subject holds.
+        Assert.Equal(42201, (await _server.PostAsync($"/subjects/{subject}/versions", Request(version: 3))).ErrorCode);
+        await Register(Request(version: 4), 4);
+        Assert.Equal((4, "4"), await Lookup(Request()));
+        // confluent:version -1 and 0 mean "the next version"; an existing one finds its version.
+        await Register(Request(confluentVersion: "-1"), 5);
+        Assert.Equal((5, "5"), await Latest());
+        await Register(Request(confluentVersion: "2"), 2);
+        await Register(Request(confluentVersion: "3"), 3);
+        await Register(Request(confluentVersion: "0"), 6);
+        Assert.Equal((6, "6"), await Latest());
+        await Register(Request(properties: "{}"), 6);
+        // New metadata replaces the inherited one, and with it confluent:version.
+        await Register(Request(properties: """{"mykey":"myvalue"}"""), 7);
+        Assert.Equal((7, null), await Latest());
+        await Register(Request(version: -1), 8);
+        Assert.Equal((8, "8"), await Latest());
+        Assert.Equal((7, null), await Lookup(Request(properties: """{"mykey":"myvalue"}""")));
+        Assert.Equal(200, (await _server.DeleteAsync($"/subjects/{subject}/versions/7")).Status);
+        Assert.Equal((8, "8"), await Lookup(Request(properties: """{"mykey":"myvalue"}""")));
+    }
+
+    [Fact]
+    public async Task A_schema_by_id_carries_ts_and_deleted_and_the_deployment_is_opensource()
+    {
+        var id = (await _server.PostAsync("/subjects/ts-s/versions", Body(Schemas.V1))).Json.GetProperty("id").GetInt32();
+        var ts = (await _server.GetAsync("/subjects/ts-s/versions/1")).Json.GetProperty("ts").GetInt64();
+        var byId = (await _server.GetAsync($"/schemas/ids/{id}")).Json;
+        Assert.Equal(ts, byId.GetProperty("ts").GetInt64());
+        Assert.False(byId.GetProperty("deleted").GetBoolean());
+        Assert.Equal(200, (await _server.DeleteAsync("/subjects/ts-s/versions/1")).Status);
+        Assert.True((await _server.GetAsync($"/schemas/ids/{id}")).Json.GetProperty("deleted").GetBoolean());
+        Assert.Equal("""{"attributes":["opensource"]}""", (await _server.GetAsync("/v1/metadata/deployment")).Body);
+    }
 }

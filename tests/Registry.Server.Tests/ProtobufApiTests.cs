@@ -73,7 +73,7 @@ public sealed class ProtobufApiTests(RegistryServer server)
         var id = registered.Json.GetProperty("id").GetInt32();
         var registry = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Hosting.RegistryService>(server.App.Services);
         Registry.Core.Formats.ParsedSchema? ById(int schemaId) =>
-            registry.State.Schemas.TryGetValue(schemaId, out var s) ? registry.Decider.ParseStored(registry.State, s) : null;
+            registry.State.Schemas.TryGetValue(new Core.Model.ContextId(".", schemaId), out var s) ? registry.Decider.ParseStored(registry.State, s) : null;
 
         var data = gp::Google.Protobuf.MessageExtensions.ToByteArray(new gp::Google.Protobuf.WellKnownTypes.Duration { Seconds = 90, Nanos = 5 });
         byte[] Frame(int schemaId, byte[] indexes, byte[] body)

@@ -90,7 +90,7 @@ public sealed class KafkaRegistryLogTests : IDisposable
         await engine.StartAsync(default);
         var state = engine.State;
         Assert.True(state.Position >= 13, $"position {state.Position}");
-        Assert.Equal("AVRO", state.Schemas[1].SchemaType);
+        Assert.Equal("AVRO", state.Schemas[new ContextId(".", 1)].SchemaType);
         Assert.False(state.Subjects["orders-value"].Versions[1].Deleted);
         Assert.True(state.Subjects["orders-value"].Versions[2].Deleted);
         Assert.True(state.Subjects["payments-value"].Versions[1].Deleted);
@@ -98,7 +98,7 @@ public sealed class KafkaRegistryLogTests : IDisposable
         Assert.Equal("FULL", state.Configs[""].CompatibilityLevel);
         Assert.Equal("NONE", state.Configs["orders-value"].CompatibilityLevel);
         Assert.Equal(RegistryMode.ReadOnly, state.Modes["payments-value"]);
-        Assert.Equal(4, state.MaxId);
+        Assert.Equal(4, state.MaxIdIn("."));
     }
 
     [Fact]
@@ -174,7 +174,7 @@ public sealed class KafkaRegistryLogTests : IDisposable
         await afterCompaction.StartAsync(default);
         Assert.False(afterCompaction.State.Subjects.ContainsKey("doomed"));
         Assert.Equal(keptId, afterCompaction.State.Subjects["kept"].Versions[1].Id);
-        Assert.Equal([keptId], afterCompaction.State.Usages.Keys);
+        Assert.Equal([keptId], afterCompaction.State.Usages.Keys.Select(k => k.Id));
     }
 
     [Fact]
@@ -207,7 +207,7 @@ public sealed class KafkaRegistryLogTests : IDisposable
         var log = new KafkaRegistryLog(new KafkaLogSettings(_cluster.BootstrapServers) { Topic = topic, ReplicationFactor = 1, Logger = logged });
         await using var engine = new RegistryEngine(log, TimeSpan.FromSeconds(5), logged);
         await engine.StartAsync(default);
-        Assert.Equal("\"int\"", engine.State.Schemas[1].Schema);
+        Assert.Equal("\"int\"", engine.State.Schemas[new ContextId(".", 1)].Schema);
         Assert.False(engine.State.Subjects.ContainsKey("b"));
         Assert.Contains(logged.Lines, l => l.Contains("offset 1:", StringComparison.Ordinal) && l.Contains("unreadable", StringComparison.Ordinal));
         Assert.Contains(logged.Lines, l => l.Contains("offset 2:", StringComparison.Ordinal) && l.Contains("unknown keytype SOMETHING_NEW", StringComparison.Ordinal));

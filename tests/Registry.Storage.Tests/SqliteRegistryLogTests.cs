@@ -55,7 +55,7 @@ public sealed class SqliteRegistryLogTests : IAsyncLifetime
         Assert.True(engine.IsReady);
         Assert.Equal(3, engine.State.Position);
         Assert.True(engine.State.Subjects["s"].Versions[1].Deleted);
-        Assert.Equal(2, engine.State.MaxId);
+        Assert.Equal(2, engine.State.MaxIdIn("."));
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

@@ -24,7 +24,7 @@ public sealed partial class RegistryDecider
         // Only live referrers hold a version: a soft-deleted one does not block even a permanent delete (as Confluent).
         if (ReferencedBy(state, subject, target.Version, includeDeleted: false).Count > 0)
             throw Errors.ReferenceExistsError($"{subject} version {target.Version}");
-        var schema = state.Schemas[target.Id];
+        var schema = state.SchemaOf(subject, target);
         RegistryEvent e = permanent
             ? new VersionHardDeleted(subject, target.Version)
             : new SchemaRegistered(subject, target.Version, target.Id, schema.SchemaType, schema.Schema, schema.References,
@@ -58,19 +58,22 @@ public sealed partial class RegistryDecider
         return new Decision<IReadOnlyList<int>>(all, events.ToImmutable());
     }
 
-    /// <summary>Ids of schemas whose references point at subject/version, from versions still registered (not counting <paramref name="exceptSubject"/>'s).</summary>
-    public static IReadOnlyList<int> ReferencedBy(RegistryState state, string subject, int version, bool includeDeleted, string? exceptSubject = null)
+    /// <summary>
+    /// Ids of schemas whose references point at subject/version, from versions still registered (not counting
+    /// <paramref name="exceptSubject"/>'s). A reference without a context names a subject in its referrer's context.
+    /// </summary>
+    public static IReadOnlyList<ContextId> ReferencedBy(RegistryState state, string subject, int version, bool includeDeleted, string? exceptSubject = null)
     {
-        var ids = new SortedSet<int>();
+        var ids = new SortedSet<ContextId>();
         foreach (var schema in state.Schemas.Values)
         {
             if (schema.References.IsDefaultOrEmpty) continue;
-            if (!schema.References.Any(r => r.Subject == subject && r.Version == version)) continue;
-            foreach (var usage in state.UsagesOf(schema.Id))
+            if (!schema.References.Any(r => r.Version == version && QualifiedSubject.QualifyIn(schema.Context, r.Subject) == subject)) continue;
+            foreach (var usage in state.UsagesOf(schema.Key))
             {
                 if (usage.Subject == exceptSubject) continue;
                 var v = state.Subjects[usage.Subject].Versions[usage.Version];
-                if (includeDeleted || !v.Deleted) { ids.Add(schema.Id); break; }
+                if (includeDeleted || !v.Deleted) { ids.Add(schema.Key); break; }
             }
         }
         return ids.ToList();

@@ -5,30 +5,65 @@ namespace Registry.Core.Decisions;
 
 public sealed partial class RegistryDecider
 {
-    /// <summary>POST /subjects/{subject}: the version of the subject holding this schema.</summary>
-    public RegisteredSchema Lookup(RegistryState state, string subjectName, SchemaInput input, bool normalize, bool includeDeleted)
+    /// <summary>
+    /// POST /subjects/{subject}: the version of the subject holding this schema. As Confluent, a subject name without
+    /// a context that does not hold it is then looked up in each other context (those <paramref name="canRead"/> allows).
+    /// </summary>
+    public RegisteredSchema Lookup(RegistryState state, string subjectName, SchemaInput input, bool normalize, bool includeDeleted, Func<string, bool>? canRead = null)
     {
         var subject = ValidSubject(subjectName);
-        if (!state.Subjects.TryGetValue(subject, out var subjectState) || (!includeDeleted && !subjectState.HasLive))
-            throw Errors.SubjectNotFoundError(subject);
+        var exists = Holds(state, subject, includeDeleted);
         // Registering an empty schema means "the latest, with new metadata"; looking one up finds nothing (40403, as Confluent).
-        if (string.IsNullOrEmpty(input.Schema)) throw Errors.SchemaNotFoundError();
-        var config = EffectiveConfig(state, subject);
-        var candidate = Prepare(state, subject, input, normalize || config.Normalize == true, mergeContract: false, allowDeletedReferences: true);
-        var versions = subjectState.Versions.Values.Reverse().Where(v => includeDeleted || !v.Deleted).ToList();
-        // An exact match (metadata and rules included) first; a request without a contract then matches on
-        // the schema alone, as serializers look up schemas that config defaults have added metadata to.
-        var match = versions.FirstOrDefault(v => state.Schemas[v.Id].IdentityKey == candidate.IdentityKey);
-        if (match is null && input.Metadata is null && input.RuleSet is null)
+        if (exists && string.IsNullOrEmpty(input.Schema)) throw Errors.SchemaNotFoundError();
+        if (exists && LookupUnder(state, subject, input, normalize, includeDeleted) is { } match) return match;
+        if (!string.IsNullOrEmpty(input.Schema))
         {
-            match = versions.FirstOrDefault(v =>
+            foreach (var other in InOtherContexts(state, subject, includeDeleted, canRead))
             {
-                var s = state.Schemas[v.Id];
-                return s.SchemaType == candidate.SchemaType && s.Schema == candidate.Parsed.Canonical && s.References.SequenceEqual(candidate.References);
-            });
+                try
+                {
+                    if (LookupUnder(state, other, input, normalize, includeDeleted) is { } found) return found;
+                }
+                catch (RegistryException)
+                {
+                    // The schema does not even parse there (a reference missing in that context): not found there.
+                }
+            }
         }
-        if (match is null) throw Errors.SchemaNotFoundError();
-        return new RegisteredSchema(subject, match.Version, state.Schemas[match.Id], match.Timestamp, match.Deleted);
+        throw exists ? Errors.SchemaNotFoundError() : Errors.SubjectNotFoundError(subject);
+    }
+
+    /// <summary>
+    /// As Confluent's lookUpSchemaUnderSubject: the schema as sent (<see cref="FindUnder"/>), then, when the config and the
+    /// latest version would add metadata or rules to it, the schema with them.
+    /// </summary>
+    private RegisteredSchema? LookupUnder(RegistryState state, string subject, SchemaInput input, bool normalize, bool includeDeleted)
+    {
+        var config = EffectiveConfig(state, subject);
+        normalize = normalize || config.Normalize == true;
+        var sent = Prepare(state, subject, input, normalize, mergeContract: false, allowDeletedReferences: true);
+        if (FindUnder(state, subject, sent, latestOnly: false, includeDeleted) is { } found) return found;
+        var merged = Prepare(state, subject, input, normalize, mergeContract: true, allowDeletedReferences: true);
+        return merged.IdentityKey == sent.IdentityKey ? null : FindUnder(state, subject, merged, latestOnly: false, includeDeleted);
+    }
+
+    private static bool Holds(RegistryState state, string subject, bool includeDeleted) =>
+        state.Subjects.TryGetValue(subject, out var s) && (includeDeleted || s.HasLive);
+
+    /// <summary>
+    /// For a subject name without a context, the same name in each other context that holds it, in order (Confluent's
+    /// <c>…UsingContexts</c> fallbacks); nothing for a qualified name.
+    /// </summary>
+    private static IEnumerable<string> InOtherContexts(RegistryState state, string subject, bool includeDeleted, Func<string, bool>? canRead)
+    {
+        var q = QualifiedSubject.Parse(subject);
+        if (q.Context != QualifiedSubject.DefaultContext) yield break;
+        foreach (var context in state.SubjectContexts())
+        {
+            if (context == QualifiedSubject.DefaultContext) continue;
+            var other = new QualifiedSubject(context, q.Name).ToString();
+            if (Holds(state, other, includeDeleted) && (canRead is null || canRead(other))) yield return other;
+        }
     }
 
     /// <summary>
@@ -60,6 +95,38 @@ public sealed partial class RegistryDecider
         return CheckCompatibility(state, subject, candidate, EffectiveLevel(state, subject), config, only);
     }
 
+    /// <summary>
+    /// GET /subjects/{subject}/versions/{version}: as Confluent, a subject name without a context whose version is not
+    /// found is then tried in each other context (those <paramref name="canRead"/> allows); the first error stands otherwise.
+    /// </summary>
+    public static RegisteredSchema GetVersionUsingContexts(RegistryState state, string subject, string version, bool includeDeleted, Func<string, bool>? canRead)
+    {
+        try
+        {
+            return GetVersion(state, subject, version, includeDeleted);
+        }
+        catch (RegistryException first) when (first.ErrorCode is Errors.SubjectNotFound or Errors.VersionNotFound)
+        {
+            foreach (var other in InOtherContexts(state, subject, includeDeleted, canRead))
+            {
+                if (TryGetVersion(state, other, version, includeDeleted) is { } found) return found;
+            }
+            throw;
+        }
+    }
+
+    private static RegisteredSchema? TryGetVersion(RegistryState state, string subject, string version, bool includeDeleted)
+    {
+        try
+        {
+            return GetVersion(state, subject, version, includeDeleted);
+        }
+        catch (RegistryException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>GET /subjects/{subject}/versions/{version}.</summary>
     public static RegisteredSchema GetVersion(RegistryState state, string subject, string version, bool includeDeleted)
     {
@@ -68,10 +135,43 @@ public sealed partial class RegistryDecider
             throw Errors.SubjectNotFoundError(subject);
         var v = number == VersionSpec.Latest ? subjectState.Latest(includeDeleted) : subjectState.Versions.GetValueOrDefault(number);
         if (v is null || (v.Deleted && !includeDeleted)) throw Errors.VersionNotFoundError(version);
-        return new RegisteredSchema(subject, v.Version, state.Schemas[v.Id], v.Timestamp, v.Deleted);
+        return new RegisteredSchema(subject, v.Version, state.SchemaOf(subject, v), v.Timestamp, v.Deleted);
     }
 
-    /// <summary>A schema by id; 40403 when no subject version (soft-deleted included) uses it.</summary>
-    public static StoredSchema GetSchema(RegistryState state, int id) =>
-        state.Schemas.TryGetValue(id, out var schema) && state.Usages.ContainsKey(id) ? schema : throw Errors.SchemaNotFoundError(id);
+    /// <summary>A schema by id in a context; 40403 when no subject version (soft-deleted included) uses it.</summary>
+    public static StoredSchema GetSchema(RegistryState state, ContextId id) =>
+        state.LiveSchema(id) ?? throw Errors.SchemaNotFoundError(id.Id);
+
+    /// <summary>
+    /// A schema by id as Confluent finds it (<c>getSchemaKeyUsingContexts</c>): the id in the context of the
+    /// <paramref name="subject"/> hint (the default context without one). With an unqualified subject name that does
+    /// not hold the id, that name in each other context is tried, then any subject of the default context; a
+    /// qualified subject name must hold the id. Returns the schema and, when the named subject holds it, that
+    /// subject's latest version using it. 40403 when nothing matches.
+    /// </summary>
+    public static (StoredSchema Schema, SubjectVersionRef? Usage) FindSchemaById(RegistryState state, int id, string? subject)
+    {
+        var q = string.IsNullOrEmpty(subject) ? new QualifiedSubject(QualifiedSubject.DefaultContext, "") : QualifiedSubject.Parse(subject);
+        if (q.Name.Length > 0)
+        {
+            var named = UsageUnder(state, new ContextId(q.Context, id), q.ToString());
+            if (named is null && q.Context == QualifiedSubject.DefaultContext)
+            {
+                foreach (var context in state.SubjectContexts().Where(c => c != QualifiedSubject.DefaultContext))
+                {
+                    named = UsageUnder(state, new ContextId(context, id), new QualifiedSubject(context, q.Name).ToString());
+                    if (named is not null) break;
+                }
+            }
+            if (named is { } found) return (state.Schemas[ContextId.Of(found.Subject, id)], found);
+            if (q.Context != QualifiedSubject.DefaultContext) throw Errors.SchemaNotFoundError(id);
+        }
+        return (GetSchema(state, new ContextId(q.Context, id)), null);
+    }
+
+    private static SubjectVersionRef? UsageUnder(RegistryState state, ContextId id, string subject)
+    {
+        var usages = state.UsagesOf(id).Where(u => u.Subject == subject).ToList();
+        return usages.Count > 0 ? usages[^1] : null;
+    }
 }

@@ -33,16 +33,34 @@ public sealed partial class RegistryDecider
             && state.Subjects.Keys.Count(s => QualifiedSubject.Parse(s).Context == context) >= subjectLimit)
             throw Errors.NotPermittedError($"Context {context} already holds the limit of {subjectLimit} subjects");
         var config = EffectiveConfig(state, subject);
-        var candidate = Prepare(state, subject, command.Input, command.Normalize || config.Normalize == true, mergeContract: !importing, allowDeletedReferences: importing);
+        var normalize = command.Normalize || config.Normalize == true;
         var subjectState = state.Subjects.GetValueOrDefault(subject);
+        var nextVersion = (subjectState?.MaxVersion ?? 0) + 1;
+        // 0 (or none) and -1 mean "the next version", as in Confluent; -1 also means "compare with the latest only".
+        var requested = command.Version ?? 0;
+
+        // As Confluent's registerOrForward: the schema as sent (no contract merged), found under the subject, is the
+        // answer when no version is asked for; -1 compares with the latest version only.
+        if (!importing && requested is 0 or -1 && subjectState is not null && !string.IsNullOrEmpty(command.Input.Schema) && !config.HasDefaultsOrOverrides)
+        {
+            var sent = Prepare(state, subject, command.Input, normalize, mergeContract: false, allowDeletedReferences: false);
+            if (FindUnder(state, subject, sent, latestOnly: requested == -1, includeDeleted: false) is { } alreadyThere)
+                return Decision<RegisteredSchema>.NoChange(alreadyThere);
+        }
+
+        // The contract merged from the config and the previous version; confluent:version records the new version when a
+        // version was given or the metadata already carries one (not in IMPORT, which stores what it is given).
+        var candidate = Prepare(state, subject, command.Input, normalize, mergeContract: !importing, allowDeletedReferences: importing,
+            stampVersion: !importing && (requested != 0 || Metadata.HasConfluentVersion(MergedMetadata(state, subject, command.Input))) ? nextVersion : null);
 
         foreach (var existing in subjectState?.Live.Reverse() ?? [])
         {
-            if (state.Schemas[existing.Id].IdentityKey != candidate.IdentityKey) continue;
+            var held = state.SchemaOf(subject, existing);
+            if (held.IdentityKey != candidate.IdentityKey) continue;
             if (importing && command.Id != existing.Id)
                 throw Errors.IdMismatchError($"subject '{subject}' version {existing.Version} already has this schema with id {existing.Id}, not {command.Id}");
             // A schema already registered answers with its id and version in any mode that allows writes (IMPORT too).
-            return Decision<RegisteredSchema>.NoChange(new RegisteredSchema(subject, existing.Version, state.Schemas[existing.Id], existing.Timestamp, false));
+            return Decision<RegisteredSchema>.NoChange(new RegisteredSchema(subject, existing.Version, held, existing.Timestamp, false));
         }
         if (!importing && mode != RegistryMode.ReadWrite)
             throw Errors.NotPermittedError($"Subject {subject} in context {context} is not in read-write mode");
@@ -55,27 +73,26 @@ public sealed partial class RegistryDecider
                     $"Schema being registered is incompatible with an earlier schema for subject \"{subject}\", details: [{string.Join(", ", messages)}]");
         }
 
-        var knownId = state.IdsByIdentity.TryGetValue(candidate.IdentityKey, out var found) ? found : (int?)null;
+        // Ids are per context: the same schema in another context has an id of its own there.
+        var knownId = state.IdsByIdentity.TryGetValue((context, candidate.IdentityKey), out var found) ? found : (int?)null;
         int id;
         if (importing)
         {
             id = command.Id!.Value;
             if (id <= 0) throw Errors.InvalidSchemaError($"Invalid id {id}: ids are positive");
             // An id, and a content's binding to its id, are free once every version using them is permanently deleted.
-            if (state.Schemas.TryGetValue(id, out var holder) && holder.IdentityKey != candidate.IdentityKey && state.Usages.ContainsKey(id))
+            if (state.LiveSchema(new ContextId(context, id)) is { } holder && holder.IdentityKey != candidate.IdentityKey)
                 throw Errors.NotPermittedError($"Overwrite new schema with id {id} in context {context} is not permitted.");
-            if (knownId is not null && knownId != id && state.Usages.ContainsKey(knownId.Value))
+            if (knownId is not null && knownId != id && state.Usages.ContainsKey(new ContextId(context, knownId.Value)))
                 throw Errors.IdMismatchError($"this schema is already registered with id {knownId}, not {id}");
         }
         else
         {
-            id = knownId ?? state.MaxId + 1;
+            id = knownId ?? state.MaxIdIn(context) + 1;
         }
 
-        var nextVersion = (subjectState?.MaxVersion ?? 0) + 1;
         var version = nextVersion;
-        // 0 and -1 mean "the next version", as in Confluent.
-        if (command.Version is int requested and not (0 or -1))
+        if (requested is not (0 or -1))
         {
             if (importing)
             {
@@ -94,8 +111,8 @@ public sealed partial class RegistryDecider
         var now = importing && command.Timestamp is > 0 ? command.Timestamp.Value : Now;
         var registered = new SchemaRegistered(subject, version, id, candidate.SchemaType, candidate.Parsed.Canonical,
             candidate.References, candidate.Metadata, candidate.RuleSet, now);
-        var stored = state.Schemas.GetValueOrDefault(id) is { } same && same.IdentityKey == candidate.IdentityKey ? same
-            : new StoredSchema(id, candidate.SchemaType, candidate.Parsed.Canonical, candidate.References, candidate.Metadata, candidate.RuleSet, candidate.Guid, candidate.IdentityKey);
+        var stored = state.Schemas.GetValueOrDefault(new ContextId(context, id)) is { } same && same.IdentityKey == candidate.IdentityKey ? same
+            : new StoredSchema(context, id, candidate.SchemaType, candidate.Parsed.Canonical, candidate.References, candidate.Metadata, candidate.RuleSet, candidate.Guid, candidate.IdentityKey);
         // As Confluent: older soft-deleted versions of the subject with this id go for good, unless something references them.
         var superseded = (subjectState?.Versions.Values ?? []).Where(v => v.Deleted && v.Id == id && v.Version != version
             && ReferencedBy(state, subject, v.Version, includeDeleted: true).Count == 0).Select(v => (RegistryEvent)new VersionHardDeleted(subject, v.Version));
@@ -106,12 +123,12 @@ public sealed partial class RegistryDecider
     /// Validates and parses a schema for a subject: size limit, type, references, canonical text, and
     /// (unless importing) metadata and rules inherited from the previous version and the config.
     /// </summary>
-    public Candidate Prepare(RegistryState state, string subject, SchemaInput input, bool normalize, bool mergeContract, bool allowDeletedReferences)
+    public Candidate Prepare(RegistryState state, string subject, SchemaInput input, bool normalize, bool mergeContract, bool allowDeletedReferences, int? stampVersion = null)
     {
         var schema = input.Schema;
         var schemaType = input.SchemaType ?? "AVRO";
         var references = input.References ?? [];
-        var previous = state.Subjects.GetValueOrDefault(subject)?.LatestLive is { } latest ? state.Schemas[latest.Id] : null;
+        var previous = state.Subjects.GetValueOrDefault(subject)?.LatestLive is { } latest ? state.SchemaOf(subject, latest) : null;
         if (string.IsNullOrEmpty(schema))
         {
             if (previous is null) throw Errors.InvalidSchemaError("Empty schema");
@@ -121,7 +138,8 @@ public sealed partial class RegistryDecider
         }
         if (schema.Length > settings.MaxSchemaLength) throw Errors.SchemaTooLargeError(schema.Length, settings.MaxSchemaLength);
         formats.Get(schemaType);
-        var resolved = ResolveReferences(state, references, allowDeletedReferences);
+        var context = QualifiedSubject.Parse(subject).Context;
+        var resolved = ResolveReferences(state, context, references, allowDeletedReferences);
         var parsed = formats.Parse(schemaType, schema, resolved, normalize);
 
         var metadata = input.Metadata?.NullIfEmpty();
@@ -132,6 +150,7 @@ public sealed partial class RegistryDecider
             metadata = Metadata.Merge(Metadata.Merge(config.DefaultMetadata, metadata ?? previous?.Metadata), config.OverrideMetadata);
             ruleSet = RuleSet.Merge(RuleSet.Merge(config.DefaultRuleSet, ruleSet ?? previous?.RuleSet), config.OverrideRuleSet);
         }
+        if (stampVersion is int stamp) metadata = Metadata.WithConfluentVersion(metadata, stamp);
         RuleSetValidator.Validate(ruleSet);
 
         var refs = references.Select(r => r with { Subject = QualifiedSubject.Normalize(r.Subject), Version = r.Version == -1 ? resolved.First(x => x.Name == r.Name).Version : r.Version });
@@ -139,6 +158,53 @@ public sealed partial class RegistryDecider
         var refArray = refs.ToImmutableArray();
         var (guid, key) = SchemaIdentity.Compute(schemaType, parsed.Canonical, refArray, metadata, ruleSet);
         return new Candidate(schemaType, parsed, refArray, metadata, ruleSet, guid, key);
+    }
+
+    /// <summary>The metadata a registration would merge (the config's defaults and overrides around the sent or the previous metadata).</summary>
+    private Metadata? MergedMetadata(RegistryState state, string subject, SchemaInput input)
+    {
+        var config = EffectiveConfig(state, subject);
+        var previous = state.Subjects.GetValueOrDefault(subject)?.LatestLive is { } latest ? state.SchemaOf(subject, latest).Metadata : null;
+        return Metadata.Merge(Metadata.Merge(config.DefaultMetadata, input.Metadata?.NullIfEmpty() ?? previous), config.OverrideMetadata);
+    }
+
+    /// <summary>
+    /// The version of a subject holding a schema, as Confluent's lookUpSchemaUnderSubject finds it: the exact schema
+    /// (metadata and rules included), else, newest first, a version it can look up (<see cref="CanLookup"/>).
+    /// </summary>
+    private static RegisteredSchema? FindUnder(RegistryState state, string subject, Candidate candidate, bool latestOnly, bool includeDeleted)
+    {
+        if (!state.Subjects.TryGetValue(subject, out var subjectState)) return null;
+        var versions = subjectState.Versions.Values.Reverse().Where(v => includeDeleted || !v.Deleted).ToList();
+        if (latestOnly) versions = versions.Take(1).ToList();
+        var match = (latestOnly ? null : versions.FirstOrDefault(v => state.SchemaOf(subject, v).IdentityKey == candidate.IdentityKey))
+            ?? versions.FirstOrDefault(v => CanLookup(candidate, state.SchemaOf(subject, v), v.Version));
+        return match is null ? null : new RegisteredSchema(subject, match.Version, state.SchemaOf(subject, match), match.Timestamp, match.Deleted);
+    }
+
+    /// <summary>
+    /// Confluent's canLookupIgnoringVersion: the same schema, where a <c>confluent:version</c> on one side only is ignored
+    /// (and, when the sent schema carries it, must be the version it is compared with).
+    /// </summary>
+    private static bool CanLookup(Candidate current, StoredSchema previous, int previousVersion)
+    {
+        var currentVersion = Metadata.ConfluentVersionOf(current.Metadata);
+        var storedVersion = Metadata.ConfluentVersionOf(previous.Metadata);
+        var currentMetadata = current.Metadata;
+        var previousMetadata = previous.Metadata;
+        if (currentVersion is null && storedVersion is not null)
+        {
+            previousMetadata = Metadata.WithoutConfluentVersion(previousMetadata);
+        }
+        else if (currentVersion is not null && storedVersion is null)
+        {
+            if (currentVersion != previousVersion) return false;
+            currentMetadata = Metadata.WithoutConfluentVersion(currentMetadata);
+        }
+        return current.SchemaType == previous.SchemaType && current.Parsed.Canonical == previous.Schema
+            && current.References.SequenceEqual(previous.References)
+            && Equals(currentMetadata?.NullIfEmpty(), previousMetadata?.NullIfEmpty())
+            && Equals(current.RuleSet?.NullIfEmpty(), previous.RuleSet?.NullIfEmpty());
     }
 
     /// <summary>A stored schema as a candidate, to compare two registered versions with the same rules as a registration.</summary>
@@ -163,7 +229,7 @@ public sealed partial class RegistryDecider
             if (config.CompatibilityGroup is { Length: > 0 } group)
             {
                 var value = candidate.Metadata?.Properties?.GetValueOrDefault(group);
-                live = live.Where(v => state.Schemas[v.Id].Metadata?.Properties?.GetValueOrDefault(group) == value);
+                live = live.Where(v => state.SchemaOf(subject, v).Metadata?.Properties?.GetValueOrDefault(group) == value);
             }
             var newestFirst = live.Reverse().ToList();
             previous = level.IsTransitive() ? newestFirst : newestFirst.Take(1);
@@ -172,7 +238,7 @@ public sealed partial class RegistryDecider
         var format = formats.Get(candidate.SchemaType);
         foreach (var old in previous)
         {
-            var oldSchema = state.Schemas[old.Id];
+            var oldSchema = state.SchemaOf(subject, old);
             var messages = new List<string>();
             if (oldSchema.SchemaType != candidate.SchemaType)
             {

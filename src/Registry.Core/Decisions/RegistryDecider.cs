@@ -52,16 +52,16 @@ public sealed partial class RegistryDecider(SchemaFormats formats, RegistrySetti
     }
 
     /// <summary>
-    /// Resolves references transitively, dependencies first, with count and depth limits; iterative, so
-    /// a deep chain cannot overflow the stack.
+    /// Resolves the references of a schema in <paramref name="context"/> transitively, dependencies first, with count
+    /// and depth limits; iterative, so a deep chain cannot overflow the stack.
     /// </summary>
-    public IReadOnlyList<ResolvedReference> ResolveReferences(RegistryState state, IReadOnlyList<SchemaReference> references, bool allowDeleted)
+    public IReadOnlyList<ResolvedReference> ResolveReferences(RegistryState state, string context, IReadOnlyList<SchemaReference> references, bool allowDeleted)
     {
         var ordered = new List<ResolvedReference>();
         var done = new HashSet<(string, int)>();
         var onPath = new HashSet<(string, int)>();
         var stack = new Stack<(SchemaReference Ref, ResolvedReference Resolved, bool Expanded, int Depth)>();
-        foreach (var r in references.Reverse()) stack.Push((r, Resolve(state, r, allowDeleted), false, 1));
+        foreach (var r in references.Reverse()) stack.Push((r, Resolve(state, context, r, allowDeleted), false, 1));
         while (stack.Count > 0)
         {
             var (r, resolved, expanded, depth) = stack.Pop();
@@ -80,30 +80,31 @@ public sealed partial class RegistryDecider(SchemaFormats formats, RegistrySetti
                 throw Errors.InvalidSchemaError($"The schema uses more than the limit of {settings.MaxReferences} references");
             onPath.Add(key);
             stack.Push((r, resolved, true, depth));
-            foreach (var child in state.Schemas[resolved.Id].References.Reverse())
-                stack.Push((child, Resolve(state, child, allowDeleted: true), false, depth + 1));
+            var holder = state.Schemas[ContextId.Of(resolved.Subject, resolved.Id)];
+            foreach (var child in holder.References.Reverse())
+                stack.Push((child, Resolve(state, holder.Context, child, allowDeleted: true), false, depth + 1));
         }
         // The direct references keep the names the referencing schema uses for them.
         return ordered;
     }
 
-    private static ResolvedReference Resolve(RegistryState state, SchemaReference r, bool allowDeleted)
+    private static ResolvedReference Resolve(RegistryState state, string context, SchemaReference r, bool allowDeleted)
     {
         if (string.IsNullOrEmpty(r.Name) || string.IsNullOrEmpty(r.Subject))
             throw Errors.InvalidSchemaError("A reference needs a name and a subject");
-        var subjectName = QualifiedSubject.Normalize(r.Subject);
+        var subjectName = QualifiedSubject.QualifyIn(context, r.Subject);
         SubjectVersion? version = null;
         if (state.Subjects.TryGetValue(subjectName, out var subject))
             version = r.Version == -1 ? subject.Latest(allowDeleted) : subject.Versions.GetValueOrDefault(r.Version);
         if (version is null || (version.Deleted && !allowDeleted))
             throw Errors.InvalidSchemaError($"Invalid schema: the reference '{Errors.Printable(r.Name)}' names subject '{Errors.Printable(r.Subject)}' version {r.Version}, which is not registered");
-        var schema = state.Schemas[version.Id];
+        var schema = state.SchemaOf(subjectName, version);
         return new ResolvedReference(r.Name, subjectName, version.Version, schema.Id, schema.SchemaType, schema.Schema);
     }
 
     /// <summary>Parses a stored schema (cached by the formats), resolving its references from the state.</summary>
     public ParsedSchema ParseStored(RegistryState state, StoredSchema schema) =>
-        formats.Parse(schema.SchemaType, schema.Schema, ResolveReferences(state, schema.References, allowDeleted: true), normalize: false);
+        formats.Parse(schema.SchemaType, schema.Schema, ResolveReferences(state, schema.Context, schema.References, allowDeleted: true), normalize: false);
 
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 }

@@ -19,7 +19,7 @@ namespace Registry.Core.Events;
 public abstract record RegistryEvent;
 
 /// <summary>
-/// A schema under subject/version with a global id (a SCHEMA record). Soft-deleting a version re-puts
+/// A schema under subject/version with an id in the subject's context (a SCHEMA record). Soft-deleting a version re-puts
 /// the same record with <see cref="Deleted"/> set, exactly as Confluent does.
 /// </summary>
 public sealed record SchemaRegistered(

@@ -30,6 +30,22 @@ public sealed record Metadata(
         return new Metadata(tags, props, sensitive).NullIfEmpty();
     }
 
+    /// <summary>The reserved property in which Confluent records the version a schema was registered as.</summary>
+    public const string ConfluentVersion = "confluent:version";
+
+    /// <summary><c>confluent:version</c> as a number, or null when absent or not a number.</summary>
+    public static int? ConfluentVersionOf(Metadata? metadata) =>
+        metadata?.Properties?.GetValueOrDefault(ConfluentVersion) is { } text
+            && int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
+
+    public static bool HasConfluentVersion(Metadata? metadata) => metadata?.Properties?.ContainsKey(ConfluentVersion) == true;
+
+    public static Metadata? WithConfluentVersion(Metadata? metadata, int version) =>
+        Merge(metadata, new Metadata(null, ImmutableSortedDictionary<string, string>.Empty.Add(ConfluentVersion, version.ToString(System.Globalization.CultureInfo.InvariantCulture)), null));
+
+    public static Metadata? WithoutConfluentVersion(Metadata? metadata) =>
+        metadata?.Properties is { } properties ? (metadata with { Properties = properties.Remove(ConfluentVersion) }).NullIfEmpty() : metadata;
+
     public bool Equals(Metadata? other) =>
         other is not null && CanonicalJson.Serialize(this) == CanonicalJson.Serialize(other);
 

@@ -29,6 +29,16 @@ public readonly record struct QualifiedSubject(string Context, string Name)
 
     public bool IsContextScope => Name.Length == 0;
 
+    /// <summary>
+    /// The subject a reference names, seen from a schema in <paramref name="context"/>: as Confluent, a name without a
+    /// context (or with the default one) is in the referrer's context, so <c>:.t1:s</c> referring to <c>r</c> means <c>:.t1:r</c>.
+    /// </summary>
+    public static string QualifyIn(string context, string subject)
+    {
+        var q = Parse(subject);
+        return q.Context == DefaultContext && context != DefaultContext ? new QualifiedSubject(context, q.Name).ToString() : q.ToString();
+    }
+
     /// <summary>Normalizes <c>:.:name</c> to <c>name</c>.</summary>
     public static string Normalize(string subject) => Parse(subject).ToString();
 

@@ -26,6 +26,9 @@ public sealed record SubjectConfig(
         update.DefaultRuleSet ?? DefaultRuleSet,
         update.OverrideRuleSet ?? OverrideRuleSet);
 
+    /// <summary>Whether the config adds metadata or rules to every registration (Confluent's hasDefaultsOrOverrides).</summary>
+    public bool HasDefaultsOrOverrides => DefaultMetadata is not null || OverrideMetadata is not null || DefaultRuleSet is not null || OverrideRuleSet is not null;
+
     /// <summary>Our members where set, else the fallback's (the config lookup chain).</summary>
     public SubjectConfig Or(SubjectConfig? fallback) => fallback is null ? this : fallback.With(this);
 }

@@ -10,13 +10,13 @@ namespace Registry.Core.State;
 /// </summary>
 public sealed record RegistryState(
     long Position,
-    int MaxId,
-    ImmutableDictionary<int, StoredSchema> Schemas,
-    ImmutableDictionary<string, int> IdsByIdentity,
+    ImmutableDictionary<string, int> MaxIds,
+    ImmutableDictionary<ContextId, StoredSchema> Schemas,
+    ImmutableDictionary<(string Context, string IdentityKey), int> IdsByIdentity,
     ImmutableSortedDictionary<string, SubjectState> Subjects,
     ImmutableSortedDictionary<string, SubjectConfig> Configs,
     ImmutableSortedDictionary<string, RegistryMode> Modes,
-    ImmutableDictionary<int, ImmutableSortedSet<SubjectVersionRef>> Usages,
+    ImmutableDictionary<ContextId, ImmutableSortedSet<SubjectVersionRef>> Usages,
     ImmutableSortedDictionary<string, TopicPolicy> Policies)
 {
     /// <summary>The key under which the global config and mode are kept.</summary>
@@ -24,17 +24,31 @@ public sealed record RegistryState(
 
     public static RegistryState Empty { get; } = new(
         0,
-        0,
-        ImmutableDictionary<int, StoredSchema>.Empty,
         ImmutableDictionary<string, int>.Empty.WithComparers(StringComparer.Ordinal),
+        ImmutableDictionary<ContextId, StoredSchema>.Empty,
+        ImmutableDictionary<(string Context, string IdentityKey), int>.Empty,
         ImmutableSortedDictionary<string, SubjectState>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableSortedDictionary<string, SubjectConfig>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableSortedDictionary<string, RegistryMode>.Empty.WithComparers(StringComparer.Ordinal),
-        ImmutableDictionary<int, ImmutableSortedSet<SubjectVersionRef>>.Empty,
+        ImmutableDictionary<ContextId, ImmutableSortedSet<SubjectVersionRef>>.Empty,
         ImmutableSortedDictionary<string, TopicPolicy>.Empty.WithComparers(StringComparer.Ordinal));
 
     /// <summary>The subject versions (soft-deleted included) that use a schema id.</summary>
-    public ImmutableSortedSet<SubjectVersionRef> UsagesOf(int id) => Usages.GetValueOrDefault(id) ?? [];
+    public ImmutableSortedSet<SubjectVersionRef> UsagesOf(ContextId id) => Usages.GetValueOrDefault(id) ?? [];
+
+    /// <summary>The schema a version of a subject holds (its id is in the subject's context).</summary>
+    public StoredSchema SchemaOf(string subject, SubjectVersion version) => Schemas[ContextId.Of(subject, version.Id)];
+
+    /// <summary>A schema some version (soft-deleted ones too) still uses, or null: an id nothing uses is free.</summary>
+    public StoredSchema? LiveSchema(ContextId id) => Usages.ContainsKey(id) ? Schemas.GetValueOrDefault(id) : null;
+
+    /// <summary>The highest id ever given in a context (ids are numbered per context).</summary>
+    public int MaxIdIn(string context) => MaxIds.GetValueOrDefault(context);
+
+    /// <summary>The contexts that hold subjects, the default context first, then in order.</summary>
+    public IEnumerable<string> SubjectContexts() =>
+        Subjects.Keys.Select(s => QualifiedSubject.Parse(s).Context).Distinct(StringComparer.Ordinal)
+            .OrderBy(c => c == QualifiedSubject.DefaultContext ? 0 : 1).ThenBy(c => c, StringComparer.Ordinal);
 
     public RegistryState Apply(LogEntry entry) => Apply(entry.Event) with { Position = entry.Position };
 
@@ -66,22 +80,24 @@ public sealed record RegistryState(
     private RegistryState ApplyRegistered(SchemaRegistered r)
     {
         var (guid, key) = SchemaIdentity.Compute(r.SchemaType, r.Schema, r.References, r.Metadata, r.RuleSet);
+        var context = QualifiedSubject.Parse(r.Subject).Context;
+        var at = new ContextId(context, r.Id);
         var schemas = Schemas;
         var ids = IdsByIdentity;
-        if (Schemas.TryGetValue(r.Id, out var existing) && existing.IdentityKey != key)
+        if (Schemas.TryGetValue(at, out var existing) && existing.IdentityKey != key)
         {
             // An id keeps its meaning while any version (soft-deleted ones too) uses it; once every version using it
             // is permanently deleted, it is free, and only an IMPORT gives it to another schema (as in Confluent).
-            if (Usages.ContainsKey(r.Id)) return this;
-            if (ids.GetValueOrDefault(existing.IdentityKey) == r.Id) ids = ids.Remove(existing.IdentityKey);
+            if (Usages.ContainsKey(at)) return this;
+            if (ids.GetValueOrDefault((context, existing.IdentityKey)) == r.Id) ids = ids.Remove((context, existing.IdentityKey));
             existing = null;
         }
         if (existing is null)
         {
             if (r.Id <= 0) return this;
-            schemas = schemas.SetItem(r.Id, new StoredSchema(r.Id, r.SchemaType, r.Schema, r.References, r.Metadata, r.RuleSet, guid, key));
+            schemas = schemas.SetItem(at, new StoredSchema(context, r.Id, r.SchemaType, r.Schema, r.References, r.Metadata, r.RuleSet, guid, key));
             // Content whose id is free takes the id it is imported with.
-            if (!ids.TryGetValue(key, out var bound) || !Usages.ContainsKey(bound)) ids = ids.SetItem(key, r.Id);
+            if (!ids.TryGetValue((context, key), out var bound) || !Usages.ContainsKey(new ContextId(context, bound))) ids = ids.SetItem((context, key), r.Id);
         }
 
         var subject = Subjects.GetValueOrDefault(r.Subject)
@@ -95,11 +111,11 @@ public sealed record RegistryState(
         subject = subject with { Versions = subject.Versions.SetItem(r.Version, new SubjectVersion(r.Version, r.Id, r.Deleted, timestamp)) };
         return this with
         {
-            MaxId = Math.Max(MaxId, r.Id),
+            MaxIds = r.Id > MaxIdIn(context) ? MaxIds.SetItem(context, r.Id) : MaxIds,
             Schemas = schemas,
             IdsByIdentity = ids,
             Subjects = Subjects.SetItem(r.Subject, subject),
-            Usages = Usages.SetItem(r.Id, UsagesOf(r.Id).Add(new SubjectVersionRef(r.Subject, r.Version))),
+            Usages = Usages.SetItem(at, UsagesOf(at).Add(new SubjectVersionRef(r.Subject, r.Version))),
         };
     }
 
@@ -107,10 +123,11 @@ public sealed record RegistryState(
     {
         if (!Subjects.TryGetValue(subjectName, out var subject) || !subject.Versions.TryGetValue(version, out var removed)) return this;
         var versions = subject.Versions.Remove(version);
-        var usages = UsagesOf(removed.Id).Remove(new SubjectVersionRef(subjectName, version));
+        var at = ContextId.Of(subjectName, removed.Id);
+        var usages = UsagesOf(at).Remove(new SubjectVersionRef(subjectName, version));
         return this with
         {
-            Usages = usages.IsEmpty ? Usages.Remove(removed.Id) : Usages.SetItem(removed.Id, usages),
+            Usages = usages.IsEmpty ? Usages.Remove(at) : Usages.SetItem(at, usages),
             Subjects = versions.IsEmpty ? Subjects.Remove(subjectName) : Subjects.SetItem(subjectName, subject with { Versions = versions }),
         };
     }

@@ -3,8 +3,9 @@ using Registry.Core.Model;
 
 namespace Registry.Core.State;
 
-/// <summary>A schema by its global id. Immutable: an id never changes meaning.</summary>
+/// <summary>A schema by its id in its context. Immutable: an id never changes meaning while a version uses it.</summary>
 public sealed record StoredSchema(
+    string Context,
     int Id,
     string SchemaType,
     string Schema,
@@ -12,4 +13,7 @@ public sealed record StoredSchema(
     Metadata? Metadata,
     RuleSet? RuleSet,
     Guid Guid,
-    string IdentityKey);
+    string IdentityKey)
+{
+    public ContextId Key => new(Context, Id);
+}

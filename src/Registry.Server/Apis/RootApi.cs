@@ -16,6 +16,8 @@ public static class RootApi
         app.MapGet("/v1/metadata/id", GetClusterId);
         app.MapGet("/v1/audit", GetAudit);
         app.MapGet("/v1/metadata/version", () => RegistryJson.Ok(new { version = Version, commitId = "" }));
+        // Confluent's community build answers {"attributes":["opensource"]}; clients use it to tell Confluent Cloud apart.
+        app.MapGet("/v1/metadata/deployment", () => RegistryJson.Ok(new { attributes = new[] { "opensource" } }));
         return app;
     }
 

@@ -35,7 +35,7 @@ public static class SchemasApi
             {
                 var versions = s.Versions.Values.Where(v => deleted == true || !v.Deleted);
                 return latestOnly == true ? versions.TakeLast(1) : versions;
-            }, (s, v) => (Subject: s.Name, Version: v, Schema: state.Schemas[v.Id]))
+            }, (s, v) => (Subject: s.Name, Version: v, Schema: state.SchemaOf(s.Name, v)))
             // ruleType: only schemas with a rule of that type (CEL, ENCRYPT, …), as Confluent filters.
             .Where(x => string.IsNullOrEmpty(ruleType) || x.Schema.RuleSet?.AllRules.Any(r => string.Equals(r.Type, ruleType, StringComparison.OrdinalIgnoreCase)) == true)
             .Select(x => SchemaResponse.From(x.Subject, x.Version.Version, x.Schema, x.Version.Timestamp, x.Version.Deleted));
@@ -45,14 +45,14 @@ public static class SchemasApi
     private static IResult GetById(RegistryService registry, string id, string? subject, string? format, bool? fetchMaxId)
     {
         var state = registry.State;
-        var schema = RegistryDecider.GetSchema(state, ParseId(id));
-        // With a subject hint, report the latest version of that subject using this id (Confluent 8.x does).
-        var usage = string.IsNullOrEmpty(subject)
-            ? []
-            : state.UsagesOf(schema.Id).Where(u => u.Subject == QualifiedSubject.Normalize(SubjectPath.Decode(subject))).TakeLast(1).ToList();
+        // With a subject hint that holds the id, report that subject's latest version using it (Confluent 8.x does).
+        var (schema, usage) = FindById(state, id, subject);
+        // ts and deleted are those of the version the id was found under (Confluent 8.x reports them too).
+        var found = usage ?? state.UsagesOf(schema.Key).First();
+        var version = state.Subjects[found.Subject].Versions[found.Version];
         return RegistryJson.Ok(new SchemaStringResponse(Formatted(registry, schema, format), schema.SchemaType, SchemaResponse.NullIfEmpty(schema.References),
-            schema.Metadata, schema.RuleSet, SchemaIdentity.GuidString(schema.Guid), fetchMaxId == true ? state.MaxId : null,
-            usage.Count > 0 ? usage[0].Subject : null, usage.Count > 0 ? usage[0].Version : null));
+            schema.Metadata, schema.RuleSet, SchemaIdentity.GuidString(schema.Guid), fetchMaxId == true ? state.MaxIdIn(schema.Context) : null,
+            usage?.Subject, usage?.Version, version.Timestamp, version.Deleted));
     }
 
     private static IResult GetByGuid(RegistryService registry, string guid)
@@ -63,40 +63,49 @@ public static class SchemasApi
     }
 
     private static IResult GetIdsByGuid(RegistryService registry, string guid) =>
-        RegistryJson.Ok(new[] { new { context = QualifiedSubject.DefaultContext, id = FindByGuid(registry, guid).Id } });
+        RegistryJson.Ok(WithGuid(registry.State, guid).Select(s => new { context = s.Context, id = s.Id }).ToList());
 
-    /// <summary>A schema by Confluent's MD5 GUID (a scan: GUID lookups are rare and cached by clients).</summary>
-    private static Core.State.StoredSchema FindByGuid(RegistryService registry, string guid)
-    {
-        var state = registry.State;
-        var found = Guid.TryParse(guid, out var g) ? state.Schemas.Values.FirstOrDefault(s => s.Guid == g && state.Usages.ContainsKey(s.Id)) : null;
-        return found ?? throw new RegistryException(Errors.SchemaNotFound, $"Schema {Errors.Printable(guid, 50)} not found");
-    }
+    private static Core.State.StoredSchema FindByGuid(RegistryService registry, string guid) =>
+        WithGuid(registry.State, guid).FirstOrDefault() ?? throw new RegistryException(Errors.SchemaNotFound, $"Schema {Errors.Printable(guid, 50)} not found");
 
-    private static IResult GetRawById(HttpContext context, RegistryService registry, string id) =>
-        Raw(context, RegistryDecider.GetSchema(registry.State, ParseId(id)).Schema);
+    /// <summary>
+    /// The live schemas with Confluent's MD5 GUID, one per context that holds it, the default context first (a scan:
+    /// GUID lookups are rare and cached by clients).
+    /// </summary>
+    private static IEnumerable<Core.State.StoredSchema> WithGuid(Core.State.RegistryState state, string guid) =>
+        Guid.TryParse(guid, out var g)
+            ? state.Schemas.Values.Where(s => s.Guid == g && state.Usages.ContainsKey(s.Key))
+                .OrderBy(s => s.Context == QualifiedSubject.DefaultContext ? 0 : 1).ThenBy(s => s.Key)
+            : [];
+
+    /// <summary>
+    /// A schema by the id in the path, in the context the <c>subject</c> query names (the default context without
+    /// one; a context-scoped URL adds it), as Confluent resolves ids.
+    /// </summary>
+    internal static (Core.State.StoredSchema Schema, Core.State.SubjectVersionRef? Usage) FindById(Core.State.RegistryState state, string id, string? subject) =>
+        RegistryDecider.FindSchemaById(state, ParseId(id), string.IsNullOrEmpty(subject) ? null : SubjectPath.Decode(subject));
+
+    private static IResult GetRawById(HttpContext context, RegistryService registry, string id, string? subject) =>
+        Raw(context, FindById(registry.State, id, subject).Schema.Schema);
 
     private static IResult GetSubjectsById(HttpContext context, RegistryService registry, string id, string? subject, bool? deleted, int? offset, int? limit)
     {
-        var state = registry.State;
-        var schema = RegistryDecider.GetSchema(state, ParseId(id));
-        var subjects = Usages(registry, schema.Id, subject, deleted).Select(u => u.Subject).Where(s => Security.AccessControl.CanRead(context, s)).Distinct(StringComparer.Ordinal);
+        var subjects = Usages(registry, id, subject, deleted).Select(u => u.Subject).Where(s => Security.AccessControl.CanRead(context, s)).Distinct(StringComparer.Ordinal);
         return RegistryJson.Ok(registry.Page(subjects, offset, limit).ToList());
     }
 
     private static IResult GetVersionsById(HttpContext context, RegistryService registry, string id, string? subject, bool? deleted, int? offset, int? limit)
     {
-        var schema = RegistryDecider.GetSchema(registry.State, ParseId(id));
-        var versions = Usages(registry, schema.Id, subject, deleted).Where(u => Security.AccessControl.CanRead(context, u.Subject)).Select(u => new SubjectVersionResponse(u.Subject, u.Version));
+        var versions = Usages(registry, id, subject, deleted).Where(u => Security.AccessControl.CanRead(context, u.Subject)).Select(u => new SubjectVersionResponse(u.Subject, u.Version));
         return RegistryJson.Ok(registry.Page(versions, offset, limit).ToList());
     }
 
-    private static IEnumerable<Core.State.SubjectVersionRef> Usages(RegistryService registry, int id, string? subject, bool? deleted)
+    /// <summary>Every subject version of the id's context that uses it (as Confluent lists them, whatever subject the hint names).</summary>
+    private static IEnumerable<Core.State.SubjectVersionRef> Usages(RegistryService registry, string id, string? subject, bool? deleted)
     {
         var state = registry.State;
-        var name = string.IsNullOrEmpty(subject) ? null : QualifiedSubject.Normalize(SubjectPath.Decode(subject));
-        return state.UsagesOf(id).Where(u =>
-            (name is null || u.Subject == name) && (deleted == true || !state.Subjects[u.Subject].Versions[u.Version].Deleted));
+        var schema = FindById(state, id, subject).Schema;
+        return state.UsagesOf(schema.Key).Where(u => deleted == true || !state.Subjects[u.Subject].Versions[u.Version].Deleted);
     }
 
     /// <summary>The schema text in the requested format: <c>serialized</c> gives a Protobuf schema as a base64 FileDescriptorProto.</summary>

@@ -46,19 +46,23 @@ public static class SubjectsApi
         return RegistryJson.Ok(registry.Page(versions, offset, limit).ToList());
     }
 
-    private static IResult GetVersion(RegistryService registry, string subject, string version, bool? deleted, string? format)
+    private static IResult GetVersion(HttpContext context, RegistryService registry, string subject, string version, bool? deleted, string? format)
     {
-        var found = RegistryDecider.GetVersion(registry.State, Subject(registry, subject), version, deleted == true);
+        var found = FindVersion(context, registry, subject, version, deleted);
         return RegistryJson.Ok(SchemaResponse.From(found) with { Schema = SchemasApi.Formatted(registry, found.Schema, format) });
     }
 
     private static IResult GetRawVersion(HttpContext context, RegistryService registry, string subject, string version, bool? deleted) =>
-        SchemasApi.Raw(context, RegistryDecider.GetVersion(registry.State, Subject(registry, subject), version, deleted == true).Schema.Schema);
+        SchemasApi.Raw(context, FindVersion(context, registry, subject, version, deleted).Schema.Schema);
+
+    /// <summary>A version of the subject, or of the same name in another context the caller may read (as Confluent).</summary>
+    private static RegisteredSchema FindVersion(HttpContext context, RegistryService registry, string subject, string version, bool? deleted) =>
+        RegistryDecider.GetVersionUsingContexts(registry.State, Subject(registry, subject), version, deleted == true, s => Security.AccessControl.CanRead(context, s));
 
     private static IResult GetReferencedBy(RegistryService registry, string subject, string version, bool? deleted, int? offset, int? limit)
     {
         var found = RegistryDecider.GetVersion(registry.State, Subject(registry, subject), version, includeDeleted: true);
-        var ids = RegistryDecider.ReferencedBy(registry.State, found.Subject, found.Version, deleted == true);
+        var ids = RegistryDecider.ReferencedBy(registry.State, found.Subject, found.Version, deleted == true).Select(k => k.Id);
         return RegistryJson.Ok(registry.Page(ids, offset, limit).ToList());
     }
 
@@ -74,10 +78,10 @@ public static class SubjectsApi
             .Where(v => deleted == true || !v.Deleted)
             .FirstOrDefault(v =>
             {
-                var props = state.Schemas[v.Id].Metadata?.Properties;
+                var props = state.SchemaOf(name, v).Metadata?.Properties;
                 return key.Select((k, i) => props?.GetValueOrDefault(k) == value[i]).All(x => x);
             }) ?? throw Errors.SchemaNotFoundError();
-        return RegistryJson.Ok(SchemaResponse.From(name, match.Version, state.Schemas[match.Id], match.Timestamp, match.Deleted));
+        return RegistryJson.Ok(SchemaResponse.From(name, match.Version, state.SchemaOf(name, match), match.Timestamp, match.Deleted));
     }
 
     private static async Task<IResult> Register(HttpContext context, RegistryService registry, string subject, bool? normalize, bool? force)
@@ -111,7 +115,8 @@ public static class SubjectsApi
     private static async Task<IResult> Lookup(HttpContext context, RegistryService registry, string subject, bool? normalize, bool? deleted)
     {
         var body = await RequestBody.ReadAsync<RegisterSchemaRequest>(context);
-        var found = registry.Decider.Lookup(registry.State, SubjectPath.Decode(subject), body.ToInput(), normalize == true, deleted == true);
+        var found = registry.Decider.Lookup(registry.State, SubjectPath.Decode(subject), body.ToInput(), normalize == true, deleted == true,
+            s => Security.AccessControl.CanRead(context, s));
         return RegistryJson.Ok(SchemaResponse.From(found));
     }
 

@@ -39,7 +39,9 @@ public sealed record SchemaStringResponse(
     string Guid,
     int? MaxId,
     string? Subject,
-    int? Version);
+    int? Version,
+    long? Ts = null,
+    bool? Deleted = null);
 
 /// <summary>A subject and version using a schema id.</summary>
 public sealed record SubjectVersionResponse(string Subject, int Version);

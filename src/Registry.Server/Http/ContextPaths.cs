@@ -9,7 +9,8 @@ namespace Registry.Server.Http;
 /// routing, access control and audit, so they all see the qualified subject:
 /// <c>/contexts/.t1/subjects/s/versions</c> is <c>/subjects/:.t1:s/versions</c>, <c>/contexts/.t1/subjects</c> lists
 /// with <c>subjectPrefix=:.t1:</c>, <c>/contexts/.t1/config</c> is the context's config (<c>/config/:.t1:</c>), and
-/// <c>/contexts/:.:/…</c> is the default context. Ids are global here, so <c>/schemas/ids/…</c> is unchanged.
+/// <c>/contexts/:.:/…</c> is the default context. Ids are per context, so <c>/contexts/.t1/schemas/ids/1</c> is
+/// <c>/schemas/ids/1?subject=:.t1:</c> (a <c>subject</c> given without a context is qualified with it).
 /// </summary>
 internal sealed class ContextPathMiddleware(RequestDelegate next)
 {
@@ -32,16 +33,27 @@ internal sealed class ContextPathMiddleware(RequestDelegate next)
         };
         if (rewritten is null) return next(context);
         context.Request.Path = new PathString(rewritten);
-        if (qualifier.Length > 0 && rest.Length == 1 && rest[0] is "subjects" or "schemas")
+        if (qualifier.Length == 0) return next(context);
+        if (rest.Length == 1 && rest[0] is "subjects" or "schemas")
         {
             // Listings of the context: its subjects only, as qualified names.
-            var query = QueryHelpers.ParseQuery(context.Request.QueryString.Value);
-            var prefix = query.TryGetValue("subjectPrefix", out var given) ? given.ToString() : "";
-            query["subjectPrefix"] = qualifier + prefix;
-            var builder = new QueryBuilder(query.SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v ?? ""))));
-            context.Request.QueryString = builder.ToQueryString();
+            QualifyQuery(context, "subjectPrefix", qualifier);
+        }
+        else if (rest.Length > 2 && rest[0] == "schemas" && rest[1] == "ids")
+        {
+            // An id means the context's id: the subject hint names the context.
+            QualifyQuery(context, "subject", qualifier);
         }
         return next(context);
+    }
+
+    private static void QualifyQuery(HttpContext context, string name, string qualifier)
+    {
+        var query = QueryHelpers.ParseQuery(context.Request.QueryString.Value);
+        var given = query.TryGetValue(name, out var value) ? value.ToString() : "";
+        if (given.StartsWith(":.", StringComparison.Ordinal) || given.StartsWith(":*:", StringComparison.Ordinal)) return;
+        query[name] = qualifier + given;
+        context.Request.QueryString = new QueryBuilder(query.SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v ?? "")))).ToQueryString();
     }
 
     /// <summary>The path with the subject at <paramref name="at"/> qualified, or the context itself when there is no subject.</summary>

@@ -56,8 +56,10 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
         else if (role == "schema-by-id")
         {
             // Readable when the user may read some subject using the id; otherwise the same answer as a missing id.
-            var id = int.TryParse(subject, out var n) ? n : 0;
-            if (!registry.State.UsagesOf(id).Any(u => user.Grants.Any(g => g.Allows("reader", u.Subject))))
+            var state = registry.State;
+            var readable = int.TryParse(subject, out var n) && n > 0 && TryFindById(state, n, context.Request.Query["subject"]) is { } key
+                && state.UsagesOf(key).Any(u => user.Grants.Any(g => g.Allows("reader", u.Subject)));
+            if (!readable)
             {
                 await Http.RegistryJson.Error(404, Errors.SchemaNotFound, $"Schema {Errors.Printable(subject ?? "", 50)} not found").ExecuteAsync(context);
                 return;
@@ -97,6 +99,19 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
     }
 
     /// <summary>The principal a client certificate names: its subject's common name (CN).</summary>
+    /// <summary>The schema an id request resolves to, or null when it names none.</summary>
+    private static Core.Model.ContextId? TryFindById(Core.State.RegistryState state, int id, string? subject)
+    {
+        try
+        {
+            return Core.Decisions.RegistryDecider.FindSchemaById(state, id, string.IsNullOrEmpty(subject) ? null : Http.SubjectPath.Decode(subject)).Schema.Key;
+        }
+        catch (RegistryException)
+        {
+            return null;
+        }
+    }
+
     public static string CommonName(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) =>
         certificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, forIssuer: false);
 

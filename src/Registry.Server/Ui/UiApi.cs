@@ -50,7 +50,7 @@ public static class UiApi
         var all = state.Subjects.Values.Where(s => s.HasLive && Security.AccessControl.CanRead(http, s.Name));
         if (!string.IsNullOrWhiteSpace(q)) all = all.Where(s => s.Name.Contains(q.Trim(), StringComparison.OrdinalIgnoreCase));
         if (!string.IsNullOrWhiteSpace(context)) all = all.Where(s => QualifiedSubject.Parse(s.Name).Context == context);
-        if (!string.IsNullOrWhiteSpace(type)) all = all.Where(s => state.Schemas[s.LatestLive!.Id].SchemaType == type);
+        if (!string.IsNullOrWhiteSpace(type)) all = all.Where(s => state.SchemaOf(s.Name, s.LatestLive!).SchemaType == type);
         var matching = all.ToList();
         page = Math.Clamp(page, 1, Math.Max(1, (matching.Count + PageSize - 1) / PageSize));
         var contexts = state.Subjects.Keys.Select(s => QualifiedSubject.Parse(s).Context).Distinct().Order(StringComparer.Ordinal);
@@ -74,7 +74,7 @@ public static class UiApi
         foreach (var s in matching.Skip((page - 1) * PageSize).Take(PageSize))
         {
             var latest = s.LatestLive!;
-            var schema = state.Schemas[latest.Id];
+            var schema = state.SchemaOf(s.Name, latest);
             var tags = schema.Metadata?.Tags?.SelectMany(t => t.Value).Distinct() ?? [];
             sb.Append($"<tr><td><a href=\"/ui/subjects/{Url(s.Name)}\">{E(s.Name)}</a></td><td>{E(QualifiedSubject.Parse(s.Name).Context)}</td><td>{schema.SchemaType}</td><td>v{latest.Version} (id {latest.Id})</td><td>{registry.Decider.EffectiveLevel(state, s.Name).ToName()}</td><td>{string.Concat(tags.Select(t => $"<span class=\"tag\">{E(t)}</span>"))}</td></tr>");
         }
@@ -93,7 +93,7 @@ public static class UiApi
         var versions = subject.Versions.Values.Where(v => showDeleted || !v.Deleted).ToList();
         var shown = version is int n ? versions.FirstOrDefault(v => v.Version == n) : versions.LastOrDefault(v => !v.Deleted) ?? versions.LastOrDefault();
         if (shown is null) return NotFound($"Subject '{name}' has no version {version}.");
-        var schema = state.Schemas[shown.Id];
+        var schema = state.SchemaOf(name, shown);
         var config = state.Configs.GetValueOrDefault(name);
         var mode = RegistryDecider.EffectiveMode(state, name);
         var sb = new StringBuilder($"<h1>{E(name)}</h1>");
@@ -135,8 +135,8 @@ public static class UiApi
         var state = registry.State;
         if (!state.Subjects.TryGetValue(name, out var subject)) return NotFound($"Subject '{name}' does not exist.");
         if (!subject.Versions.TryGetValue(from, out var a) || !subject.Versions.TryGetValue(to, out var b)) return NotFound($"Subject '{name}' has no version {from} or {to}.");
-        var older = state.Schemas[a.Id];
-        var newer = state.Schemas[b.Id];
+        var older = state.SchemaOf(name, a);
+        var newer = state.SchemaOf(name, b);
         // At NONE nothing is checked on registration; the page still shows what BACKWARD would say.
         var configured = registry.Decider.EffectiveLevel(state, name);
         var level = configured == CompatibilityLevel.None ? CompatibilityLevel.Backward : configured;
@@ -155,7 +155,7 @@ public static class UiApi
     {
         var state = registry.State;
         registry.Decider.ValidSubject(name);
-        var latest = state.Subjects.GetValueOrDefault(name)?.LatestLive is { } l ? state.Schemas[l.Id] : null;
+        var latest = state.Subjects.GetValueOrDefault(name)?.LatestLive is { } l ? state.SchemaOf(name, l) : null;
         var effective = registry.Decider.EffectiveLevel(state, name);
         var sb = new StringBuilder($"<h1>Propose a change to {E(name)}</h1>");
         if (latest is null) sb.Append("<div class=\"box info\">This subject has no versions yet: the first version is always compatible.</div>");
@@ -218,7 +218,7 @@ public static class UiApi
     {
         if (!registry.Options.UiAllowsWrites) return Page("Not allowed", "<div class=\"box bad\">Registering from the UI is turned off (Registry:UiAllowsWrites).</div>", 403);
         var state = registry.State;
-        var latest = state.Subjects.GetValueOrDefault(name)?.LatestLive is { } l ? state.Schemas[l.Id] : null;
+        var latest = state.Subjects.GetValueOrDefault(name)?.LatestLive is { } l ? state.SchemaOf(name, l) : null;
         var command = new RegisterCommand(name, new SchemaInput(proposal.Schema, proposal.SchemaType, latest?.References, null, null), null, null, proposal.Normalize, false);
         var registered = await registry.ExecuteAsync(s => registry.Decider.Register(s, command), context.RequestAborted);
         return Results.Redirect($"/ui/subjects/{Url(name)}?version={registered.Version}");
