@@ -383,4 +383,41 @@ public sealed class ConfluentParityTests : IAsyncLifetime
         Assert.True((await _server.GetAsync($"/schemas/ids/{id}")).Json.GetProperty("deleted").GetBoolean());
         Assert.Equal("""{"attributes":["opensource"]}""", (await _server.GetAsync("/v1/metadata/deployment")).Body);
     }
+
+    [Fact]
+    public async Task A_config_member_sent_as_null_is_cleared_alone_and_a_put_answers_the_resulting_config()
+    {
+        Assert.Equal(200, (await _server.PutAsync("/config/grp", """{"compatibility":"FULL","compatibilityGroup":"app.major","normalize":true}""")).Status);
+        var cleared = await _server.PutAsync("/config/grp", """{"compatibilityGroup":null}""");
+        Assert.Equal(200, cleared.Status);
+        Assert.False(cleared.Json.TryGetProperty("compatibilityGroup", out _));
+        Assert.Equal("FULL", cleared.Json.GetProperty("compatibility").GetString());
+        var stored = (await _server.GetAsync("/config/grp")).Json;
+        Assert.False(stored.TryGetProperty("compatibilityGroup", out _));
+        Assert.Equal("FULL", stored.GetProperty("compatibilityLevel").GetString());
+        Assert.True(stored.GetProperty("normalize").GetBoolean());
+        // An empty update changes nothing and answers the config as it stands.
+        var empty = await _server.PutAsync("/config/grp", "{}");
+        Assert.Equal("FULL", empty.Json.GetProperty("compatibility").GetString());
+        Assert.True(empty.Json.GetProperty("normalize").GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_subject_alias_is_followed_by_the_subject_endpoints_but_not_by_its_config()
+    {
+        var id = (await _server.PostAsync("/subjects/real-value/versions", Body(Schemas.V1))).Json.GetProperty("id").GetInt32();
+        Assert.Equal(200, (await _server.PutAsync("/config/nick", """{"alias":"real-value"}""")).Status);
+        var byAlias = await _server.GetAsync("/subjects/nick/versions/1");
+        Assert.Equal("real-value", byAlias.Json.GetProperty("subject").GetString());
+        Assert.Equal(id, (await _server.PostAsync("/subjects/nick", Body(Schemas.V1))).Json.GetProperty("id").GetInt32());
+        Assert.Equal(id, (await _server.PostAsync("/subjects/nick/versions", Body(Schemas.V1))).Json.GetProperty("id").GetInt32());
+        Assert.Equal("[1]", (await _server.GetAsync("/subjects/real-value/versions")).Body);
+        Assert.True((await _server.PostAsync("/compatibility/subjects/nick/versions/latest", Body(Schemas.V2))).Json.GetProperty("is_compatible").GetBoolean());
+        Assert.Equal("real-value", (await _server.GetAsync($"/schemas/ids/{id}?subject=nick")).Json.GetProperty("subject").GetString());
+        // The alias itself is still managed under its own name; in a context, an alias without one is in that context.
+        Assert.Equal("real-value", (await _server.GetAsync("/config/nick")).Json.GetProperty("alias").GetString());
+        await _server.PostAsync("/subjects/:.t9:real/versions", Body(Schemas.V1));
+        Assert.Equal(200, (await _server.PutAsync("/config/:.t9:nick", """{"alias":"real"}""")).Status);
+        Assert.Equal(":.t9:real", (await _server.GetAsync("/subjects/:.t9:nick/versions/latest")).Json.GetProperty("subject").GetString());
+    }
 }

@@ -6,8 +6,11 @@ namespace Registry.Core.Decisions;
 
 public sealed partial class RegistryDecider
 {
-    /// <summary>PUT /config[/{subject}]: members given replace the stored ones; the others are kept.</summary>
-    public Decision<SubjectConfig> SetConfig(RegistryState state, string? subject, SubjectConfig update)
+    /// <summary>
+    /// PUT /config[/{subject}]: members given replace the stored ones, members in <paramref name="cleared"/> (sent as
+    /// null) are removed, the others are kept. Returns the resulting config of the scope, as Confluent answers.
+    /// </summary>
+    public Decision<SubjectConfig> SetConfig(RegistryState state, string? subject, SubjectConfig update, IReadOnlySet<string>? cleared = null)
     {
         var scope = Scope(subject);
         RefuseInReadOnly(state, scope);
@@ -21,7 +24,8 @@ public sealed partial class RegistryDecider
         RuleSetValidator.Validate(update.DefaultRuleSet);
         RuleSetValidator.Validate(update.OverrideRuleSet);
         var stored = (state.Configs.GetValueOrDefault(scope ?? RegistryState.GlobalScope) ?? new SubjectConfig()).With(update);
-        return new Decision<SubjectConfig>(update, [new ConfigSet(scope, stored)]);
+        if (cleared is { Count: > 0 }) stored = stored.Without(cleared);
+        return new Decision<SubjectConfig>(stored, [new ConfigSet(scope, stored)]);
     }
 
     /// <summary>DELETE /config[/{subject}]: returns the config that was removed.</summary>

@@ -27,7 +27,21 @@ public sealed record SubjectConfig(
         update.OverrideRuleSet ?? OverrideRuleSet);
 
     /// <summary>Whether the config adds metadata or rules to every registration (Confluent's hasDefaultsOrOverrides).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool HasDefaultsOrOverrides => DefaultMetadata is not null || OverrideMetadata is not null || DefaultRuleSet is not null || OverrideRuleSet is not null;
+
+    /// <summary>This config with the named members unset (a PUT that sends a member as null clears it, as Confluent).</summary>
+    public SubjectConfig Without(IReadOnlySet<string> members) => new(
+        members.Contains(nameof(CompatibilityLevel)) ? null : CompatibilityLevel,
+        members.Contains(nameof(CompatibilityPolicy)) ? null : CompatibilityPolicy,
+        members.Contains(nameof(CompatibilityGroup)) ? null : CompatibilityGroup,
+        members.Contains(nameof(Normalize)) ? null : Normalize,
+        members.Contains(nameof(ValidateFields)) ? null : ValidateFields,
+        members.Contains(nameof(Alias)) ? null : Alias,
+        members.Contains(nameof(DefaultMetadata)) ? null : DefaultMetadata,
+        members.Contains(nameof(OverrideMetadata)) ? null : OverrideMetadata,
+        members.Contains(nameof(DefaultRuleSet)) ? null : DefaultRuleSet,
+        members.Contains(nameof(OverrideRuleSet)) ? null : OverrideRuleSet);
 
     /// <summary>Our members where set, else the fallback's (the config lookup chain).</summary>
     public SubjectConfig Or(SubjectConfig? fallback) => fallback is null ? this : fallback.With(this);

@@ -15,5 +15,6 @@ public sealed record StoredSchema(
     Guid Guid,
     string IdentityKey)
 {
+    [System.Text.Json.Serialization.JsonIgnore]
     public ContextId Key => new(Context, Id);
 }

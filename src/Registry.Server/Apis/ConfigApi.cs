@@ -38,7 +38,7 @@ public static class ConfigApi
     private static async Task<IResult> Put(HttpContext context, RegistryService registry, string? subject)
     {
         var body = await RequestBody.ReadAsync<ConfigUpdateRequest>(context);
-        var update = await registry.ExecuteAsync(state => registry.Decider.SetConfig(state, subject, body.ToConfig()), context.RequestAborted);
+        var update = await registry.ExecuteAsync(state => registry.Decider.SetConfig(state, subject, body.ToConfig(), body.Cleared), context.RequestAborted);
         return RegistryJson.Ok(ConfigUpdateResponse.From(update));
     }
 

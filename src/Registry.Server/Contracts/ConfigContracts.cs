@@ -20,32 +20,48 @@ public sealed record ConfigResponse(
         c.ValidateFields, c.Alias, c.DefaultMetadata, c.OverrideMetadata, c.DefaultRuleSet, c.OverrideRuleSet);
 }
 
-/// <summary>PUT /config: the level under <c>compatibility</c> (echoed back as sent).</summary>
+/// <summary>PUT /config: the level under <c>compatibility</c>.</summary>
 public sealed class ConfigUpdateRequest
 {
+    private string? _compatibilityPolicy, _compatibilityGroup, _alias;
+    private bool? _normalize, _validateFields;
+    private Metadata? _defaultMetadata, _overrideMetadata;
+    private RuleSet? _defaultRuleSet, _overrideRuleSet;
+
     public string? Compatibility { get; set; }
 
     /// <summary>Some tools send the GET spelling; it is accepted too.</summary>
     [JsonPropertyName("compatibilityLevel")]
     public string? CompatibilityLevel { get; set; }
 
-    public string? CompatibilityPolicy { get; set; }
+    // A member sent as null clears that member of the stored config (Confluent's Optional members); an absent one keeps it.
+    public string? CompatibilityPolicy { get => _compatibilityPolicy; set => _compatibilityPolicy = Clear(value, nameof(SubjectConfig.CompatibilityPolicy)); }
 
-    public string? CompatibilityGroup { get; set; }
+    public string? CompatibilityGroup { get => _compatibilityGroup; set => _compatibilityGroup = Clear(value, nameof(SubjectConfig.CompatibilityGroup)); }
 
-    public bool? Normalize { get; set; }
+    public bool? Normalize { get => _normalize; set => _normalize = Clear(value, nameof(SubjectConfig.Normalize)); }
 
-    public bool? ValidateFields { get; set; }
+    public bool? ValidateFields { get => _validateFields; set => _validateFields = Clear(value, nameof(SubjectConfig.ValidateFields)); }
 
-    public string? Alias { get; set; }
+    public string? Alias { get => _alias; set => _alias = Clear(value, nameof(SubjectConfig.Alias)); }
 
-    public Metadata? DefaultMetadata { get; set; }
+    public Metadata? DefaultMetadata { get => _defaultMetadata; set => _defaultMetadata = Clear(value, nameof(SubjectConfig.DefaultMetadata)); }
 
-    public Metadata? OverrideMetadata { get; set; }
+    public Metadata? OverrideMetadata { get => _overrideMetadata; set => _overrideMetadata = Clear(value, nameof(SubjectConfig.OverrideMetadata)); }
 
-    public RuleSet? DefaultRuleSet { get; set; }
+    public RuleSet? DefaultRuleSet { get => _defaultRuleSet; set => _defaultRuleSet = Clear(value, nameof(SubjectConfig.DefaultRuleSet)); }
 
-    public RuleSet? OverrideRuleSet { get; set; }
+    public RuleSet? OverrideRuleSet { get => _overrideRuleSet; set => _overrideRuleSet = Clear(value, nameof(SubjectConfig.OverrideRuleSet)); }
+
+    /// <summary>The members sent as an explicit null.</summary>
+    [JsonIgnore]
+    public HashSet<string> Cleared { get; } = [];
+
+    private T Clear<T>(T value, string member)
+    {
+        if (value is null) Cleared.Add(member);
+        return value;
+    }
 
     public SubjectConfig ToConfig() => new(Compatibility ?? CompatibilityLevel, CompatibilityPolicy, CompatibilityGroup, Normalize, ValidateFields, Alias,
         DefaultMetadata, OverrideMetadata, DefaultRuleSet, OverrideRuleSet);

@@ -55,6 +55,7 @@ public static class RegistryApp
         var app = builder.Build();
         // Context-scoped URLs become the qualified ones before routing, so every later step sees one form.
         app.UseMiddleware<ContextPathMiddleware>();
+        app.UseMiddleware<SubjectAliasMiddleware>();
         app.UseRouting();
         // Audit outermost, so it sees the final status of every request, errors included.
         app.UseMiddleware<Security.AuditMiddleware>();

@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.Http.Extensions;
+using Microsoft.AspNetCore.WebUtilities;
+using Registry.Core;
+using Registry.Core.Model;
+using Registry.Server.Hosting;
+
+namespace Registry.Server.Http;
+
+/// <summary>
+/// Confluent's AliasFilter: a subject whose own config names an <c>alias</c> stands for that subject on every
+/// <c>…/subjects/{subject}…</c> endpoint and in the <c>subject</c> hint of <c>/schemas/ids</c>; an alias without a
+/// context is in the aliasing subject's context. <c>/config/{subject}</c> is left alone, so the alias stays manageable.
+/// Runs after the context-path rewrite and before routing and access control, which therefore see the real subject.
+/// </summary>
+internal sealed class SubjectAliasMiddleware(RequestDelegate next)
+{
+    public Task InvokeAsync(HttpContext context, RegistryService registry)
+    {
+        var path = context.Request.Path.Value;
+        if (path is null || !path.Contains("/s", StringComparison.Ordinal)) return next(context);
+        Core.State.RegistryState state;
+        try
+        {
+            state = registry.State;
+        }
+        catch (RegistryException)
+        {
+            return next(context);
+        }
+        if (state.Configs.IsEmpty) return next(context);
+
+        var segments = path.Split('/');
+        var changed = false;
+        for (var i = 1; i + 1 < segments.Length; i++)
+        {
+            if (segments[i] != "subjects" || segments[i + 1].Length == 0) continue;
+            if (AliasOf(state, SubjectPath.Decode(segments[i + 1])) is { } target)
+            {
+                segments[i + 1] = target.Replace("/", "%2F", StringComparison.Ordinal);
+                changed = true;
+            }
+            break;
+        }
+        if (changed) context.Request.Path = new PathString(string.Join('/', segments));
+        else if (path.StartsWith("/schemas/ids/", StringComparison.Ordinal) && context.Request.Query["subject"].ToString() is { Length: > 0 } hint
+            && AliasOf(state, hint) is { } aliased)
+        {
+            var query = QueryHelpers.ParseQuery(context.Request.QueryString.Value);
+            query["subject"] = aliased;
+            context.Request.QueryString = new QueryBuilder(query.SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v ?? "")))).ToQueryString();
+        }
+        return next(context);
+    }
+
+    private static string? AliasOf(Core.State.RegistryState state, string subject)
+    {
+        var name = QualifiedSubject.Normalize(subject);
+        return state.Configs.GetValueOrDefault(name)?.Alias is { Length: > 0 } alias
+            ? QualifiedSubject.QualifyIn(QualifiedSubject.Parse(name).Context, alias)
+            : null;
+    }
+}
