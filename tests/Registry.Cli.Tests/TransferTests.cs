@@ -62,7 +62,12 @@ public sealed class TransferTests
         await Ok(HttpMethod.Delete, "/subjects/order/versions/2");
         await Ok(HttpMethod.Post, "/subjects/gone/versions", Schema("\"string\""));
         await Ok(HttpMethod.Delete, "/subjects/gone");
+        // A context numbers its ids on its own (id 1 there is another schema than id 1 here), and its unqualified
+        // references name its own subjects.
         await Ok(HttpMethod.Post, "/subjects/:.tenant:t-value/versions", Schema("\"long\""));
+        await Ok(HttpMethod.Post, "/subjects/:.tenant:address/versions", Schema(address.Replace("street", "line", StringComparison.Ordinal)));
+        await Ok(HttpMethod.Post, "/subjects/:.tenant:t-order/versions", Schema("""{"type":"record","name":"Order","fields":[{"name":"a","type":"Address"}]}""",
+            "\"references\":[{\"name\":\"Address\",\"subject\":\"address\",\"version\":1}]"));
         await Ok(HttpMethod.Put, "/config/:.tenant:", """{"compatibility":"FULL"}""");
         await Ok(HttpMethod.Put, "/config/order", """{"compatibility":"BACKWARD_TRANSITIVE","normalize":true}""");
         await Ok(HttpMethod.Put, "/mode/address", """{"mode":"READONLY"}""");
@@ -87,9 +92,11 @@ public sealed class TransferTests
                 var answer = await source.GetAsync($"/subjects/{s}/versions/{version}?deleted=true");
                 Assert.Equal(answer, await target.GetAsync($"/subjects/{s}/versions/{version}?deleted=true"));
                 var id = JsonDocument.Parse(answer).RootElement.GetProperty("id").GetInt32();
-                Assert.Equal(await source.GetAsync($"/schemas/ids/{id}"), await target.GetAsync($"/schemas/ids/{id}"));
+                Assert.Equal(await source.GetAsync($"/schemas/ids/{id}?subject={s}"), await target.GetAsync($"/schemas/ids/{id}?subject={s}"));
             }
         }
+        Assert.Equal(await source.GetAsync("/contexts/.tenant/schemas/ids/1"), await target.GetAsync("/contexts/.tenant/schemas/ids/1"));
+        Assert.NotEqual(await source.GetAsync("/schemas/ids/1"), await source.GetAsync("/contexts/.tenant/schemas/ids/1"));
         foreach (var path in new[] { "/config", "/config/order", "/config/:.tenant:", "/mode", "/mode/address", "/mode/:.tenant:", "/mode/order" })
             Assert.Equal(await source.SendAsync(HttpMethod.Get, path), await target.SendAsync(HttpMethod.Get, path));
     }

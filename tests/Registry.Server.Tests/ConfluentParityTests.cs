@@ -420,4 +420,33 @@ public sealed class ConfluentParityTests : IAsyncLifetime
         Assert.Equal(200, (await _server.PutAsync("/config/:.t9:nick", """{"alias":"real"}""")).Status);
         Assert.Equal(":.t9:real", (await _server.GetAsync("/subjects/:.t9:nick/versions/latest")).Json.GetProperty("subject").GetString());
     }
+
+    [Fact]
+    public async Task TestRegisterBadDefault_a_null_default_on_a_field_that_cannot_be_null_is_42201()
+    {
+        var schema = """{"type":"record","name":"myrecord","fields":[{"type":"string","default":null,"name":"f"}]}""";
+        Assert.Equal(42201, (await _server.PostAsync("/compatibility/subjects/bad-default/versions/latest", Body(schema))).ErrorCode);
+        Assert.Equal(42201, (await _server.PostAsync("/subjects/bad-default/versions", Body(schema))).ErrorCode);
+        // A union that admits null may default to it.
+        var nullable = """{"type":"record","name":"myrecord","fields":[{"type":["null","string"],"default":null,"name":"f"}]}""";
+        Assert.Equal(200, (await _server.PostAsync("/subjects/bad-default/versions", Body(nullable))).Status);
+    }
+
+    [Fact]
+    public async Task TestRegisterBadDefaultWithValidateNewSchemaConfig_a_default_of_the_wrong_type_is_refused_only_when_validating()
+    {
+        var schema = """{"type":"record","name":"myrecord","fields":[{"type":"int","default":"foo","name":"f"}]}""";
+        Assert.Equal(200, (await _server.PutAsync("/config", """{"validateNewSchemas":false}""")).Status);
+        var lenient = await _server.PostAsync("/compatibility/subjects/typed-default/versions/latest", Body(schema));
+        Assert.True(lenient.Json.GetProperty("is_compatible").GetBoolean(), lenient.ToString());
+        var set = await _server.PutAsync("/config", """{"validateNewSchemas":true}""");
+        Assert.True(set.Json.GetProperty("validateNewSchemas").GetBoolean());
+        Assert.Equal(42201, (await _server.PostAsync("/compatibility/subjects/typed-default/versions/latest", Body(schema))).ErrorCode);
+        Assert.Equal(42201, (await _server.PostAsync("/subjects/typed-default/versions", Body(schema))).ErrorCode);
+        // normalize turns the check on too (testRegisterBadDefaultWithNormalizeConfig).
+        Assert.Equal(200, (await _server.PutAsync("/config", """{"validateNewSchemas":null,"normalize":true}""")).Status);
+        Assert.Equal(42201, (await _server.PostAsync("/subjects/typed-default/versions", Body(schema))).ErrorCode);
+        Assert.Equal(200, (await _server.PutAsync("/config", """{"normalize":false}""")).Status);
+        Assert.Equal(200, (await _server.PostAsync("/subjects/typed-default/versions", Body(schema))).Status);
+    }
 }

@@ -81,7 +81,12 @@ public sealed partial class RegistryDecider
             if (number == VersionSpec.Latest)
             {
                 only = subjectState?.LatestLive;
-                if (only is null) return [];
+                if (only is null)
+                {
+                    // Nothing to compare with, but the schema itself must still be valid (as Confluent answers).
+                    Prepare(state, subject, input, normalize || EffectiveConfig(state, subject).Normalize == true, mergeContract: true, allowDeletedReferences: false);
+                    return [];
+                }
             }
             else
             {

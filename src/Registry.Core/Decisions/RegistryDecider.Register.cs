@@ -141,6 +141,9 @@ public sealed partial class RegistryDecider
         var context = QualifiedSubject.Parse(subject).Context;
         var resolved = ResolveReferences(state, context, references, allowDeletedReferences);
         var parsed = formats.Parse(schemaType, schema, resolved, normalize);
+        // A new schema (registered or checked, not imported) meets the strict checks under validateNewSchemas or normalize.
+        if (mergeContract && (normalize || EffectiveConfig(state, subject).ValidateNewSchemas == true) && parsed.StrictProblem is { } problem)
+            throw Errors.InvalidSchemaError($"Invalid schema: {problem}");
 
         var metadata = input.Metadata?.NullIfEmpty();
         var ruleSet = input.RuleSet?.NullIfEmpty();

@@ -28,6 +28,12 @@ public abstract class ParsedSchema
 
     /// <summary>The text the registry stores and returns, and that identity is computed on.</summary>
     public abstract string Canonical { get; }
+
+    /// <summary>
+    /// Why a strict check refuses the schema though the parser accepts it (an Avro default of the wrong type), or null.
+    /// Confluent applies it to new schemas under <c>validateNewSchemas</c> or <c>normalize</c>.
+    /// </summary>
+    public virtual string? StrictProblem => null;
 }
 
 /// <summary>A referenced schema, as the parser of the referencing schema sees it.</summary>

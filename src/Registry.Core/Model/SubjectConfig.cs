@@ -11,7 +11,8 @@ public sealed record SubjectConfig(
     Metadata? DefaultMetadata = null,
     Metadata? OverrideMetadata = null,
     RuleSet? DefaultRuleSet = null,
-    RuleSet? OverrideRuleSet = null)
+    RuleSet? OverrideRuleSet = null,
+    bool? ValidateNewSchemas = null)
 {
     /// <summary>Members set in <paramref name="update"/> replace ours; the others are kept.</summary>
     public SubjectConfig With(SubjectConfig update) => new(
@@ -24,7 +25,8 @@ public sealed record SubjectConfig(
         update.DefaultMetadata ?? DefaultMetadata,
         update.OverrideMetadata ?? OverrideMetadata,
         update.DefaultRuleSet ?? DefaultRuleSet,
-        update.OverrideRuleSet ?? OverrideRuleSet);
+        update.OverrideRuleSet ?? OverrideRuleSet,
+        update.ValidateNewSchemas ?? ValidateNewSchemas);
 
     /// <summary>Whether the config adds metadata or rules to every registration (Confluent's hasDefaultsOrOverrides).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
@@ -41,7 +43,8 @@ public sealed record SubjectConfig(
         members.Contains(nameof(DefaultMetadata)) ? null : DefaultMetadata,
         members.Contains(nameof(OverrideMetadata)) ? null : OverrideMetadata,
         members.Contains(nameof(DefaultRuleSet)) ? null : DefaultRuleSet,
-        members.Contains(nameof(OverrideRuleSet)) ? null : OverrideRuleSet);
+        members.Contains(nameof(OverrideRuleSet)) ? null : OverrideRuleSet,
+        members.Contains(nameof(ValidateNewSchemas)) ? null : ValidateNewSchemas);
 
     /// <summary>Our members where set, else the fallback's (the config lookup chain).</summary>
     public SubjectConfig Or(SubjectConfig? fallback) => fallback is null ? this : fallback.With(this);

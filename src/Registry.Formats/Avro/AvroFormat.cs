@@ -29,6 +29,7 @@ public sealed class AvroFormat(FormatLimits limits) : ISchemaFormat, Payloads.IP
             using var doc = JsonLimits.Parse(schema, limits.MaxNestingDepth);
             var avro = global::Avro.Schema.Parse(schema, names, null);
             var model = builder.Build(doc.RootElement, null);
+            if (AvroDefaults.NullWhereNotNullable(model) is { } problem) throw Errors.InvalidSchemaError($"Invalid schema: {problem}");
             var canonical = normalize ? AvroNormalizer.Write(model) : JsonLimits.Compact(doc.RootElement);
             return new AvroSchema(canonical, model, avro);
         }
@@ -57,6 +58,8 @@ internal sealed class AvroSchema(string canonical, AvroType model, global::Avro.
     public override string SchemaType => AvroFormat.Type;
 
     public override string Canonical { get; } = canonical;
+
+    public override string? StrictProblem => AvroDefaults.Mismatch(Model);
 
     public AvroType Model { get; } = model;
 

@@ -93,7 +93,8 @@ internal sealed class JsonSchemaDiff
 
         if (!SameKind(original, update))
         {
-            diffs.Add(new("TYPE_CHANGED", path));
+            // As Confluent: nothing is refused by a schema that accepts everything ({} or true), and nothing was accepted by false.
+            if (original is not JsFalse && update is not JsTrue) diffs.Add(new("TYPE_CHANGED", path));
             return;
         }
 
@@ -187,7 +188,12 @@ internal sealed class JsonSchemaDiff
         var updates = Distinct(u.Subschemas);
         if (o.Criterion != u.Criterion)
         {
-            var extended = u.Criterion == "anyOf" || o.Criterion == "allOf" || (originals.Count == 1 && updates.Count == 1);
+            // Confluent's compareCriteria: anyOf accepts what any criterion did; a single subschema is the same under any
+            // criterion that keeps it (oneOf of more, or from an allOf).
+            var singleOriginal = o.Subschemas.Count == 1;
+            var singleUpdate = u.Subschemas.Count == 1;
+            var extended = u.Criterion == "anyOf" || (singleOriginal && singleUpdate)
+                || (singleOriginal && u.Criterion == "oneOf") || (singleUpdate && o.Criterion == "allOf");
             diffs.Add(new(extended ? "COMBINED_TYPE_EXTENDED" : "COMBINED_TYPE_CHANGED", path));
             if (!extended) return;
         }

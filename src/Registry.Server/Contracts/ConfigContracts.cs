@@ -14,17 +14,18 @@ public sealed record ConfigResponse(
     Metadata? DefaultMetadata,
     Metadata? OverrideMetadata,
     RuleSet? DefaultRuleSet,
-    RuleSet? OverrideRuleSet)
+    RuleSet? OverrideRuleSet,
+    bool? ValidateNewSchemas)
 {
     public static ConfigResponse From(SubjectConfig c) => new(c.CompatibilityLevel, c.CompatibilityPolicy, c.CompatibilityGroup, c.Normalize,
-        c.ValidateFields, c.Alias, c.DefaultMetadata, c.OverrideMetadata, c.DefaultRuleSet, c.OverrideRuleSet);
+        c.ValidateFields, c.Alias, c.DefaultMetadata, c.OverrideMetadata, c.DefaultRuleSet, c.OverrideRuleSet, c.ValidateNewSchemas);
 }
 
 /// <summary>PUT /config: the level under <c>compatibility</c>.</summary>
 public sealed class ConfigUpdateRequest
 {
     private string? _compatibilityPolicy, _compatibilityGroup, _alias;
-    private bool? _normalize, _validateFields;
+    private bool? _normalize, _validateFields, _validateNewSchemas;
     private Metadata? _defaultMetadata, _overrideMetadata;
     private RuleSet? _defaultRuleSet, _overrideRuleSet;
 
@@ -42,6 +43,8 @@ public sealed class ConfigUpdateRequest
     public bool? Normalize { get => _normalize; set => _normalize = Clear(value, nameof(SubjectConfig.Normalize)); }
 
     public bool? ValidateFields { get => _validateFields; set => _validateFields = Clear(value, nameof(SubjectConfig.ValidateFields)); }
+
+    public bool? ValidateNewSchemas { get => _validateNewSchemas; set => _validateNewSchemas = Clear(value, nameof(SubjectConfig.ValidateNewSchemas)); }
 
     public string? Alias { get => _alias; set => _alias = Clear(value, nameof(SubjectConfig.Alias)); }
 
@@ -64,7 +67,7 @@ public sealed class ConfigUpdateRequest
     }
 
     public SubjectConfig ToConfig() => new(Compatibility ?? CompatibilityLevel, CompatibilityPolicy, CompatibilityGroup, Normalize, ValidateFields, Alias,
-        DefaultMetadata, OverrideMetadata, DefaultRuleSet, OverrideRuleSet);
+        DefaultMetadata, OverrideMetadata, DefaultRuleSet, OverrideRuleSet, ValidateNewSchemas);
 }
 
 /// <summary>The echo of a PUT /config.</summary>
@@ -78,10 +81,11 @@ public sealed record ConfigUpdateResponse(
     Metadata? DefaultMetadata,
     Metadata? OverrideMetadata,
     RuleSet? DefaultRuleSet,
-    RuleSet? OverrideRuleSet)
+    RuleSet? OverrideRuleSet,
+    bool? ValidateNewSchemas)
 {
     public static ConfigUpdateResponse From(SubjectConfig c) => new(c.CompatibilityLevel, c.CompatibilityPolicy, c.CompatibilityGroup, c.Normalize,
-        c.ValidateFields, c.Alias, c.DefaultMetadata, c.OverrideMetadata, c.DefaultRuleSet, c.OverrideRuleSet);
+        c.ValidateFields, c.Alias, c.DefaultMetadata, c.OverrideMetadata, c.DefaultRuleSet, c.OverrideRuleSet, c.ValidateNewSchemas);
 }
 
 /// <summary>GET/PUT /mode.</summary>
