@@ -449,4 +449,36 @@ public sealed class ConfluentParityTests : IAsyncLifetime
         Assert.Equal(200, (await _server.PutAsync("/config", """{"normalize":false}""")).Status);
         Assert.Equal(200, (await _server.PostAsync("/subjects/typed-default/versions", Body(schema))).Status);
     }
+
+    [Fact]
+    public async Task With_validateFields_reserved_fields_stay_reserved_and_unused()
+    {
+        Assert.Equal(200, (await _server.PutAsync("/config/reserved", """{"compatibility":"NONE","validateFields":true}""")).Status);
+        static string Reserved(string fields, string reserved) =>
+            Body(Schemas.Record("R", fields), "\"metadata\":{\"properties\":{\"confluent:reserved\":\"" + reserved + "\"}}");
+        var clash = await _server.PostAsync("/subjects/reserved/versions", Reserved(Schemas.Field("f2", "string"), "f2"));
+        Assert.Equal(409, clash.Status);
+        Assert.Contains("conflicts with the reserved field f2", clash.Body);
+        Assert.Equal(200, (await _server.PostAsync("/subjects/reserved/versions", Reserved(Schemas.Field("f1", "string"), "f2, f3"))).Status);
+        var dropped = await _server.PostAsync("/subjects/reserved/versions", Reserved(Schemas.Field("f1", "int"), "f3"));
+        Assert.Equal(409, dropped.Status);
+        Assert.Contains("reserved field f2 removed from its metadata", dropped.Body);
+        Assert.Equal(200, (await _server.PostAsync("/subjects/reserved/versions", Reserved(Schemas.Field("f1", "int"), "f2,f3,f4"))).Status);
+        // Without validateFields the metadata is only metadata.
+        Assert.Equal(200, (await _server.PutAsync("/config/reserved", """{"validateFields":false}""")).Status);
+        Assert.Equal(200, (await _server.PostAsync("/subjects/reserved/versions", Reserved(Schemas.Field("f2", "int"), "f2"))).Status);
+    }
+
+    [Theory]
+    [InlineData("""{"type":"record","name":"R","namespace":"a-bad.namespace","fields":[]}""")]
+    [InlineData("""{"type":"record","name":"R","namespace":"ok..empty","fields":[]}""")]
+    [InlineData("""{"type":"record","name":"1R","fields":[]}""")]
+    [InlineData("""{"type":"record","name":"x.bad-part.R","fields":[]}""")]
+    public async Task Avro_names_and_namespaces_are_validated_as_Confluent_does(string schema)
+    {
+        var reply = await _server.PostAsync("/subjects/bad-names/versions", Body(schema));
+        Assert.Equal(42201, reply.ErrorCode);
+        Assert.Contains("Invalid", reply.Json.GetProperty("message").GetString());
+        Assert.Equal(200, (await _server.PostAsync("/subjects/bad-names/versions", Body("""{"type":"record","name":"R","namespace":"good.name_space","fields":[]}"""))).Status);
+    }
 }

@@ -210,6 +210,24 @@ public sealed partial class RegistryDecider
             && Equals(current.RuleSet?.NullIfEmpty(), previous.RuleSet?.NullIfEmpty());
     }
 
+    /// <summary>
+    /// Confluent's validateReservedFields: the fields the latest version's <c>confluent:reserved</c> lists stay listed,
+    /// and no top-level field of the new schema uses a reserved name.
+    /// </summary>
+    private static List<string> ReservedFieldProblems(RegistryState state, string subject, Candidate candidate)
+    {
+        var problems = new List<string>();
+        var reserved = Metadata.ReservedFields(candidate.Metadata);
+        if (state.Subjects.GetValueOrDefault(subject)?.LatestLive is { } latest)
+        {
+            foreach (var removed in Metadata.ReservedFields(state.SchemaOf(subject, latest).Metadata).Where(f => !reserved.Contains(f)).Order(StringComparer.Ordinal))
+                problems.Add($"The new schema has reserved field {removed} removed from its metadata which is present in the old schema's metadata.");
+        }
+        foreach (var field in reserved.Order(StringComparer.Ordinal).Where(candidate.Parsed.HasTopLevelField))
+            problems.Add($"The new schema has field that conflicts with the reserved field {field}.");
+        return problems;
+    }
+
     /// <summary>A stored schema as a candidate, to compare two registered versions with the same rules as a registration.</summary>
     public Candidate CandidateOf(RegistryState state, StoredSchema stored) =>
         new(stored.SchemaType, ParseStored(state, stored), stored.References, stored.Metadata, stored.RuleSet, stored.Guid, stored.IdentityKey);
@@ -220,6 +238,8 @@ public sealed partial class RegistryDecider
     /// </summary>
     public IReadOnlyList<string> CheckCompatibility(RegistryState state, string subject, Candidate candidate, CompatibilityLevel level, SubjectConfig config, SubjectVersion? only)
     {
+        var reserved = config.ValidateFields == true ? ReservedFieldProblems(state, subject, candidate) : [];
+        if (reserved.Count > 0) return [.. reserved, $"{{validateFields: 'true', compatibility: '{level.ToName()}'}}"];
         if (level == CompatibilityLevel.None) return [];
         IEnumerable<SubjectVersion> previous;
         if (only is not null)

@@ -34,6 +34,9 @@ public abstract class ParsedSchema
     /// Confluent applies it to new schemas under <c>validateNewSchemas</c> or <c>normalize</c>.
     /// </summary>
     public virtual string? StrictProblem => null;
+
+    /// <summary>Whether the schema's top level has a field of this name (Confluent's hasTopLevelField, for reserved fields).</summary>
+    public virtual bool HasTopLevelField(string name) => false;
 }
 
 /// <summary>A referenced schema, as the parser of the referencing schema sees it.</summary>

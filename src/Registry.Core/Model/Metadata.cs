@@ -38,6 +38,15 @@ public sealed record Metadata(
         metadata?.Properties?.GetValueOrDefault(ConfluentVersion) is { } text
             && int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
 
+    /// <summary>The reserved property naming fields (comma-separated) that later versions may not drop from it nor use.</summary>
+    public const string ConfluentReserved = "confluent:reserved";
+
+    /// <summary>The field names <c>confluent:reserved</c> lists.</summary>
+    public static IReadOnlySet<string> ReservedFields(Metadata? metadata) =>
+        metadata?.Properties?.GetValueOrDefault(ConfluentReserved) is { } text
+            ? text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal)
+            : new HashSet<string>();
+
     public static bool HasConfluentVersion(Metadata? metadata) => metadata?.Properties?.ContainsKey(ConfluentVersion) == true;
 
     public static Metadata? WithConfluentVersion(Metadata? metadata, int version) =>

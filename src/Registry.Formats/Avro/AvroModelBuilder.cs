@@ -105,9 +105,29 @@ internal sealed class AvroModelBuilder
     private static (string FullName, string? Namespace) FullName(JsonElement schema, string? enclosingNamespace)
     {
         var name = schema.GetProperty("name").GetString()!;
-        if (name.Contains('.')) return (name, name[..name.LastIndexOf('.')]);
-        var ns = schema.TryGetProperty("namespace", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : enclosingNamespace;
+        if (name.Contains('.'))
+        {
+            ValidNames(name, "name");
+            return (name, name[..name.LastIndexOf('.')]);
+        }
+        ValidNames(name, "name");
+        var explicitNamespace = schema.TryGetProperty("namespace", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
+        if (explicitNamespace is { Length: > 0 }) ValidNames(explicitNamespace, "namespace");
+        var ns = explicitNamespace ?? enclosingNamespace;
         return (ns is { Length: > 0 } ? ns + "." + name : name, ns);
+    }
+
+    /// <summary>
+    /// Avro's name rule for each dot-separated part (as Avro 1.12's default validator, which Confluent uses: a letter
+    /// or '_' first, then letters, digits or '_'); a bad name or namespace is an invalid schema.
+    /// </summary>
+    private static void ValidNames(string dotted, string what)
+    {
+        foreach (var part in dotted.Split('.'))
+        {
+            var valid = part.Length > 0 && (char.IsLetter(part[0]) || part[0] == '_') && part.All(c => char.IsLetterOrDigit(c) || c == '_');
+            if (!valid) throw new FormatException($"Invalid {what}: {dotted}");
+        }
     }
 
     private static T WithProps<T>(T type, JsonElement schema, IReadOnlyCollection<string> known) where T : AvroType

@@ -138,4 +138,6 @@ internal sealed class JsonSchemaParsed(string canonical, JsNode model, string te
     }
 
     public JsNode Model { get; } = model;
+
+    public override bool HasTopLevelField(string name) => Model is JsObject o && o.Properties.Any(p => p.Name == name);
 }

@@ -149,6 +149,9 @@ internal sealed class ProtobufSchema(string canonical, FileDescriptorProto file,
 
     public IReadOnlyList<FileDescriptorProto> AllFiles { get; } = allFiles;
 
+    /// <summary>A field of the first message, the one a record is written with unless message indexes say otherwise.</summary>
+    public override bool HasTopLevelField(string name) => File.MessageTypes.Count > 0 && File.MessageTypes[0].Fields.Any(f => f.Name == name);
+
     /// <summary>Every message and enum by full name, built once (payload checks use it per record).</summary>
     public TypeIndex Types => field ??= new TypeIndex(AllFiles);
 }
