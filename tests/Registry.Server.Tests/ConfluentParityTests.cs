@@ -481,4 +481,16 @@ public sealed class ConfluentParityTests : IAsyncLifetime
         Assert.Contains("Invalid", reply.Json.GetProperty("message").GetString());
         Assert.Equal(200, (await _server.PostAsync("/subjects/bad-names/versions", Body("""{"type":"record","name":"R","namespace":"good.name_space","fields":[]}"""))).Status);
     }
+
+    [Fact]
+    public async Task A_normalized_lookup_ignores_key_order_inside_custom_properties()
+    {
+        var registered = """{"type":"record","name":"R","fields":[{"name":"f","type":"string","x-meta":{"b":1,"a":{"d":2,"c":3}}}]}""";
+        var reordered = """{"type":"record","name":"R","fields":[{"name":"f","type":"string","x-meta":{"a":{"c":3,"d":2},"b":1}}]}""";
+        var id = (await _server.PostAsync("/subjects/props/versions?normalize=true", Body(registered))).Json.GetProperty("id").GetInt32();
+        var found = await _server.PostAsync("/subjects/props?normalize=true", Body(reordered));
+        Assert.True(found.Status == 200, found.ToString());
+        Assert.Equal(id, found.Json.GetProperty("id").GetInt32());
+        Assert.Equal(id, (await _server.PostAsync("/subjects/props/versions?normalize=true", Body(reordered))).Json.GetProperty("id").GetInt32());
+    }
 }

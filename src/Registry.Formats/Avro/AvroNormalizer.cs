@@ -113,7 +113,32 @@ internal static class AvroNormalizer
         foreach (var (key, value) in props)
         {
             w.WritePropertyName(key);
-            value.WriteTo(w);
+            WriteSorted(w, value);
+        }
+    }
+
+    /// <summary>A custom property's value with object keys sorted at every level, so key order never changes the normalized form.</summary>
+    private static void WriteSorted(Utf8JsonWriter w, JsonElement value)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Object:
+                w.WriteStartObject();
+                foreach (var p in value.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
+                {
+                    w.WritePropertyName(p.Name);
+                    WriteSorted(w, p.Value);
+                }
+                w.WriteEndObject();
+                break;
+            case JsonValueKind.Array:
+                w.WriteStartArray();
+                foreach (var item in value.EnumerateArray()) WriteSorted(w, item);
+                w.WriteEndArray();
+                break;
+            default:
+                value.WriteTo(w);
+                break;
         }
     }
 }
