@@ -41,7 +41,9 @@ public sealed class ProtobufFormat(FormatLimits limits) : ISchemaFormat, Payload
         {
             throw Errors.InvalidSchemaError($"Invalid schema: {e.Message}");
         }
-        var errors = set.GetErrors().Where(e => e.IsError).ToList();
+        // As Confluent (Square Wire), a custom option whose extension is not declared is kept as written, not refused:
+        // the canonical text comes from the source, so the option stays in the stored schema.
+        var errors = set.GetErrors().Where(e => e.IsError && !e.Message.StartsWith("unable to resolve custom option", StringComparison.Ordinal)).ToList();
         if (errors.Count > 0)
         {
             var first = errors[0];

@@ -165,4 +165,15 @@ public sealed class ProtobufParsingTests
         var e = Assert.Throws<RegistryException>(() => Format.Parse("bm90IGEgZGVzY3JpcHRvcg==", [], false));
         Assert.Equal(Errors.InvalidSchema, e.ErrorCode);
     }
+
+    [Fact]
+    public void A_custom_option_whose_extension_is_not_declared_is_accepted_and_kept_as_Confluent_does()
+    {
+        const string proto = "syntax = \"proto3\";\npackage p;\noption (file_opt) = \"x\";\nmessage M {\n  string a = 1 [(my.opt) = true];\n}\n";
+        var parsed = Format.Parse(proto, [], false);
+        Assert.Contains("option (file_opt) = \"x\";", parsed.Canonical);
+        Assert.Contains("[(my.opt) = true]", parsed.Canonical);
+        // Other errors still refuse the schema.
+        Assert.Throws<RegistryException>(() => Format.Parse("syntax = \"proto3\";\noption (o) = 1;\nmessage M { strin a = 1; }", [], false));
+    }
 }
