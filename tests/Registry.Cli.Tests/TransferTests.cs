@@ -55,7 +55,8 @@ public sealed class TransferTests
         await Ok(HttpMethod.Put, "/config", """{"compatibility":"NONE"}""");
         await Ok(HttpMethod.Post, "/subjects/address/versions", Schema(address));
         await Ok(HttpMethod.Post, "/subjects/order/versions", Schema("""{"type":"record","name":"Order","fields":[{"name":"a","type":"Address"}]}""",
-            "\"references\":[{\"name\":\"Address\",\"subject\":\"address\",\"version\":1}],\"metadata\":{\"properties\":{\"owner\":\"team-a\"}}"));
+            "\"references\":[{\"name\":\"Address\",\"subject\":\"address\",\"version\":1}],\"metadata\":{\"properties\":{\"owner\":\"team-a\"}},"
+            + "\"ruleSet\":{\"domainRules\":[{\"name\":\"positive\",\"kind\":\"CONDITION\",\"type\":\"CEL\",\"mode\":\"WRITE\",\"expr\":\"message.a != null\"}]}"));
         await Ok(HttpMethod.Post, "/subjects/order/versions", Schema("""{"type":"record","name":"Order2","fields":[{"name":"b","type":"int"}]}"""));
         await Ok(HttpMethod.Post, "/subjects/order/versions", Schema("""{"type":"record","name":"Order3","fields":[{"name":"c","type":"int"}]}"""));
         // A version soft-deleted (its id is still in records on topics), and a whole subject soft-deleted.

@@ -493,4 +493,34 @@ public sealed class ConfluentParityTests : IAsyncLifetime
         Assert.Equal(id, found.Json.GetProperty("id").GetInt32());
         Assert.Equal(id, (await _server.PostAsync("/subjects/props/versions?normalize=true", Body(reordered))).Json.GetProperty("id").GetInt32());
     }
+
+    [Fact]
+    public async Task Import_stores_the_schema_as_sent_without_normalizing_it()
+    {
+        Assert.Equal(200, (await _server.PutAsync("/config", """{"normalize":true}""")).Status);
+        Assert.Equal(200, (await _server.PutAsync("/mode", """{"mode":"IMPORT"}""")).Status);
+        const string sent = """{"fields":[{"type":"string","name":"f"}],"name":"R","namespace":"n","type":"record"}""";
+        Assert.Equal(7, (await _server.PostAsync("/subjects/as-sent/versions", Body(sent, "\"id\":7,\"version\":1"))).Json.GetProperty("id").GetInt32());
+        Assert.Equal(sent, (await _server.GetAsync("/schemas/ids/7")).Json.GetProperty("schema").GetString());
+    }
+
+    [Fact]
+    public async Task A_schema_sent_with_its_references_resolved_inline_finds_the_version_that_references_them()
+    {
+        var address = """{"type":"record","name":"Address","namespace":"acme","fields":[{"name":"street","type":"string"}]}""";
+        await _server.PostAsync("/subjects/resolved-address/versions", Body(address));
+        var order = """{"type":"record","name":"Order","namespace":"acme","fields":[{"name":"to","type":"Address"}]}""";
+        var id = (await _server.PostAsync("/subjects/resolved-order/versions",
+            Body(order, "\"references\":[{\"name\":\"acme.Address\",\"subject\":\"resolved-address\",\"version\":1}]"))).Json.GetProperty("id").GetInt32();
+        // What a serializer holding a generated class sends: one self-contained schema.
+        var inline = """{"type":"record","name":"Order","namespace":"acme","fields":[{"name":"to","type":{"type":"record","name":"Address","fields":[{"name":"street","type":"string"}]}}]}""";
+        var found = await _server.PostAsync("/subjects/resolved-order", Body(inline));
+        Assert.True(found.Status == 200, found.ToString());
+        Assert.Equal(1, found.Json.GetProperty("version").GetInt32());
+        Assert.Equal(id, (await _server.PostAsync("/subjects/resolved-order/versions", Body(inline))).Json.GetProperty("id").GetInt32());
+        Assert.Equal("[1]", (await _server.GetAsync("/subjects/resolved-order/versions")).Body);
+        // Another inline definition is another schema.
+        var other = inline.Replace("street", "road", StringComparison.Ordinal);
+        Assert.Equal(40403, (await _server.PostAsync("/subjects/resolved-order", Body(other))).ErrorCode);
+    }
 }

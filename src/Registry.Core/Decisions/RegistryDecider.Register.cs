@@ -33,7 +33,8 @@ public sealed partial class RegistryDecider
             && state.Subjects.Keys.Count(s => QualifiedSubject.Parse(s).Context == context) >= subjectLimit)
             throw Errors.NotPermittedError($"Context {context} already holds the limit of {subjectLimit} subjects");
         var config = EffectiveConfig(state, subject);
-        var normalize = command.Normalize || config.Normalize == true;
+        // IMPORT keeps what it is given: no normalization, so a migrated schema keeps its text, GUID and identity.
+        var normalize = !importing && (command.Normalize || config.Normalize == true);
         var subjectState = state.Subjects.GetValueOrDefault(subject);
         var nextVersion = (subjectState?.MaxVersion ?? 0) + 1;
         // 0 (or none) and -1 mean "the next version", as in Confluent; -1 also means "compare with the latest only".
@@ -175,22 +176,27 @@ public sealed partial class RegistryDecider
     /// The version of a subject holding a schema, as Confluent's lookUpSchemaUnderSubject finds it: the exact schema
     /// (metadata and rules included), else, newest first, a version it can look up (<see cref="CanLookup"/>).
     /// </summary>
-    private static RegisteredSchema? FindUnder(RegistryState state, string subject, Candidate candidate, bool latestOnly, bool includeDeleted)
+    private RegisteredSchema? FindUnder(RegistryState state, string subject, Candidate candidate, bool latestOnly, bool includeDeleted)
     {
         if (!state.Subjects.TryGetValue(subject, out var subjectState)) return null;
         var versions = subjectState.Versions.Values.Reverse().Where(v => includeDeleted || !v.Deleted).ToList();
         if (latestOnly) versions = versions.Take(1).ToList();
         var match = (latestOnly ? null : versions.FirstOrDefault(v => state.SchemaOf(subject, v).IdentityKey == candidate.IdentityKey))
-            ?? versions.FirstOrDefault(v => CanLookup(candidate, state.SchemaOf(subject, v), v.Version));
+            ?? versions.FirstOrDefault(v => CanLookup(state, candidate, state.SchemaOf(subject, v), v.Version));
         return match is null ? null : new RegisteredSchema(subject, match.Version, state.SchemaOf(subject, match), match.Timestamp, match.Deleted);
     }
 
     /// <summary>
-    /// Confluent's canLookupIgnoringVersion: the same schema, where a <c>confluent:version</c> on one side only is ignored
+    /// Confluent's canLookup: a schema sent with its references resolved inline is the version that references them;
+    /// otherwise canLookupIgnoringVersion: the same schema, where a <c>confluent:version</c> on one side only is ignored
     /// (and, when the sent schema carries it, must be the version it is compared with).
     /// </summary>
-    private static bool CanLookup(Candidate current, StoredSchema previous, int previousVersion)
+    private bool CanLookup(RegistryState state, Candidate current, StoredSchema previous, int previousVersion)
     {
+        // A schema sent with what its references define written inline finds the version that has them as references.
+        if (current.References.IsDefaultOrEmpty && !previous.References.IsDefaultOrEmpty && current.SchemaType == previous.SchemaType
+            && current.Parsed.Resolved is { } resolved && ResolvedOf(state, previous) == resolved)
+            return true;
         var currentVersion = Metadata.ConfluentVersionOf(current.Metadata);
         var storedVersion = Metadata.ConfluentVersionOf(previous.Metadata);
         var currentMetadata = current.Metadata;
@@ -226,6 +232,18 @@ public sealed partial class RegistryDecider
         foreach (var field in reserved.Order(StringComparer.Ordinal).Where(candidate.Parsed.HasTopLevelField))
             problems.Add($"The new schema has field that conflicts with the reserved field {field}.");
         return problems;
+    }
+
+    private string? ResolvedOf(RegistryState state, StoredSchema schema)
+    {
+        try
+        {
+            return ParseStored(state, schema).Resolved;
+        }
+        catch (RegistryException)
+        {
+            return null;
+        }
     }
 
     /// <summary>A stored schema as a candidate, to compare two registered versions with the same rules as a registration.</summary>

@@ -35,6 +35,12 @@ public abstract class ParsedSchema
     /// </summary>
     public virtual string? StrictProblem => null;
 
+    /// <summary>
+    /// The schema with what its references define written inline, in a form two schemas share exactly when they are the
+    /// same schema (Confluent's deepEquals, for a schema sent with its references resolved); null where not supported.
+    /// </summary>
+    public virtual string? Resolved => null;
+
     /// <summary>Whether the schema's top level has a field of this name (Confluent's hasTopLevelField, for reserved fields).</summary>
     public virtual bool HasTopLevelField(string name) => false;
 }

@@ -61,6 +61,8 @@ internal sealed class AvroSchema(string canonical, AvroType model, global::Avro.
 
     public override string? StrictProblem => AvroDefaults.Mismatch(Model);
 
+    public override string Resolved => field ??= AvroNormalizer.Write(Model, inlineReferences: true);
+
     public override bool HasTopLevelField(string name) => Model is AvroRecord record && record.Fields.Any(f => f.Name == name);
 
     public AvroType Model { get; } = model;

@@ -10,24 +10,31 @@ namespace Registry.Formats.Avro;
 /// </summary>
 internal static class AvroNormalizer
 {
-    public static string Write(AvroType type)
+    /// <summary>The normalized form; with <paramref name="inlineReferences"/>, types from references are defined inline where first used.</summary>
+    public static string Write(AvroType type, bool inlineReferences = false)
     {
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { SkipValidation = false, MaxDepth = 4096 }))
         {
-            Write(writer, type, new HashSet<string>(StringComparer.Ordinal));
+            Write(writer, type, new Defined(inlineReferences));
         }
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    private static void Write(Utf8JsonWriter w, AvroType type, HashSet<string> defined)
+    /// <summary>The named types written so far, and whether referenced ones are written out.</summary>
+    private sealed class Defined(bool inlineReferences) : HashSet<string>(StringComparer.Ordinal)
+    {
+        public bool InlineReferences { get; } = inlineReferences;
+    }
+
+    private static void Write(Utf8JsonWriter w, AvroType type, Defined defined)
     {
         switch (type)
         {
             case AvroPrimitive p when p.Props.Count == 0:
                 w.WriteStringValue(p.Kind);
                 return;
-            case AvroNamed named when named.External || !defined.Add(named.FullName):
+            case AvroNamed named when (named.External && !defined.InlineReferences) || !defined.Add(named.FullName):
                 w.WriteStringValue(named.FullName);
                 return;
             case AvroUnion u:
