@@ -51,6 +51,10 @@ public static class Errors
     public static RegistryException ModeNotConfiguredError(string subject) =>
         new(SubjectModeNotConfigured, $"Subject '{subject}' does not have subject-level mode configured");
     public static RegistryException InvalidSchemaError(string message) => new(InvalidSchema, message);
+
+    /// <summary>A reference to a subject version that is not registered (or that the caller may not read: the same answer).</summary>
+    public static RegistryException MissingReferenceError(string name, string subject, int version) =>
+        InvalidSchemaError($"Invalid schema: the reference '{Printable(name)}' names subject '{Printable(subject)}' version {version}, which is not registered");
     public static RegistryException InvalidVersionError(string version) =>
         new(InvalidVersion, $"The specified version '{version}' is not a valid version id. Allowed values are between [1, 2^31-1] and the string \"latest\"");
     public static RegistryException InvalidCompatibilityLevelError() =>

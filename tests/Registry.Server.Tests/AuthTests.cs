@@ -231,4 +231,47 @@ public sealed class AuthTests : IAsyncLifetime
         Assert.Equal(403, (await As("alice", "alice-pw", HttpMethod.Post, "/contexts/.tenant-a/subjects/orders-x/versions", Body(Schemas.V2))).Status);
         Assert.Equal(200, (await As("alice", "alice-pw", HttpMethod.Post, "/contexts/:.:/subjects/orders-ctx/versions", Body(Schemas.V1))).Status);
     }
+
+    [Fact]
+    public async Task A_subject_hint_names_only_subjects_the_caller_may_read()
+    {
+        var shared = Body(Schemas.Record("Shared", Schemas.Field("s", "string")));
+        var id = (await As("root", "root-pw", HttpMethod.Post, "/subjects/payments-hint-value/versions", shared)).Json.GetProperty("id").GetInt32();
+        Assert.Equal(id, (await As("root", "root-pw", HttpMethod.Post, "/subjects/orders-hint-value/versions", shared)).Json.GetProperty("id").GetInt32());
+        // alice may read the id (through orders-hint-value) but not payments-hint-value: the hint tells her nothing about it.
+        var existing = await As("alice", "alice-pw", HttpMethod.Get, $"/schemas/ids/{id}?subject=payments-hint-value");
+        var missing = await As("alice", "alice-pw", HttpMethod.Get, $"/schemas/ids/{id}?subject=payments-no-such-value");
+        Assert.Equal(200, existing.Status);
+        Assert.False(existing.Json.TryGetProperty("subject", out _), existing.ToString());
+        Assert.Equal(missing.Body, existing.Body);
+        Assert.Equal("orders-hint-value", (await As("alice", "alice-pw", HttpMethod.Get, $"/schemas/ids/{id}?subject=orders-hint-value")).Json.GetProperty("subject").GetString());
+        Assert.Equal("[\"orders-hint-value\"]", (await As("alice", "alice-pw", HttpMethod.Get, $"/schemas/ids/{id}/subjects?subject=payments-hint-value")).Body);
+    }
+
+    [Fact]
+    public async Task A_reference_to_a_subject_the_writer_may_not_read_is_answered_as_a_missing_one()
+    {
+        Assert.Equal(200, (await As("root", "root-pw", HttpMethod.Post, "/subjects/payments-ref-value/versions", Body(Schemas.Record("Money", Schemas.Field("cents", "long"))))).Status);
+        static string Referring(string subject) => Body(Schemas.Record("Order", Schemas.Field("m", "Money")),
+            $"\"references\":[{{\"name\":\"Money\",\"subject\":\"{subject}\",\"version\":1}}]");
+        var hidden = await As("alice", "alice-pw", HttpMethod.Post, "/subjects/orders-ref-value/versions", Referring("payments-ref-value"));
+        var absent = await As("alice", "alice-pw", HttpMethod.Post, "/subjects/orders-ref-value/versions", Referring("payments-absent-value"));
+        Assert.Equal(42201, hidden.ErrorCode);
+        Assert.Equal(absent.Json.GetProperty("message").GetString()!.Replace("payments-absent-value", "payments-ref-value", StringComparison.Ordinal),
+            hidden.Json.GetProperty("message").GetString());
+        Assert.Equal(42201, (await As("alice", "alice-pw", HttpMethod.Post, "/compatibility/subjects/orders-ref-value/versions/latest", Referring("payments-ref-value"))).ErrorCode);
+        // Nothing pins payments-ref-value for its owners.
+        Assert.Equal("[]", (await As("root", "root-pw", HttpMethod.Get, "/subjects/payments-ref-value/versions/1/referencedby")).Body);
+        Assert.Equal(200, (await As("root", "root-pw", HttpMethod.Post, "/subjects/orders-ref-value/versions", Referring("payments-ref-value"))).Status);
+    }
+
+    [Fact]
+    public async Task Contexts_list_only_those_the_caller_has_subjects_in()
+    {
+        Assert.Equal(200, (await As("tenant-a", "a-pw", HttpMethod.Post, "/subjects/:.tenant-a:s/versions", Body(Schemas.V1))).Status);
+        Assert.Equal(200, (await As("tenant-b", "b-pw", HttpMethod.Post, "/subjects/:.tenant-b:s/versions", Body(Schemas.V1))).Status);
+        Assert.Equal("[\".\",\".tenant-a\"]", (await As("tenant-a", "a-pw", HttpMethod.Get, "/contexts")).Body);
+        Assert.Contains(".tenant-b", (await As("root", "root-pw", HttpMethod.Get, "/contexts")).Body);
+        Assert.DoesNotContain("tenant-b", (await As("tenant-a", "a-pw", HttpMethod.Get, "/ui/subjects")).Body);
+    }
 }

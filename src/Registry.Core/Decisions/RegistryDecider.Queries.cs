@@ -152,19 +152,20 @@ public sealed partial class RegistryDecider
     /// <paramref name="subject"/> hint (the default context without one). With an unqualified subject name that does
     /// not hold the id, that name in each other context is tried, then any subject of the default context; a
     /// qualified subject name must hold the id. Returns the schema and, when the named subject holds it, that
-    /// subject's latest version using it. 40403 when nothing matches.
+    /// subject's latest version using it. 40403 when nothing matches. Only subjects <paramref name="canRead"/> allows are
+    /// considered by name, so the answer never depends on subjects the caller may not read.
     /// </summary>
-    public static (StoredSchema Schema, SubjectVersionRef? Usage) FindSchemaById(RegistryState state, int id, string? subject)
+    public static (StoredSchema Schema, SubjectVersionRef? Usage) FindSchemaById(RegistryState state, int id, string? subject, Func<string, bool>? canRead = null)
     {
         var q = string.IsNullOrEmpty(subject) ? new QualifiedSubject(QualifiedSubject.DefaultContext, "") : QualifiedSubject.Parse(subject);
         if (q.Name.Length > 0)
         {
-            var named = UsageUnder(state, new ContextId(q.Context, id), q.ToString());
+            var named = UsageUnder(state, new ContextId(q.Context, id), q.ToString(), canRead);
             if (named is null && q.Context == QualifiedSubject.DefaultContext)
             {
                 foreach (var context in state.SubjectContexts().Where(c => c != QualifiedSubject.DefaultContext))
                 {
-                    named = UsageUnder(state, new ContextId(context, id), new QualifiedSubject(context, q.Name).ToString());
+                    named = UsageUnder(state, new ContextId(context, id), new QualifiedSubject(context, q.Name).ToString(), canRead);
                     if (named is not null) break;
                 }
             }
@@ -174,8 +175,9 @@ public sealed partial class RegistryDecider
         return (GetSchema(state, new ContextId(q.Context, id)), null);
     }
 
-    private static SubjectVersionRef? UsageUnder(RegistryState state, ContextId id, string subject)
+    private static SubjectVersionRef? UsageUnder(RegistryState state, ContextId id, string subject, Func<string, bool>? canRead)
     {
+        if (canRead is not null && !canRead(subject)) return null;
         var usages = state.UsagesOf(id).Where(u => u.Subject == subject).ToList();
         return usages.Count > 0 ? usages[^1] : null;
     }

@@ -97,7 +97,7 @@ public sealed partial class RegistryDecider(SchemaFormats formats, RegistrySetti
         if (state.Subjects.TryGetValue(subjectName, out var subject))
             version = r.Version == -1 ? subject.Latest(allowDeleted) : subject.Versions.GetValueOrDefault(r.Version);
         if (version is null || (version.Deleted && !allowDeleted))
-            throw Errors.InvalidSchemaError($"Invalid schema: the reference '{Errors.Printable(r.Name)}' names subject '{Errors.Printable(r.Subject)}' version {r.Version}, which is not registered");
+            throw Errors.MissingReferenceError(r.Name, r.Subject, r.Version);
         var schema = state.SchemaOf(subjectName, version);
         return new ResolvedReference(r.Name, subjectName, version.Version, schema.Id, schema.SchemaType, schema.Schema);
     }

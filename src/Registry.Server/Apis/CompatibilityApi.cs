@@ -24,7 +24,7 @@ public static class CompatibilityApi
         IReadOnlyList<string> messages;
         try
         {
-            messages = registry.Decider.TestCompatibility(registry.State, SubjectPath.Decode(subject), version, body.ToInput(), normalize == true);
+            messages = registry.Decider.TestCompatibility(registry.State, SubjectPath.Decode(subject), version, Security.AccessControl.InputOf(context, SubjectPath.Decode(subject), body), normalize == true);
         }
         catch (RegistryException e) when (e.ErrorCode == Errors.InvalidSchema && verbose == true)
         {

@@ -23,9 +23,11 @@ public static class RootApi
 
     private static string Version => typeof(RootApi).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
-    private static IResult GetContexts(RegistryService registry, int? offset, int? limit, string? contextPrefix)
+    private static IResult GetContexts(HttpContext http, RegistryService registry, int? offset, int? limit, string? contextPrefix)
     {
+        // Only the contexts in which the caller may read a subject (and the default context, which always exists).
         var contexts = registry.State.Subjects.Keys
+            .Where(s => Security.AccessControl.CanRead(http, s))
             .Select(s => QualifiedSubject.Parse(s).Context)
             .Append(QualifiedSubject.DefaultContext)
             .Distinct(StringComparer.Ordinal)

@@ -42,11 +42,12 @@ public static class SchemasApi
         return RegistryJson.Ok(registry.Page(items, offset, limit).ToList());
     }
 
-    private static IResult GetById(RegistryService registry, string id, string? subject, string? format, bool? fetchMaxId)
+    private static IResult GetById(HttpContext context, RegistryService registry, string id, string? subject, string? format, bool? fetchMaxId)
     {
         var state = registry.State;
-        // With a subject hint that holds the id, report that subject's latest version using it (Confluent 8.x does).
-        var (schema, usage) = FindById(state, id, subject);
+        // With a subject hint that holds the id, report that subject's latest version using it (Confluent 8.x does),
+        // only when the caller may read that subject: otherwise the answer would tell which other tenants' subjects exist.
+        var (schema, usage) = FindById(context, state, id, subject);
         // ts and deleted are those of the version the id was found under (Confluent 8.x reports them too).
         var found = usage ?? state.UsagesOf(schema.Key).First();
         var version = state.Subjects[found.Subject].Versions[found.Version];
@@ -82,29 +83,29 @@ public static class SchemasApi
     /// A schema by the id in the path, in the context the <c>subject</c> query names (the default context without
     /// one; a context-scoped URL adds it), as Confluent resolves ids.
     /// </summary>
-    internal static (Core.State.StoredSchema Schema, Core.State.SubjectVersionRef? Usage) FindById(Core.State.RegistryState state, string id, string? subject) =>
-        RegistryDecider.FindSchemaById(state, ParseId(id), string.IsNullOrEmpty(subject) ? null : SubjectPath.Decode(subject));
+    internal static (Core.State.StoredSchema Schema, Core.State.SubjectVersionRef? Usage) FindById(HttpContext context, Core.State.RegistryState state, string id, string? subject) =>
+        RegistryDecider.FindSchemaById(state, ParseId(id), string.IsNullOrEmpty(subject) ? null : SubjectPath.Decode(subject), s => Security.AccessControl.CanRead(context, s));
 
     private static IResult GetRawById(HttpContext context, RegistryService registry, string id, string? subject) =>
-        Raw(context, FindById(registry.State, id, subject).Schema.Schema);
+        Raw(context, FindById(context, registry.State, id, subject).Schema.Schema);
 
     private static IResult GetSubjectsById(HttpContext context, RegistryService registry, string id, string? subject, bool? deleted, int? offset, int? limit)
     {
-        var subjects = Usages(registry, id, subject, deleted).Select(u => u.Subject).Where(s => Security.AccessControl.CanRead(context, s)).Distinct(StringComparer.Ordinal);
+        var subjects = Usages(context, registry, id, subject, deleted).Select(u => u.Subject).Where(s => Security.AccessControl.CanRead(context, s)).Distinct(StringComparer.Ordinal);
         return RegistryJson.Ok(registry.Page(subjects, offset, limit).ToList());
     }
 
     private static IResult GetVersionsById(HttpContext context, RegistryService registry, string id, string? subject, bool? deleted, int? offset, int? limit)
     {
-        var versions = Usages(registry, id, subject, deleted).Where(u => Security.AccessControl.CanRead(context, u.Subject)).Select(u => new SubjectVersionResponse(u.Subject, u.Version));
+        var versions = Usages(context, registry, id, subject, deleted).Where(u => Security.AccessControl.CanRead(context, u.Subject)).Select(u => new SubjectVersionResponse(u.Subject, u.Version));
         return RegistryJson.Ok(registry.Page(versions, offset, limit).ToList());
     }
 
     /// <summary>Every subject version of the id's context that uses it (as Confluent lists them, whatever subject the hint names).</summary>
-    private static IEnumerable<Core.State.SubjectVersionRef> Usages(RegistryService registry, string id, string? subject, bool? deleted)
+    private static IEnumerable<Core.State.SubjectVersionRef> Usages(HttpContext context, RegistryService registry, string id, string? subject, bool? deleted)
     {
         var state = registry.State;
-        var schema = FindById(state, id, subject).Schema;
+        var schema = FindById(context, state, id, subject).Schema;
         return state.UsagesOf(schema.Key).Where(u => deleted == true || !state.Subjects[u.Subject].Versions[u.Version].Deleted);
     }
 

@@ -57,7 +57,7 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
         {
             // Readable when the user may read some subject using the id; otherwise the same answer as a missing id.
             var state = registry.State;
-            var readable = int.TryParse(subject, out var n) && n > 0 && TryFindById(state, n, context.Request.Query["subject"]) is { } key
+            var readable = int.TryParse(subject, out var n) && n > 0 && TryFindById(state, n, context.Request.Query["subject"], user) is { } key
                 && state.UsagesOf(key).Any(u => user.Grants.Any(g => g.Allows("reader", u.Subject)));
             if (!readable)
             {
@@ -72,6 +72,23 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
             return;
         }
         await next(context);
+    }
+
+    /// <summary>
+    /// The schema a request sends for <paramref name="subject"/>, once the caller may read every subject it references:
+    /// a reference to a subject the caller may not read is answered exactly as a reference to a missing one, so
+    /// references neither reveal other tenants' versions nor pin them.
+    /// </summary>
+    public static Core.Decisions.SchemaInput InputOf(HttpContext context, string subject, Contracts.RegisterSchemaRequest body)
+    {
+        var referrerContext = Core.Model.QualifiedSubject.Parse(subject).Context;
+        foreach (var r in body.References ?? [])
+        {
+            if (string.IsNullOrEmpty(r.Subject) || string.IsNullOrEmpty(r.Name)) continue;
+            if (!CanRead(context, Core.Model.QualifiedSubject.QualifyIn(referrerContext, r.Subject)))
+                throw Errors.MissingReferenceError(r.Name, r.Subject, r.Version);
+        }
+        return body.ToInput();
     }
 
     /// <summary>The subjects a user may read, for filtering listings.</summary>
@@ -100,11 +117,12 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
 
     /// <summary>The principal a client certificate names: its subject's common name (CN).</summary>
     /// <summary>The schema an id request resolves to, or null when it names none.</summary>
-    private static Core.Model.ContextId? TryFindById(Core.State.RegistryState state, int id, string? subject)
+    private static Core.Model.ContextId? TryFindById(Core.State.RegistryState state, int id, string? subject, UserEntry user)
     {
         try
         {
-            return Core.Decisions.RegistryDecider.FindSchemaById(state, id, string.IsNullOrEmpty(subject) ? null : Http.SubjectPath.Decode(subject)).Schema.Key;
+            return Core.Decisions.RegistryDecider.FindSchemaById(state, id, string.IsNullOrEmpty(subject) ? null : Http.SubjectPath.Decode(subject),
+                s => user.Grants.Any(g => g.Allows("reader", s))).Schema.Key;
         }
         catch (RegistryException)
         {

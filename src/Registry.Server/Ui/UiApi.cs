@@ -22,7 +22,7 @@ public static class UiApi
     {
         app.MapGet("/ui", () => Results.Redirect("/ui/subjects"));
         app.MapGet("/ui/subjects", (HttpContext http, RegistryService registry, string? q, string? type, string? context, int? page) => Guard(() => Subjects(http, registry, q, type, context, page ?? 1)));
-        app.MapGet("/ui/subjects/{subject}", (RegistryService registry, string subject, int? version, bool? deleted) => Guard(() => Subject(registry, Http.SubjectPath.Decode(subject), version, deleted == true)));
+        app.MapGet("/ui/subjects/{subject}", (HttpContext http, RegistryService registry, string subject, int? version, bool? deleted) => Guard(() => Subject(http, registry, Http.SubjectPath.Decode(subject), version, deleted == true)));
         app.MapGet("/ui/subjects/{subject}/diff", (RegistryService registry, string subject, int from, int to) => Guard(() => Diff(registry, Http.SubjectPath.Decode(subject), from, to)));
         app.MapGet("/ui/subjects/{subject}/propose", (RegistryService registry, string subject) => Guard(() => Propose(registry, Http.SubjectPath.Decode(subject), null)));
         app.MapPost("/ui/subjects/{subject}/propose", async (HttpContext context, RegistryService registry, string subject) =>
@@ -53,7 +53,8 @@ public static class UiApi
         if (!string.IsNullOrWhiteSpace(type)) all = all.Where(s => state.SchemaOf(s.Name, s.LatestLive!).SchemaType == type);
         var matching = all.ToList();
         page = Math.Clamp(page, 1, Math.Max(1, (matching.Count + PageSize - 1) / PageSize));
-        var contexts = state.Subjects.Keys.Select(s => QualifiedSubject.Parse(s).Context).Distinct().Order(StringComparer.Ordinal);
+        // The context filter offers only contexts in which the viewer may read a subject.
+        var contexts = state.Subjects.Keys.Where(s => Security.AccessControl.CanRead(http, s)).Select(s => QualifiedSubject.Parse(s).Context).Distinct().Order(StringComparer.Ordinal);
         var sb = new StringBuilder($"<h1>Subjects</h1>");
         sb.Append($"""
             <form class="inline" method="get" action="/ui/subjects">
@@ -85,7 +86,7 @@ public static class UiApi
         return Page("Subjects", sb.ToString());
     }
 
-    private static IResult Subject(RegistryService registry, string name, int? version, bool showDeleted)
+    private static IResult Subject(HttpContext http, RegistryService registry, string name, int? version, bool showDeleted)
     {
         var state = registry.State;
         if (!state.Subjects.TryGetValue(name, out var subject) || (!subject.HasLive && !showDeleted))
@@ -122,8 +123,9 @@ public static class UiApi
         sb.Append(schema.References.IsDefaultOrEmpty ? "<p class=\"muted\">No references.</p>" :
             "<ul>" + string.Concat(schema.References.Select(r => $"<li>{E(r.Name)} → <a href=\"/ui/subjects/{Url(r.Subject)}?version={r.Version}\">{E(r.Subject)} v{r.Version}</a></li>")) + "</ul>");
         sb.Append("</div><div><h2>Used by</h2>");
+        // Only referrers the viewer may read are named.
         var users = RegistryDecider.ReferencedBy(state, name, shown.Version, includeDeleted: false)
-            .SelectMany(id => state.UsagesOf(id)).ToList();
+            .SelectMany(id => state.UsagesOf(id)).Where(u => Security.AccessControl.CanRead(http, u.Subject)).ToList();
         sb.Append(users.Count == 0 ? "<p class=\"muted\">Nothing references this version.</p>" :
             "<ul>" + string.Concat(users.Select(u => $"<li><a href=\"/ui/subjects/{Url(u.Subject)}?version={u.Version}\">{E(u.Subject)} v{u.Version}</a></li>")) + "</ul>");
         sb.Append("</div></div>");
