@@ -274,4 +274,21 @@ public sealed class AuthTests : IAsyncLifetime
         Assert.Contains(".tenant-b", (await As("root", "root-pw", HttpMethod.Get, "/contexts")).Body);
         Assert.DoesNotContain("tenant-b", (await As("tenant-a", "a-pw", HttpMethod.Get, "/ui/subjects")).Body);
     }
+
+    [Fact]
+    public async Task A_failed_sign_in_is_audited_under_the_attempted_name_with_the_method()
+    {
+        Assert.Equal(401, (await As("rita", "not-her-password", HttpMethod.Get, "/subjects")).Status);
+        Assert.Equal(401, (await As("nobody-known", "x", HttpMethod.Delete, "/subjects/s")).Status);
+        Assert.Equal(200, (await As("walt", "walt-pw", HttpMethod.Post, "/subjects/audited-method/versions", Body(Schemas.V1))).Status);
+        var trail = System.Text.Json.JsonDocument.Parse((await As("ann", "ann-pw", HttpMethod.Get, "/v1/audit")).Body).RootElement.EnumerateArray().ToList();
+        var rita = Assert.Single(trail, e => e.GetProperty("principal").GetString() == "rita");
+        Assert.Equal(401, rita.GetProperty("status").GetInt32());
+        Assert.False(rita.GetProperty("authenticated").GetBoolean());
+        Assert.Equal("basic", rita.GetProperty("method").GetString());
+        Assert.Contains(trail, e => e.GetProperty("principal").GetString() == "nobody-known" && !e.GetProperty("authenticated").GetBoolean());
+        var walt = Assert.Single(trail, e => e.GetProperty("principal").GetString() == "walt");
+        Assert.True(walt.GetProperty("authenticated").GetBoolean());
+        Assert.Equal("basic", walt.GetProperty("method").GetString());
+    }
 }

@@ -67,6 +67,20 @@ public sealed class JwtTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_audit_records_a_token_principal_with_its_method_and_issuer()
+    {
+        Assert.Equal(200, await PostAs(Token(["writer:orders-"]), "orders-jwt-audit"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/audit");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token(["auditor"]));
+        using var response = await _server.Http.SendAsync(request);
+        var trail = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.EnumerateArray().ToList();
+        var entry = Assert.Single(trail, e => e.GetProperty("subject").GetString() == "orders-jwt-audit");
+        Assert.Equal("ci-pipeline", entry.GetProperty("principal").GetString());
+        Assert.Equal("jwt", entry.GetProperty("method").GetString());
+        Assert.Equal(Issuer, entry.GetProperty("issuer").GetString());
+    }
+
+    [Fact]
     public async Task Expired_foreign_and_forged_tokens_are_401()
     {
         Assert.Equal(401, await PostAs(Token(["admin"], lifetime: TimeSpan.FromMinutes(-10)), "orders-x"));

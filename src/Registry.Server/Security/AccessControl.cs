@@ -36,9 +36,27 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
             return;
         }
         var header = context.Request.Headers.Authorization.ToString();
-        var user = jwt is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? await jwt.ValidateAsync(header[7..].Trim(), context.RequestAborted)
-            : header.Length == 0 && certificates && context.Connection.ClientCertificate is { } certificate ? users.GetValueOrDefault(CommonName(certificate))
-            : Authenticate(header);
+        UserEntry? user;
+        Authentication attempt;
+        if (jwt is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            user = await jwt.ValidateAsync(header[7..].Trim(), context.RequestAborted);
+            // An unverified token's claims are not trusted, so a failed bearer attempt names nobody.
+            attempt = new Authentication(user?.Name ?? "anonymous", "jwt", jwt.Issuer, user is not null);
+        }
+        else if (header.Length == 0 && certificates && context.Connection.ClientCertificate is { } certificate)
+        {
+            var name = CommonName(certificate);
+            user = users.GetValueOrDefault(name);
+            attempt = new Authentication(name, "mtls", certificate.Issuer, user is not null);
+        }
+        else
+        {
+            var (name, found) = Authenticate(header);
+            user = found;
+            attempt = new Authentication(name ?? "anonymous", name is null ? "none" : "basic", null, user is not null);
+        }
+        context.Items[typeof(Authentication)] = attempt;
         if (user is null)
         {
             context.Response.Headers.WWWAuthenticate = jwt is null ? "Basic realm=\"registry\"" : "Basic realm=\"registry\", Bearer";
@@ -95,9 +113,10 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
     public static bool CanRead(HttpContext context, string subject) =>
         context.Items[typeof(UserEntry)] is not UserEntry user || user.Grants.Any(g => g.Allows("reader", subject));
 
-    private UserEntry? Authenticate(string header)
+    /// <summary>HTTP basic credentials: the name they claim (null when there are none) and the user when the password matches.</summary>
+    private (string? Name, UserEntry? User) Authenticate(string header)
     {
-        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)) return null;
+        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)) return (null, null);
         string decoded;
         try
         {
@@ -105,17 +124,20 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
         }
         catch (FormatException)
         {
-            return null;
+            return (null, null);
         }
         var colon = decoded.IndexOf(':');
-        if (colon <= 0) return null;
+        if (colon <= 0) return (null, null);
+        var name = decoded[..colon];
         // A certificate-only user (no PBKDF2 hash) cannot log in with a password, and costs the same as an unknown one.
-        var found = users.TryGetValue(decoded[..colon], out var user) && user.Hash.StartsWith("PBKDF2$", StringComparison.Ordinal);
+        var found = users.TryGetValue(name, out var user) && user.Hash.StartsWith("PBKDF2$", StringComparison.Ordinal);
         var ok = PasswordHash.Verify(decoded[(colon + 1)..], found ? user!.Hash : DummyHash);
-        return found && ok ? user : null;
+        return (Printable(name), found && ok ? user : null);
     }
 
-    /// <summary>The principal a client certificate names: its subject's common name (CN).</summary>
+    /// <summary>A claimed name as the audit may record it: control characters replaced, length bounded.</summary>
+    private static string Printable(string name) => Errors.Printable(name, 100);
+
     /// <summary>The schema an id request resolves to, or null when it names none.</summary>
     private static Core.Model.ContextId? TryFindById(Core.State.RegistryState state, int id, string? subject, UserEntry user)
     {
@@ -130,6 +152,7 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
         }
     }
 
+    /// <summary>The principal a client certificate names: its subject's common name (CN).</summary>
     public static string CommonName(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) =>
         certificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, forIssuer: false);
 
@@ -182,3 +205,10 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
         _ => "administer",
     };
 }
+
+/// <summary>
+/// Who a request claims to be and how: the principal (the attempted one when authentication failed), the method
+/// (basic, jwt, mtls, none), the issuer (the JWT issuer, or the client certificate's issuing CA) and whether the
+/// claim was verified. The audit records all four, so a JWT <c>sub</c> and an equal users-file name stay apart.
+/// </summary>
+public sealed record Authentication(string Principal, string Method, string? Issuer, bool Verified);

@@ -4,13 +4,17 @@ using Microsoft.Data.Sqlite;
 namespace Registry.Server.Security;
 
 /// <summary>One audited request: who did what to which subject, with what outcome, from where.</summary>
-public sealed record AuditEntry(long Sequence, string Time, string Principal, string Action, string? Subject, int? Version, int? Id, int Status, string? Client)
+public sealed record AuditEntry(long Sequence, string Time, string Principal, string Action, string? Subject, int? Version, int? Id, int Status, string? Client,
+    string? Method = null, string? Issuer = null, bool Authenticated = true)
 {
     public JsonObject ToJson() => new()
     {
         ["sequence"] = Sequence,
         ["time"] = Time,
         ["principal"] = Principal,
+        ["method"] = Method,
+        ["issuer"] = Issuer,
+        ["authenticated"] = Authenticated,
         ["action"] = Action,
         ["subject"] = Subject,
         ["version"] = Version,
@@ -43,17 +47,33 @@ public sealed class AuditLog : IDisposable
               subject TEXT, version INTEGER, id INTEGER, status INTEGER NOT NULL, client TEXT);
             """;
         command.ExecuteNonQuery();
+        // Files written before the authentication method was recorded get its columns.
+        command.CommandText = "SELECT name FROM pragma_table_info('audit')";
+        var columns = new HashSet<string>(StringComparer.Ordinal);
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read()) columns.Add(reader.GetString(0));
+        }
+        foreach (var (column, type) in new[] { ("method", "TEXT"), ("issuer", "TEXT"), ("authenticated", "INTEGER NOT NULL DEFAULT 1") })
+        {
+            if (columns.Contains(column)) continue;
+            command.CommandText = $"ALTER TABLE audit ADD COLUMN {column} {type}";
+            command.ExecuteNonQuery();
+        }
     }
 
-    public async Task RecordAsync(string principal, string action, string? subject, int? version, int? id, int status, string? client)
+    public async Task RecordAsync(Authentication who, string action, string? subject, int? version, int? id, int status, string? client)
     {
         await _gate.WaitAsync();
         try
         {
             await using var command = _connection.CreateCommand();
-            command.CommandText = "INSERT INTO audit (time, principal, action, subject, version, id, status, client) VALUES ($t, $p, $a, $s, $v, $i, $st, $c)";
+            command.CommandText = "INSERT INTO audit (time, principal, action, subject, version, id, status, client, method, issuer, authenticated) VALUES ($t, $p, $a, $s, $v, $i, $st, $c, $m, $is, $au)";
             command.Parameters.AddWithValue("$t", _time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
-            command.Parameters.AddWithValue("$p", principal);
+            command.Parameters.AddWithValue("$p", who.Principal);
+            command.Parameters.AddWithValue("$m", who.Method);
+            command.Parameters.AddWithValue("$is", (object?)who.Issuer ?? DBNull.Value);
+            command.Parameters.AddWithValue("$au", who.Verified ? 1 : 0);
             command.Parameters.AddWithValue("$a", action);
             command.Parameters.AddWithValue("$s", (object?)subject ?? DBNull.Value);
             command.Parameters.AddWithValue("$v", (object?)version ?? DBNull.Value);
@@ -75,7 +95,7 @@ public sealed class AuditLog : IDisposable
         {
             await using var command = _connection.CreateCommand();
             command.CommandText = """
-                SELECT seq, time, principal, action, subject, version, id, status, client FROM audit
+                SELECT seq, time, principal, action, subject, version, id, status, client, method, issuer, authenticated FROM audit
                 WHERE seq > $after AND ($s IS NULL OR subject = $s) AND ($p IS NULL OR principal = $p) ORDER BY seq LIMIT $limit
                 """;
             command.Parameters.AddWithValue("$after", after);
@@ -87,7 +107,8 @@ public sealed class AuditLog : IDisposable
             while (await reader.ReadAsync())
                 entries.Add(new AuditEntry(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
                     reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetInt32(5),
-                    reader.IsDBNull(6) ? null : reader.GetInt32(6), reader.GetInt32(7), reader.IsDBNull(8) ? null : reader.GetString(8)));
+                    reader.IsDBNull(6) ? null : reader.GetInt32(6), reader.GetInt32(7), reader.IsDBNull(8) ? null : reader.GetString(8),
+                    reader.IsDBNull(9) ? null : reader.GetString(9), reader.IsDBNull(10) ? null : reader.GetString(10), reader.GetInt32(11) != 0));
             return entries;
         }
         finally
@@ -123,7 +144,9 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditLog audit)
         if ((isRead && !denied) || path.StartsWith("/health", StringComparison.Ordinal) || path.StartsWith("/metrics", StringComparison.Ordinal)) return;
         var subject = AccessControl.SubjectOf(segments);
         var version = context.Items[VersionKey] as int? ?? (segments.Length > 3 && segments[2] == "versions" && int.TryParse(segments[3], out var v) ? v : null);
-        await audit.RecordAsync(context.User.Identity?.Name ?? "anonymous", $"{request.Method} {path}", subject, version,
+        // The attempted principal of a failed sign-in is recorded as such (not as "anonymous"), marked unauthenticated.
+        var who = context.Items[typeof(Authentication)] as Authentication ?? new Authentication("anonymous", "none", null, Verified: false);
+        await audit.RecordAsync(who, $"{request.Method} {path}", subject, version,
             context.Items[IdKey] as int?, status, context.Connection.RemoteIpAddress?.ToString());
     }
 }

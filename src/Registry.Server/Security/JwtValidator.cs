@@ -31,8 +31,12 @@ public sealed class JwtValidator
     private DateTimeOffset _lastForcedFetch = DateTimeOffset.MinValue;
     private readonly string _roleClaim;
 
+    /// <summary>The issuer tokens must come from (recorded in the audit with the principal).</summary>
+    public string Issuer { get; }
+
     public JwtValidator(JwtSettings settings)
     {
+        Issuer = settings.Issuer;
         _roleClaim = settings.RoleClaim;
         _parameters = new TokenValidationParameters
         {
