@@ -291,4 +291,34 @@ public sealed class AuthTests : IAsyncLifetime
         Assert.True(walt.GetProperty("authenticated").GetBoolean());
         Assert.Equal("basic", walt.GetProperty("method").GetString());
     }
+
+    [Fact]
+    public async Task Rate_limits_are_per_principal_and_failed_sign_ins_are_throttled_per_address()
+    {
+        await using var limited = new RegistryServer
+        {
+            ExtraArgs = ["--Registry:AuthMode=basic", $"--Registry:UsersFile={UsersFilePath}", "--Registry:RateLimitPerSecond=1", "--Registry:RateLimitBurst=3",
+                "--Registry:FailedSignInsPerMinute=4"],
+        };
+        await limited.InitializeAsync();
+        async Task<int> Get(string user, string password)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/subjects");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+            using var response = await limited.Http.SendAsync(request);
+            return (int)response.StatusCode;
+        }
+        var alice = new List<int>();
+        for (var i = 0; i < 8; i++) alice.Add(await Get("alice", "alice-pw"));
+        Assert.Contains(429, alice);
+        // bob, from the same address, has a budget of his own.
+        Assert.Equal(200, await Get("bob", "bob-pw"));
+
+        var guesses = new List<int>();
+        for (var i = 0; i < 8; i++) guesses.Add(await Get("rita", "guess-" + i));
+        Assert.Equal(401, guesses[0]);
+        Assert.Equal(429, guesses[^1]);
+        // While the address is throttled, even the right password waits: a guesser cannot tell.
+        Assert.Equal(429, await Get("rita", "rita-pw"));
+    }
 }

@@ -62,7 +62,6 @@ public static class RegistryApp
         // HTTP metrics outside error handling, so a failed request is counted with the status it was answered with.
         app.UseHttpMetrics();
         app.UseMiddleware<ErrorHandlingMiddleware>();
-        if (rate > 0) app.UseRateLimiter();
         var authModes = (builder.Configuration["Registry:AuthMode"] ?? "none").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         if (authModes.Except(["none", "basic", "jwt", "mtls"]).FirstOrDefault() is { } unknownMode)
             throw new InvalidOperationException($"Registry:AuthMode '{unknownMode}' is not one of none, basic, jwt, mtls (comma-separated)");
@@ -84,12 +83,16 @@ public static class RegistryApp
                 : null;
             if (authModes.Contains("mtls") && tls?.ClientCaFile is null)
                 throw new InvalidOperationException("Registry:Tls:CertificateFile and Registry:Tls:ClientCaFile are required for mtls authentication");
-            app.UseMiddleware<Security.AccessControl>(new Security.AccessControl.Settings(users, jwt, authModes.Contains("mtls")));
+            var failedSignIns = config.GetValue<int?>("Registry:FailedSignInsPerMinute") ?? 30;
+            app.UseMiddleware<Security.AccessControl>(new Security.AccessControl.Settings(users, jwt, authModes.Contains("mtls"),
+                failedSignIns > 0 ? RateLimits.FailedSignIns(failedSignIns) : null));
         }
         else
         {
             app.Logger.LogWarning("AUTHENTICATION IS OFF: anyone who can reach this registry can read and change every subject. Set Registry:AuthMode=basic and Registry:UsersFile for production.");
         }
+        // After authentication: a limit per principal (per address only for anonymous requests).
+        if (rate > 0) app.UseRateLimiter();
         app.UseMiddleware<ContentNegotiationMiddleware>();
         // Innermost: a write that reaches a node which is not the store's writer is sent on to the writer.
         app.UseMiddleware<WriterForwardingMiddleware>();

@@ -4,14 +4,20 @@ using Microsoft.AspNetCore.RateLimiting;
 
 namespace Registry.Server.Http;
 
-/// <summary>Per-client token buckets (the authenticated user, else the client address); 429 with Retry-After.</summary>
+/// <summary>
+/// Per-client token buckets: the authenticated principal (with its method, so a JWT <c>sub</c> and an equal users-file
+/// name are two clients), else the client address for anonymous requests; 429 with Retry-After. The limiter runs after
+/// authentication, so one user's burst never limits another user at the same address.
+/// </summary>
 internal static class RateLimits
 {
     public static void Configure(RateLimiterOptions options, int perSecond, int burst)
     {
         options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
         {
-            var key = context.User.Identity?.Name ?? context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+            var key = context.Items[typeof(Security.Authentication)] is Security.Authentication { Verified: true } who
+                ? $"{who.Method}:{who.Principal}"
+                : "address:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
             if (context.Request.Path.StartsWithSegments("/health") || context.Request.Path.StartsWithSegments("/metrics"))
                 return RateLimitPartition.GetNoLimiter("unlimited");
             return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
@@ -23,11 +29,29 @@ internal static class RateLimits
                 AutoReplenishment = true,
             });
         });
-        options.OnRejected = async (context, cancellationToken) =>
-        {
-            var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 1;
-            context.HttpContext.Response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
-            await RegistryJson.Error(StatusCodes.Status429TooManyRequests, 429, $"Too many requests; retry after {retry} s").ExecuteAsync(context.HttpContext);
-        };
+        options.OnRejected = (context, cancellationToken) =>
+            Reject(context.HttpContext, context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1));
     }
+
+    /// <summary>The 429 answer, with Retry-After in whole seconds.</summary>
+    public static ValueTask Reject(HttpContext context, TimeSpan after)
+    {
+        var retry = Math.Max(1, (int)Math.Ceiling(after.TotalSeconds));
+        context.Response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
+        return new ValueTask(RegistryJson.Error(StatusCodes.Status429TooManyRequests, 429, $"Too many requests; retry after {retry} s").ExecuteAsync(context));
+    }
+
+    /// <summary>
+    /// Failed sign-ins per client address: <paramref name="perMinute"/> may fail in a minute (refilled evenly); after
+    /// that the address is answered 429 before any password is checked, so guessing costs the guesser, not the registry.
+    /// </summary>
+    public static PartitionedRateLimiter<string> FailedSignIns(int perMinute) =>
+        PartitionedRateLimiter.Create<string, string>(address => RateLimitPartition.GetTokenBucketLimiter(address, _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = perMinute,
+            TokensPerPeriod = Math.Max(1, perMinute / 6),
+            ReplenishmentPeriod = TimeSpan.FromSeconds(10),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
 }

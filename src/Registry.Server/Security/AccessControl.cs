@@ -18,11 +18,13 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
     /// The users file, the JWT validator (null when bearer tokens are not accepted) and whether a client
     /// certificate (already verified against the client CA during the TLS handshake) identifies its caller.
     /// </summary>
-    public sealed record Settings(IReadOnlyDictionary<string, UserEntry> Users, JwtValidator? Jwt, bool Certificates = false);
+    public sealed record Settings(IReadOnlyDictionary<string, UserEntry> Users, JwtValidator? Jwt, bool Certificates = false,
+        System.Threading.RateLimiting.PartitionedRateLimiter<string>? FailedSignIns = null);
 
     private readonly IReadOnlyDictionary<string, UserEntry> users = settings.Users;
     private readonly JwtValidator? jwt = settings.Jwt;
     private readonly bool certificates = settings.Certificates;
+    private readonly System.Threading.RateLimiting.PartitionedRateLimiter<string>? failedSignIns = settings.FailedSignIns;
 
     // Verifying against this when the user is unknown costs the same as a wrong password: no timing leak.
     private static readonly string DummyHash = PasswordHash.Create(Guid.NewGuid().ToString());
@@ -36,6 +38,12 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
             return;
         }
         var header = context.Request.Headers.Authorization.ToString();
+        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (header.Length > 0 && failedSignIns?.GetStatistics(address) is { CurrentAvailablePermits: <= 0 })
+        {
+            await Http.RateLimits.Reject(context, TimeSpan.FromSeconds(10));
+            return;
+        }
         UserEntry? user;
         Authentication attempt;
         if (jwt is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
@@ -59,6 +67,8 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
         context.Items[typeof(Authentication)] = attempt;
         if (user is null)
         {
+            // Only presented credentials that fail count: a request without any is simply asked for them.
+            if (header.Length > 0 || attempt.Method == "mtls") failedSignIns?.AttemptAcquire(address).Dispose();
             context.Response.Headers.WWWAuthenticate = jwt is null ? "Basic realm=\"registry\"" : "Basic realm=\"registry\", Bearer";
             await Http.RegistryJson.Error(401, 401, "Unauthorized: missing or wrong credentials").ExecuteAsync(context);
             return;
