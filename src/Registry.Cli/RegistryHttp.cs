@@ -1,4 +1,7 @@
 using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -10,14 +13,59 @@ public sealed class RegistryHttp : IDisposable
 {
     private readonly HttpClient _http;
 
-    public RegistryHttp(string url, string? user, string? token, TimeSpan timeout)
+    public RegistryHttp(string url, string? user, string? token, TimeSpan timeout, ClientTls? tls = null)
     {
-        _http = new HttpClient { BaseAddress = new Uri(url.TrimEnd('/') + "/"), Timeout = timeout };
+        _http = new HttpClient(Handler(tls ?? new ClientTls(null, null, null))) { BaseAddress = new Uri(url.TrimEnd('/') + "/"), Timeout = timeout };
         _http.DefaultRequestHeaders.Accept.ParseAdd("application/vnd.schemaregistry.v1+json");
         if (!string.IsNullOrEmpty(user))
             _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(user)));
         else if (!string.IsNullOrEmpty(token))
             _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    }
+
+    /// <summary>A client certificate to present (mTLS) and a CA bundle that replaces the system's trust for the registry.</summary>
+    private static HttpClientHandler Handler(ClientTls tls)
+    {
+        var handler = new HttpClientHandler();
+        if (tls.Cert is { Length: > 0 } cert)
+        {
+            X509Certificate2 certificate;
+            try
+            {
+                using var pem = X509Certificate2.CreateFromPemFile(cert, tls.Key is { Length: > 0 } key ? key : null);
+                // A round trip through PKCS#12 gives SslStream a key it can use on every platform.
+                certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+            }
+            catch (Exception e) when (e is IOException or CryptographicException or UnauthorizedAccessException)
+            {
+                throw new CliException(ExitCodes.UsageOrInput, $"Cannot read the client certificate {cert} (with --key {tls.Key ?? "none"}): {e.Message}");
+            }
+            handler.ClientCertificateOptions = ClientCertificateOption.Manual;
+            handler.ClientCertificates.Add(certificate);
+        }
+        if (tls.Ca is { Length: > 0 } ca)
+        {
+            var roots = new X509Certificate2Collection();
+            try
+            {
+                roots.ImportFromPemFile(ca);
+            }
+            catch (Exception e) when (e is IOException or CryptographicException or UnauthorizedAccessException)
+            {
+                throw new CliException(ExitCodes.UsageOrInput, $"Cannot read the CA bundle {ca}: {e.Message}");
+            }
+            // The registry's certificate must chain to these roots, and name the host (hostname checks stay on).
+            handler.ServerCertificateCustomValidationCallback = (_, certificate, _, errors) =>
+            {
+                if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0 || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0) return false;
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return chain.Build(certificate);
+            };
+        }
+        return handler;
     }
 
     /// <summary>Sends a request; returns status and body (JSON null when empty). Unreachable → exit 3.</summary>
@@ -68,3 +116,6 @@ public sealed class RegistryHttp : IDisposable
 
     public void Dispose() => _http.Dispose();
 }
+
+/// <summary>TLS settings of the CLI's connection: PEM files of a client certificate and key, and a CA bundle.</summary>
+public sealed record ClientTls(string? Cert, string? Key, string? Ca);

@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Registry.Core.Security;
 using Registry.Server.Tests.Infrastructure;
+using Registry.Testing;
 using static Registry.Server.Tests.Infrastructure.RegistryServer;
 
 namespace Registry.Server.Tests;
@@ -15,13 +16,13 @@ namespace Registry.Server.Tests;
 public sealed class MtlsTests : IAsyncLifetime
 {
     private static readonly string Dir = Directory.CreateTempSubdirectory("registry-mtls-").FullName;
-    private static readonly X509Certificate2 Ca = CreateCa("Registry Test CA");
-    private static readonly X509Certificate2 ForeignCa = CreateCa("Someone Else's CA");
+    private static readonly X509Certificate2 Ca = TestCertificates.CreateCa("Registry Test CA");
+    private static readonly X509Certificate2 ForeignCa = TestCertificates.CreateCa("Someone Else's CA");
     private readonly RegistryServer _server = new() { ExtraArgs = ServerArgs() };
 
     private static string[] ServerArgs()
     {
-        var server = Issue(Ca, "localhost", serverAuth: true);
+        var server = TestCertificates.Issue(Ca, "localhost", serverAuth: true);
         File.WriteAllText(Path.Combine(Dir, "server.pem"), server.ExportCertificatePem());
         File.WriteAllText(Path.Combine(Dir, "server.key"), server.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem());
         File.WriteAllText(Path.Combine(Dir, "ca.pem"), Ca.ExportCertificatePem());
@@ -39,34 +40,6 @@ public sealed class MtlsTests : IAsyncLifetime
             $"--Registry:Tls:KeyFile={Path.Combine(Dir, "server.key")}",
             $"--Registry:Tls:ClientCaFile={Path.Combine(Dir, "ca.pem")}",
         ];
-    }
-
-    private static X509Certificate2 CreateCa(string name)
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-30), DateTimeOffset.UtcNow.AddDays(30));
-    }
-
-    private static X509Certificate2 Issue(X509Certificate2 ca, string commonName, bool serverAuth = false, bool expired = false)
-    {
-        var key = RSA.Create(2048);
-        var request = new CertificateRequest($"CN={commonName}, O=Registry Tests", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(serverAuth ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
-        if (serverAuth)
-        {
-            var san = new SubjectAlternativeNameBuilder();
-            san.AddDnsName("localhost");
-            san.AddIpAddress(System.Net.IPAddress.Loopback);
-            request.CertificateExtensions.Add(san.Build());
-        }
-        var notBefore = expired ? DateTimeOffset.UtcNow.AddDays(-10) : DateTimeOffset.UtcNow.AddHours(-1);
-        var notAfter = expired ? DateTimeOffset.UtcNow.AddDays(-2) : DateTimeOffset.UtcNow.AddDays(7);
-        using var signed = request.Create(ca, notBefore, notAfter, RandomNumberGenerator.GetBytes(12));
-        // A round trip through PKCS#12 gives SslStream a certificate whose private key it can use on every platform.
-        return X509CertificateLoader.LoadPkcs12(signed.CopyWithPrivateKey(key).Export(X509ContentType.Pkcs12), null);
     }
 
     public Task InitializeAsync() => _server.InitializeAsync();
@@ -106,7 +79,7 @@ public sealed class MtlsTests : IAsyncLifetime
     [Fact]
     public async Task A_certificate_from_the_client_CA_authenticates_its_common_name_with_that_users_grants()
     {
-        using var client = Client(Issue(Ca, "ci-pipeline"));
+        using var client = Client(TestCertificates.Issue(Ca, "ci-pipeline"));
         Assert.Equal(200, await Register(client, "orders-mtls"));
         using var denied = await client.PostAsync("/subjects/payments-mtls/versions", new StringContent(Body(Schemas.V1), Encoding.UTF8, "application/json"));
         Assert.Equal(403, (int)denied.StatusCode);
@@ -116,12 +89,12 @@ public sealed class MtlsTests : IAsyncLifetime
     [Fact]
     public async Task Certificates_from_another_CA_or_expired_ones_fail_the_handshake()
     {
-        using var foreign = Client(Issue(ForeignCa, "ci-pipeline"));
+        using var foreign = Client(TestCertificates.Issue(ForeignCa, "ci-pipeline"));
         await Assert.ThrowsAsync<HttpRequestException>(() => foreign.GetAsync("/subjects"));
-        using var expired = Client(Issue(Ca, "ci-pipeline", expired: true));
+        using var expired = Client(TestCertificates.Issue(Ca, "ci-pipeline", expired: true));
         await Assert.ThrowsAsync<HttpRequestException>(() => expired.GetAsync("/subjects"));
         // The server keeps serving good clients.
-        using var good = Client(Issue(Ca, "ci-pipeline"));
+        using var good = Client(TestCertificates.Issue(Ca, "ci-pipeline"));
         Assert.Equal(200, (int)(await good.GetAsync("/subjects")).StatusCode);
     }
 
@@ -130,7 +103,7 @@ public sealed class MtlsTests : IAsyncLifetime
     {
         using var anonymous = Client(null);
         Assert.Equal(401, (int)(await anonymous.GetAsync("/subjects")).StatusCode);
-        using var stranger = Client(Issue(Ca, "mallory"));
+        using var stranger = Client(TestCertificates.Issue(Ca, "mallory"));
         Assert.Equal(401, (int)(await stranger.GetAsync("/subjects")).StatusCode);
 
         anonymous.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("alice:alice-pw")));

@@ -104,4 +104,22 @@ public sealed class ReviewFlowTests(UiFixture ui)
         Assert.Contains("the limit is", await page.Locator("#verdict").InnerTextAsync());
         Assert.DoesNotContain("   at ", await page.ContentAsync());
     }
+
+    [Fact]
+    public async Task A_form_on_another_site_that_posts_to_the_registry_is_refused()
+    {
+        var page = await ui.NewPageAsync();
+        // A page that is not the registry's, with a form aimed at the register endpoint (the browser sends no token).
+        await page.SetContentAsync($"""
+            <form method="post" action="{ui.Url}/ui/subjects/forged-value/register">
+              <input type="hidden" name="schema" value='"string"'><input type="hidden" name="schemaType" value="AVRO">
+              <button id="go" type="submit">win a prize</button>
+            </form>
+            """);
+        var response = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#go"), r => r.Url.EndsWith("/register", StringComparison.Ordinal));
+        Assert.True(response.Status is 400 or 403, $"status {response.Status}");
+        Assert.Contains("refused", await page.Locator("main").InnerTextAsync(), StringComparison.OrdinalIgnoreCase);
+        using var http = new HttpClient();
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync(ui.Url + "/subjects/forged-value/versions")).StatusCode);
+    }
 }

@@ -54,6 +54,7 @@ public static class RegistryApp
         if (rate > 0) builder.Services.AddRateLimiter(o => RateLimits.Configure(o, rate, builder.Configuration.GetValue<int?>("Registry:RateLimitBurst") ?? 100));
         var app = builder.Build();
         // Context-scoped URLs become the qualified ones before routing, so every later step sees one form.
+        app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseMiddleware<ContextPathMiddleware>();
         app.UseMiddleware<SubjectAliasMiddleware>();
         app.UseRouting();
@@ -161,6 +162,14 @@ public static class RegistryApp
             return new RegistryEngine(log, timeout, sp.GetRequiredService<ILoggerFactory>().CreateLogger<RegistryEngine>());
         });
         services.AddSingleton<RegistryService>();
+        // The UI's forms carry an anti-forgery token bound to the signed-in user (cookie + hidden field).
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "registry-antiforgery";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.FormFieldName = "__antiforgery";
+        });
         services.AddSingleton<WriterForwarding>();
         services.AddSingleton(sp => new Security.AuditLog(sp.GetRequiredService<IOptions<RegistryOptions>>().Value.DataDirectory, sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<RegistryStartup>();

@@ -24,18 +24,47 @@ public static class UiApi
         app.MapGet("/ui/subjects", (HttpContext http, RegistryService registry, string? q, string? type, string? context, int? page) => Guard(() => Subjects(http, registry, q, type, context, page ?? 1)));
         app.MapGet("/ui/subjects/{subject}", (HttpContext http, RegistryService registry, string subject, int? version, bool? deleted) => Guard(() => Subject(http, registry, Http.SubjectPath.Decode(subject), version, deleted == true)));
         app.MapGet("/ui/subjects/{subject}/diff", (RegistryService registry, string subject, int from, int to) => Guard(() => Diff(registry, Http.SubjectPath.Decode(subject), from, to)));
-        app.MapGet("/ui/subjects/{subject}/propose", (RegistryService registry, string subject) => Guard(() => Propose(registry, Http.SubjectPath.Decode(subject), null)));
+        app.MapGet("/ui/registry.css", () => Results.Text(Html.Css, "text/css; charset=utf-8"));
+        app.MapGet("/ui/subjects/{subject}/propose", (HttpContext http, RegistryService registry, string subject) => Guard(() => Propose(http, registry, Http.SubjectPath.Decode(subject), null)));
+        // Forms that change state (or render a form that does) are checked for forgery first; the check is ours, so the
+        // endpoint's own automatic check is off.
         app.MapPost("/ui/subjects/{subject}/propose", async (HttpContext context, RegistryService registry, string subject) =>
-        {
-            var form = await context.Request.ReadFormAsync(context.RequestAborted);
-            return await GuardAsync(() => Task.FromResult(Propose(registry, Http.SubjectPath.Decode(subject), Proposal.From(form))));
-        }).DisableAntiforgery();
+            await ForgeryRefusal(context) ?? await GuardAsync(async () =>
+                Propose(context, registry, Http.SubjectPath.Decode(subject), Proposal.From(await context.Request.ReadFormAsync(context.RequestAborted)))))
+            .DisableAntiforgery();
         app.MapPost("/ui/subjects/{subject}/register", async (HttpContext context, RegistryService registry, string subject) =>
-        {
-            var form = await context.Request.ReadFormAsync(context.RequestAborted);
-            return await GuardAsync(() => Register(context, registry, Http.SubjectPath.Decode(subject), Proposal.From(form)));
-        }).DisableAntiforgery();
+            await ForgeryRefusal(context) ?? await GuardAsync(async () =>
+                await Register(context, registry, Http.SubjectPath.Decode(subject), Proposal.From(await context.Request.ReadFormAsync(context.RequestAborted)))))
+            .DisableAntiforgery();
         return app;
+    }
+
+    /// <summary>
+    /// Cross-site request forgery: a form post from another origin (Origin header) is 403; one without this site's
+    /// anti-forgery token for the signed-in user is 400. Null when the post may proceed.
+    /// </summary>
+    private static async Task<IResult?> ForgeryRefusal(HttpContext context)
+    {
+        // "null" (a privacy or sandboxed context) names no site; the token still decides.
+        var origin = context.Request.Headers.Origin.ToString();
+        if (origin.Length > 0 && origin != "null" && !string.Equals(origin, $"{context.Request.Scheme}://{context.Request.Host}", StringComparison.OrdinalIgnoreCase))
+            return Page("Refused", "<div class=\"box bad\">This form was sent from another site and was refused.</div>", 403);
+        try
+        {
+            await context.RequestServices.GetRequiredService<Microsoft.AspNetCore.Antiforgery.IAntiforgery>().ValidateRequestAsync(context);
+            return null;
+        }
+        catch (Microsoft.AspNetCore.Antiforgery.AntiforgeryValidationException)
+        {
+            return Page("Refused", "<div class=\"box bad\">This form was refused: it has expired or did not come from this site. Reload the page and send it again.</div>", 400);
+        }
+    }
+
+    /// <summary>The hidden anti-forgery field every state-changing form carries.</summary>
+    private static string Token(HttpContext http)
+    {
+        var tokens = http.RequestServices.GetRequiredService<Microsoft.AspNetCore.Antiforgery.IAntiforgery>().GetAndStoreTokens(http);
+        return $"<input type=\"hidden\" name=\"{E(tokens.FormFieldName)}\" value=\"{E(tokens.RequestToken)}\">";
     }
 
     private sealed record Proposal(string Schema, string SchemaType, string? Level, bool Normalize)
@@ -153,7 +182,7 @@ public static class UiApi
         return Page($"{name} diff", sb.ToString());
     }
 
-    private static IResult Propose(RegistryService registry, string name, Proposal? proposal)
+    private static IResult Propose(HttpContext http, RegistryService registry, string name, Proposal? proposal)
     {
         var state = registry.State;
         registry.Decider.ValidSubject(name);
@@ -183,7 +212,7 @@ public static class UiApi
                     {
                         sb.Append($"<div class=\"box ok\" id=\"verdict\">Compatible at {level.ToName()}.</div>");
                         sb.Append($"""
-                            <form method="post" action="/ui/subjects/{Url(name)}/register">
+                            <form method="post" action="/ui/subjects/{Url(name)}/register">{Token(http)}
                               <input type="hidden" name="schema" value="{E(proposal.Schema)}"><input type="hidden" name="schemaType" value="{E(proposal.SchemaType)}">
                               <input type="hidden" name="normalize" value="{(proposal.Normalize ? "true" : "false")}">
                               <button type="submit" id="register">Register this version</button>
@@ -205,7 +234,7 @@ public static class UiApi
         var text = proposal?.Schema ?? latest?.Schema ?? "";
         var type = proposal?.SchemaType ?? latest?.SchemaType ?? "AVRO";
         sb.Append($"""
-            <form method="post" action="/ui/subjects/{Url(name)}/propose">
+            <form method="post" action="/ui/subjects/{Url(name)}/propose">{Token(http)}
               <p><textarea name="schema" id="schema" aria-label="schema">{E(text)}</textarea></p>
               <p class="inline">Format <select name="schemaType">{string.Concat(new[] { "AVRO", "JSON", "PROTOBUF" }.Select(t => $"<option{(t == type ? " selected" : "")}>{t}</option>"))}</select>
               Level <select name="level">{string.Concat(Enum.GetValues<CompatibilityLevel>().Select(l => $"<option{(l.ToName() == levelName ? " selected" : "")}>{l.ToName()}</option>"))}</select>
