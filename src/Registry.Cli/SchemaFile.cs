@@ -32,12 +32,4 @@ public sealed record SchemaFile(string Path, string Text, string SchemaType)
         Directory.Exists(path)
             ? Directory.GetFiles(path).Where(f => System.IO.Path.GetExtension(f).ToLowerInvariant() is ".avsc" or ".avro" or ".proto" or ".json" && !System.IO.Path.GetFileName(f).Equals("contract.json", StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal).ToList()
             : [path];
-
-    /// <summary>Line of the first occurrence of a text, for annotations (1 when unknown).</summary>
-    public int LineOf(string? needle)
-    {
-        if (string.IsNullOrEmpty(needle)) return 1;
-        var index = Text.IndexOf(needle, StringComparison.Ordinal);
-        return index < 0 ? 1 : Text[..index].Count(c => c == '\n') + 1;
-    }
 }

@@ -31,6 +31,8 @@ public static class SchemaTextDiff
 
     private static string[] Lines(string text, string schemaType)
     {
+        // No text is no lines (a new subject's diff is all additions), not one empty line.
+        if (text.Length == 0) return [];
         if (schemaType is "AVRO" or "JSON")
         {
             try

@@ -59,6 +59,43 @@ public sealed class CompatCheckTests
         Assert.True(System.Text.Json.JsonDocument.Parse(json.Out).RootElement[0].GetProperty("compatible").GetBoolean());
     }
 
+    public static TheoryData<string, string, string, int, int> Locations() => new()
+    {
+        // The changed field's own line and column, for each format.
+        { "avsc", "{\"type\":\"record\",\"name\":\"R\",\"fields\":[\n  {\"name\":\"a\",\"type\":\"string\"},\n  {\"name\":\"b\",\"type\":\"string\"}\n]}",
+            "{\"type\":\"record\",\"name\":\"R\",\"fields\":[\n  {\"name\":\"a\",\"type\":\"string\"},\n  {\"name\":\"b\",\"type\":\"int\"}\n]}", 3, 15 },
+        { "json", "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"},\"qty\":{\"type\":\"string\"}}}",
+            "{\n  \"type\": \"object\",\n  \"properties\": {\n    \"a\": {\"type\": \"string\"},\n    \"qty\": {\"type\": \"number\"}\n  }\n}", 5, 5 },
+        { "proto", "syntax = \"proto3\";\nmessage M {\n  string a = 1;\n  string b = 2;\n}",
+            "syntax = \"proto3\";\nmessage M {\n  string a = 1;\n  int64 b = 2;\n}", 4, 3 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Locations))]
+    public async Task Github_annotations_point_at_the_changed_line_and_column_with_a_sentence(string extension, string before, string after, int line, int column)
+    {
+        var v1 = Cli.Temp("v1." + extension, before);
+        var v2 = Cli.Temp("v2." + extension, after);
+        var github = await Cli.RunAsync("compat", "check", v2, "--subject", "s", "--against", v1, "--level", "BACKWARD", "--output", "github");
+        Assert.Equal(ExitCodes.Incompatible, github.Code);
+        Assert.StartsWith($"::error file={v2},line={line},col={column},", github.Out);
+        Assert.DoesNotContain("errorType", github.Out);
+        Assert.DoesNotContain("oldSchema", github.Out);
+    }
+
+    [Fact]
+    public async Task Junit_reports_times_and_totals()
+    {
+        var v1 = Cli.Temp("t.avsc", """{"type":"record","name":"R","fields":[{"name":"a","type":"string"}]}""");
+        var junit = await Cli.RunAsync("compat", "check", v1, "--against", v1, "--output", "junit");
+        var root = XDocument.Parse(junit.Out).Root!;
+        Assert.Equal("1", root.Attribute("tests")!.Value);
+        Assert.Equal("0", root.Attribute("failures")!.Value);
+        Assert.NotNull(root.Attribute("time"));
+        Assert.NotNull(root.Element("testsuite")!.Attribute("time"));
+        Assert.NotNull(root.Element("testsuite")!.Element("testcase")!.Attribute("time"));
+    }
+
     [Fact]
     public async Task Offline_references_are_resolved_from_files()
     {

@@ -31,10 +31,12 @@ internal static class CompatCommands
             foreach (var file in files)
             {
                 var name = result.GetValue(subject) ?? Path.GetFileNameWithoutExtension(file.Path);
+                var watch = System.Diagnostics.Stopwatch.StartNew();
                 var messages = previous.Length > 0 || result.GetValue(against) is { Length: > 0 }
                     ? Offline(file, name, previous, references, result.GetValue(level)!, result.GetValue(normalize))
                     : await Online(connection.Open(result), file, name, references, result.GetValue(normalize), ct);
-                results.Add(new CheckResult(name, file.Path, messages.Count == 0, messages, file.LineOf(FirstPath(messages))));
+                var (line, column) = SchemaLocation.Of(file, messages);
+                results.Add(new CheckResult(name, file.Path, messages.Count == 0, messages, line, column, watch.Elapsed.TotalSeconds));
             }
             Report.Write(io.Out, result.GetValue(output)!, results);
             return results.All(r => r.Compatible) ? ExitCodes.Ok : ExitCodes.Incompatible;
@@ -87,18 +89,5 @@ internal static class CompatCommands
         var eq = reference.IndexOf('=');
         if (eq <= 0) throw new CliException(ExitCodes.UsageOrInput, $"A reference is name=target, not '{reference}'");
         return (reference[..eq], reference[(eq + 1)..]);
-    }
-
-    /// <summary>The first schema path a message names (a JSON path's last property, an Avro field), to point annotations at a line.</summary>
-    private static string? FirstPath(IReadOnlyList<string> messages)
-    {
-        foreach (var m in messages)
-        {
-            var match = System.Text.RegularExpressions.Regex.Match(m, "#/(?:[^ ]*/)?([A-Za-z_][A-Za-z0-9_]*) ");
-            if (match.Success) return "\"" + match.Groups[1].Value + "\"";
-            match = System.Text.RegularExpressions.Regex.Match(m, "field '([A-Za-z_][A-Za-z0-9_]*)'");
-            if (match.Success) return "\"" + match.Groups[1].Value + "\"";
-        }
-        return null;
     }
 }

@@ -84,9 +84,11 @@ internal static class ContractCommands
             configFrom = status == 200 ? config?["compatibilityLevel"]?.GetValue<string>() : null;
             if (!string.Equals(configFrom, c.Compatibility, StringComparison.OrdinalIgnoreCase)) configTo = c.Compatibility.ToUpperInvariant();
         }
+        var (latestStatus, latest) = await http.SendAsync(HttpMethod.Get, $"subjects/{subject}/versions/latest", null, ct);
+        var kind = latestStatus == 404 ? "new subject" : "new version";
         var pendingReference = c.References.FirstOrDefault(r => earlier.Any(s => s.RegistersVersion && s.Contract.Subject == r.Subject));
         if (pendingReference is not null)
-            return new Step(c, "new version", configFrom, configTo, true, [$"depends on {pendingReference.Subject}, which this plan registers first; checked by the registry when applied"], null);
+            return new Step(c, kind, configFrom, configTo, true, [$"depends on {pendingReference.Subject}, which this plan registers first; checked by the registry when applied"], null);
 
         var body = CompatCommands.Body(c.Schema, c.References, c.Metadata, c.RuleSet);
         var (found, existing) = await http.SendAsync(HttpMethod.Post, $"subjects/{subject}?normalize={(c.Normalize ? "true" : "false")}", body, ct);
@@ -94,7 +96,6 @@ internal static class ContractCommands
         if (found is 422 or 400) throw new CliException(ExitCodes.UsageOrInput, $"{c.File}: {RegistryHttp.Message(existing)}");
         if (found >= 500) throw new CliException(ExitCodes.Unreachable, $"{c.File}: {RegistryHttp.Message(existing)}");
 
-        var (latestStatus, latest) = await http.SendAsync(HttpMethod.Get, $"subjects/{subject}/versions/latest", null, ct);
         if (latestStatus == 404) return new Step(c, "new subject", configFrom, configTo, true, [], Registry.Formats.SchemaTextDiff.Unified("", c.Schema.Text, c.Schema.SchemaType));
         var path = $"compatibility/subjects/{subject}/versions?normalize={(c.Normalize ? "true" : "false")}";
         var (checkStatus, check) = await http.SendAsync(HttpMethod.Post, path, body, ct);
