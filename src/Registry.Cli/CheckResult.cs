@@ -48,7 +48,7 @@ public static class Report
                 foreach (var r in results)
                 {
                     if (r.Compatible) output.WriteLine($"::notice file={r.File},line={r.Line}::{r.Subject}: compatible");
-                    else output.WriteLine($"::error file={r.File},line={r.Line},col={r.Column},title={r.Subject} is incompatible::{Escape(string.Join(" | ", SchemaLocation.Sentences(r.Messages)))}");
+                    else output.WriteLine($"::error file={r.File},line={r.Line},col={r.Column},title={r.Subject} is incompatible::{Escape(string.Join(" | ", Registry.Formats.CompatibilityText.Sentences(r.Messages)))}");
                 }
                 break;
             default:

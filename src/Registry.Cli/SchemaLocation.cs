@@ -17,9 +17,6 @@ public static partial class SchemaLocation
     [GeneratedRegex("path '(/[^']*)'")]
     private static partial Regex AvroPath();
 
-    [GeneratedRegex("description:[\"'](.*?)[\"'](?:, additionalInfo:[\"'](.*?)[\"'])?\\}$")]
-    private static partial Regex Description();
-
     /// <summary>The line and column (1-based) the first locatable message points at.</summary>
     public static (int Line, int Column) Of(SchemaFile file, IReadOnlyList<string> messages)
     {
@@ -34,14 +31,6 @@ public static partial class SchemaLocation
         }
         return (1, 1);
     }
-
-    /// <summary>The messages as sentences (Confluent's <c>{errorType:…, description:…}</c> unwrapped), without the trailing context lines.</summary>
-    public static IReadOnlyList<string> Sentences(IReadOnlyList<string> messages) =>
-        messages.Where(m => !m.StartsWith("{oldSchema", StringComparison.Ordinal) && !m.StartsWith("{validateFields", StringComparison.Ordinal))
-            .Select(m => Description().Match(m) is { Success: true } d
-                ? d.Groups[2].Success && d.Groups[2].Value.Length > 0 ? $"{d.Groups[1].Value} ({d.Groups[2].Value})" : d.Groups[1].Value
-                : m)
-            .ToList();
 
     /// <summary>The character offset of the deepest member or element of a JSON document on the path, or -1.</summary>
     private static int InJson(string text, string[] segments)

@@ -66,4 +66,18 @@ public sealed partial class UiSecurityTests : IAsyncLifetime
         Assert.Equal("nosniff", api.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal("DENY", api.Headers.GetValues("X-Frame-Options").Single());
     }
+
+    [Fact]
+    public async Task A_registration_the_registry_refuses_shows_the_proposal_again_with_the_pasted_schema()
+    {
+        Assert.Equal(200, (await _server.PostAsync("/subjects/kept-value/versions", RegistryServer.Body(Schemas.V1))).Status);
+        var page = await _server.Http.GetStringAsync("/ui/subjects/kept-value/propose");
+        var token = WebUtility.HtmlDecode(TokenField().Match(page).Groups[1].Value);
+        // A post of an incompatible schema straight to register (as a stale page would send it).
+        using var refused = await _server.Http.PostAsync("/ui/subjects/kept-value/register", Form(("__antiforgery", token), ("schema", Schemas.Breaking), ("schemaType", "AVRO")));
+        var html = await refused.Content.ReadAsStringAsync();
+        Assert.Contains("Not registered", html);
+        Assert.Contains(WebUtility.HtmlEncode(Schemas.Breaking), html);
+        Assert.Equal("[1]", (await _server.GetAsync("/subjects/kept-value/versions")).Body);
+    }
 }

@@ -71,6 +71,10 @@ public sealed class ReviewFlowTests(UiFixture ui)
         var verdict = await page.Locator("#verdict").InnerTextAsync();
         Assert.Contains("Not compatible", verdict);
         Assert.Contains("TYPE_MISMATCH", verdict);
+        // Sentences, not Confluent's raw message strings.
+        Assert.DoesNotContain("{oldSchema", verdict);
+        Assert.DoesNotContain("validateFields", verdict);
+        Assert.DoesNotContain("errorType", verdict);
         Assert.Equal(0, await page.Locator("#register").CountAsync());
         await UiFixture.ScreenshotAsync(page, "propose-incompatible");
 
@@ -80,6 +84,9 @@ public sealed class ReviewFlowTests(UiFixture ui)
         await page.ClickAsync("#register");
         Assert.Contains("version=3", page.Url);
         Assert.Contains("currency", await page.Locator("main").InnerTextAsync());
+        // The version shown is marked, and the table says who registered it.
+        Assert.Contains("v3", await page.Locator("#versions tr.current").InnerTextAsync());
+        Assert.Contains("anonymous", await page.Locator("#versions tr.current").InnerTextAsync());
 
         await page.GotoAsync(ui.Url + "/ui/subjects?q=payments");
         Assert.Contains("v3", await page.Locator("#subjects").InnerTextAsync());
@@ -121,5 +128,19 @@ public sealed class ReviewFlowTests(UiFixture ui)
         Assert.Contains("refused", await page.Locator("main").InnerTextAsync(), StringComparison.OrdinalIgnoreCase);
         using var http = new HttpClient();
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync(ui.Url + "/subjects/forged-value/versions")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_check_at_another_level_than_the_subjects_offers_no_register_button()
+    {
+        var page = await ui.NewPageAsync();
+        await page.GotoAsync(ui.Url + "/ui/subjects/address-value/propose");
+        // Incompatible at the subject's level, compatible at NONE.
+        await page.FillAsync("#schema", """{"type":"record","name":"Address","namespace":"shop","fields":[{"name":"street","type":"int"}]}""");
+        await page.SelectOptionAsync("select[name=level]", "NONE");
+        await page.ClickAsync("#check");
+        Assert.Contains("Compatible at NONE", await page.Locator("#verdict").InnerTextAsync());
+        Assert.Equal(0, await page.Locator("#register").CountAsync());
+        Assert.Contains("to register", await page.Locator("#register-hint").InnerTextAsync());
     }
 }

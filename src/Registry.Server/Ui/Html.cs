@@ -44,6 +44,7 @@ internal static class Html
         .diff .add { background: #e6ffec; } .diff .del { background: #ffebe9; }
         .box { padding: 10px 14px; border-radius: 4px; margin: 12px 0; } .ok { background: #e6ffec; border: 1px solid #8fd19e; }
         .bad { background: #ffebe9; border: 1px solid #f1a7a0; } .info { background: #eef3ff; border: 1px solid #b7c8f3; }
+        tr.current td { background: #fff8d6; font-weight: 600; }
         .grid { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; } nav.pages { margin: 10px 0; display: flex; gap: 12px; }
         """;
 

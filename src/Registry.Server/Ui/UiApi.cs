@@ -22,7 +22,8 @@ public static class UiApi
     {
         app.MapGet("/ui", () => Results.Redirect("/ui/subjects"));
         app.MapGet("/ui/subjects", (HttpContext http, RegistryService registry, string? q, string? type, string? context, int? page) => Guard(() => Subjects(http, registry, q, type, context, page ?? 1)));
-        app.MapGet("/ui/subjects/{subject}", (HttpContext http, RegistryService registry, string subject, int? version, bool? deleted) => Guard(() => Subject(http, registry, Http.SubjectPath.Decode(subject), version, deleted == true)));
+        app.MapGet("/ui/subjects/{subject}", (HttpContext http, RegistryService registry, string subject, int? version, bool? deleted) =>
+            GuardAsync(() => SubjectAsync(http, registry, Http.SubjectPath.Decode(subject), version, deleted == true)));
         app.MapGet("/ui/subjects/{subject}/diff", (RegistryService registry, string subject, int from, int to) => Guard(() => Diff(registry, Http.SubjectPath.Decode(subject), from, to)));
         app.MapGet("/ui/registry.css", () => Results.Text(Html.Css, "text/css; charset=utf-8"));
         app.MapGet("/ui/subjects/{subject}/propose", (HttpContext http, RegistryService registry, string subject) => Guard(() => Propose(http, registry, Http.SubjectPath.Decode(subject), null)));
@@ -115,7 +116,7 @@ public static class UiApi
         return Page("Subjects", sb.ToString());
     }
 
-    private static IResult Subject(HttpContext http, RegistryService registry, string name, int? version, bool showDeleted)
+    private static async Task<IResult> SubjectAsync(HttpContext http, RegistryService registry, string name, int? version, bool showDeleted)
     {
         var state = registry.State;
         if (!state.Subjects.TryGetValue(name, out var subject) || (!subject.HasLive && !showDeleted))
@@ -129,12 +130,19 @@ public static class UiApi
         var sb = new StringBuilder($"<h1>{E(name)}</h1>");
         sb.Append($"<p class=\"muted\">Compatibility {registry.Decider.EffectiveLevel(state, name).ToName()}{(config?.CompatibilityLevel is null ? " (inherited)" : " (subject)")} · mode {mode.ToName()} · <a href=\"/ui/subjects/{Url(name)}/propose\">Propose a change</a> · " +
             (showDeleted ? $"<a href=\"/ui/subjects/{Url(name)}\">hide deleted</a>" : $"<a href=\"/ui/subjects/{Url(name)}?deleted=true\">show deleted versions</a>") + "</p>");
+        // Who registered each version, from this node's audit trail (a version registered through another node shows none).
+        var by = (await http.RequestServices.GetRequiredService<Security.AuditLog>().QueryAsync(name, null, 0, 10_000))
+            .Where(e => e.Status is 200 or 302 && e.Version is not null && e.Action.StartsWith("POST ", StringComparison.Ordinal)
+                && (e.Action.EndsWith("/versions", StringComparison.Ordinal) || e.Action.EndsWith("/register", StringComparison.Ordinal)))
+            .GroupBy(e => e.Version!.Value).ToDictionary(g => g.Key, g => g.First().Principal);
         sb.Append("<h2>Versions</h2><table id=\"versions\"><tr><th>Version</th><th>Id</th><th>Registered</th><th>By</th><th></th></tr>");
         foreach (var v in versions.AsEnumerable().Reverse())
         {
             var when = DateTimeOffset.FromUnixTimeMilliseconds(v.Timestamp).ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
             var previous = versions.LastOrDefault(p => p.Version < v.Version);
-            sb.Append($"<tr><td><a href=\"/ui/subjects/{Url(name)}?version={v.Version}{(showDeleted ? "&deleted=true" : "")}\">v{v.Version}</a>{(v.Deleted ? " <span class=\"tag\">deleted</span>" : "")}</td><td>{v.Id}</td><td>{when}</td><td class=\"muted\">not recorded</td>" +
+            var who = by.TryGetValue(v.Version, out var principal) ? E(principal) : "<span class=\"muted\">not recorded here</span>";
+            var current = v.Version == shown.Version ? " class=\"current\" aria-current=\"true\"" : "";
+            sb.Append($"<tr{current}><td><a href=\"/ui/subjects/{Url(name)}?version={v.Version}{(showDeleted ? "&deleted=true" : "")}\">v{v.Version}</a>{(v.Deleted ? " <span class=\"tag\">deleted</span>" : "")}</td><td>{v.Id}</td><td>{when}</td><td>{who}</td>" +
                 $"<td>{(previous is null ? "" : $"<a href=\"/ui/subjects/{Url(name)}/diff?from={previous.Version}&to={v.Version}\">diff with v{previous.Version}</a>")}</td></tr>");
         }
         sb.Append("</table>");
@@ -176,19 +184,24 @@ public static class UiApi
         var sb = new StringBuilder($"<h1>{E(name)}: v{from} → v{to}</h1>");
         sb.Append(messages.Count == 0
             ? $"<div class=\"box ok\" id=\"verdict\">v{to} is compatible with v{from} at {level.ToName()}.</div>"
-            : $"<div class=\"box bad\" id=\"verdict\">v{to} is not compatible with v{from} at {level.ToName()}:<ul>{string.Concat(messages.Select(m => $"<li>{E(m)}</li>"))}</ul></div>");
+            : $"<div class=\"box bad\" id=\"verdict\">v{to} is not compatible with v{from} at {level.ToName()}:<ul>{Items(messages)}</ul></div>");
         sb.Append(Html.Diff(SchemaTextDiff.Unified(older.Schema, newer.Schema, newer.SchemaType)));
         sb.Append($"<p><a href=\"/ui/subjects/{Url(name)}\">← back to {E(name)}</a></p>");
         return Page($"{name} diff", sb.ToString());
     }
 
-    private static IResult Propose(HttpContext http, RegistryService registry, string name, Proposal? proposal)
+    /// <summary>Compatibility messages as list items: type, path and sentence, not Confluent's raw strings.</summary>
+    private static string Items(IReadOnlyList<string> messages) =>
+        string.Concat(Registry.Formats.CompatibilityText.Sentences(messages).Select(m => $"<li>{E(m)}</li>"));
+
+    private static IResult Propose(HttpContext http, RegistryService registry, string name, Proposal? proposal, string? error = null)
     {
         var state = registry.State;
         registry.Decider.ValidSubject(name);
         var latest = state.Subjects.GetValueOrDefault(name)?.LatestLive is { } l ? state.SchemaOf(name, l) : null;
         var effective = registry.Decider.EffectiveLevel(state, name);
         var sb = new StringBuilder($"<h1>Propose a change to {E(name)}</h1>");
+        if (error is not null) sb.Append($"<div class=\"box bad\" id=\"error\">{E(error)}</div>");
         if (latest is null) sb.Append("<div class=\"box info\">This subject has no versions yet: the first version is always compatible.</div>");
         var levelName = proposal?.Level ?? effective.ToName();
         if (proposal is not null)
@@ -208,7 +221,13 @@ public static class UiApi
                     var input = new SchemaInput(proposal.Schema, proposal.SchemaType, latest?.References, null, null);
                     var candidate = registry.Decider.Prepare(state, name, input, proposal.Normalize, mergeContract: true, allowDeletedReferences: false);
                     var messages = registry.Decider.CheckCompatibility(state, name, candidate, level, registry.Decider.EffectiveConfig(state, name), only: null);
-                    if (messages.Count == 0)
+                    if (messages.Count == 0 && level != effective)
+                    {
+                        // Registering is checked at the subject's level, so only a check at that level can offer it.
+                        sb.Append($"<div class=\"box ok\" id=\"verdict\">Compatible at {level.ToName()}.</div>" +
+                            $"<div class=\"box info\" id=\"register-hint\">{E(name)} is checked at {effective.ToName()} when a version is registered; check at {effective.ToName()} to register.</div>");
+                    }
+                    else if (messages.Count == 0)
                     {
                         sb.Append($"<div class=\"box ok\" id=\"verdict\">Compatible at {level.ToName()}.</div>");
                         sb.Append($"""
@@ -221,7 +240,7 @@ public static class UiApi
                     }
                     else
                     {
-                        sb.Append($"<div class=\"box bad\" id=\"verdict\">Not compatible at {level.ToName()}:<ul>{string.Concat(messages.Select(m => $"<li>{E(m)}</li>"))}</ul></div>");
+                        sb.Append($"<div class=\"box bad\" id=\"verdict\">Not compatible at {level.ToName()}:<ul>{Items(messages)}</ul></div>");
                     }
                     if (latest is not null) sb.Append("<h2>Changes against the latest version</h2>").Append(Html.Diff(SchemaTextDiff.Unified(latest.Schema, candidate.Parsed.Canonical, candidate.SchemaType)));
                 }
@@ -251,7 +270,18 @@ public static class UiApi
         var state = registry.State;
         var latest = state.Subjects.GetValueOrDefault(name)?.LatestLive is { } l ? state.SchemaOf(name, l) : null;
         var command = new RegisterCommand(name, new SchemaInput(proposal.Schema, proposal.SchemaType, latest?.References, null, null), null, null, proposal.Normalize, false);
-        var registered = await registry.ExecuteAsync(s => registry.Decider.Register(s, command), context.RequestAborted);
+        RegisteredSchema registered;
+        try
+        {
+            registered = await registry.ExecuteAsync(s => registry.Decider.Register(s, command), context.RequestAborted);
+        }
+        catch (RegistryException e) when (e.HttpStatus < 500)
+        {
+            // The proposal page again, with the schema as pasted and why it was not registered.
+            return Propose(context, registry, name, proposal, $"Not registered: {e.Message}");
+        }
+        context.Items[Security.AuditMiddleware.VersionKey] = registered.Version;
+        context.Items[Security.AuditMiddleware.IdKey] = registered.Schema.Id;
         return Results.Redirect($"/ui/subjects/{Url(name)}?version={registered.Version}");
     }
 
