@@ -64,14 +64,15 @@ public static class RegistryApp
         app.UseHttpMetrics();
         app.UseMiddleware<ErrorHandlingMiddleware>();
         var authModes = (builder.Configuration["Registry:AuthMode"] ?? "none").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet();
-        if (authModes.Except(["none", "basic", "jwt", "mtls"]).FirstOrDefault() is { } unknownMode)
-            throw new InvalidOperationException($"Registry:AuthMode '{unknownMode}' is not one of none, basic, jwt, mtls (comma-separated)");
-        if (authModes.Overlaps(["basic", "jwt", "mtls"]))
+        if (authModes.Except(["none", "basic", "jwt", "mtls", "ldap"]).FirstOrDefault() is { } unknownMode)
+            throw new InvalidOperationException($"Registry:AuthMode '{unknownMode}' is not one of none, basic, jwt, mtls, ldap (comma-separated)");
+        if (authModes.Overlaps(["basic", "jwt", "mtls", "ldap"]))
         {
             var config = builder.Configuration;
             var users = config["Registry:UsersFile"] is { Length: > 0 } usersFile
                 ? Security.UsersFile.Load(usersFile)
-                : authModes.SetEquals(["jwt"]) ? new Dictionary<string, Security.UserEntry>() : throw new InvalidOperationException("Registry:UsersFile is required for basic and mtls authentication");
+                : authModes.IsSubsetOf(["jwt", "ldap"]) ? new Dictionary<string, Security.UserEntry>() : throw new InvalidOperationException("Registry:UsersFile is required for basic and mtls authentication");
+            var ldap = authModes.Contains("ldap") ? new Security.LdapDirectory(LdapSettingsFrom(config)) : null;
             Security.JwtValidator? jwt = authModes.Contains("jwt")
                 ? new Security.JwtValidator(new Security.JwtSettings(
                     config["Registry:Jwt:Issuer"] ?? throw new InvalidOperationException("Registry:Jwt:Issuer is required for jwt authentication"),
@@ -86,7 +87,7 @@ public static class RegistryApp
                 throw new InvalidOperationException("Registry:Tls:CertificateFile and Registry:Tls:ClientCaFile are required for mtls authentication");
             var failedSignIns = config.GetValue<int?>("Registry:FailedSignInsPerMinute") ?? 30;
             app.UseMiddleware<Security.AccessControl>(new Security.AccessControl.Settings(users, jwt, authModes.Contains("mtls"),
-                failedSignIns > 0 ? RateLimits.FailedSignIns(failedSignIns) : null));
+                failedSignIns > 0 ? RateLimits.FailedSignIns(failedSignIns) : null, ldap));
         }
         else
         {
@@ -106,6 +107,28 @@ public static class RegistryApp
         ServerMetrics.Ready = () => engine.IsReady;
         app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<WriterForwarding>().Listening(app.Urls));
         return app;
+    }
+
+    /// <summary>Registry:Ldap:* (see <see cref="Security.LdapSettings"/>); the URL, bases and the service account are required.</summary>
+    private static Security.LdapSettings LdapSettingsFrom(IConfiguration config)
+    {
+        string Required(string key) => config[$"Registry:Ldap:{key}"] is { Length: > 0 } value ? value : throw new InvalidOperationException($"Registry:Ldap:{key} is required for ldap authentication");
+        var groups = config.GetSection("Registry:Ldap:Groups").GetChildren().ToDictionary(g => g.Key, g => g.Value ?? "", StringComparer.OrdinalIgnoreCase);
+        var defaults = new Security.LdapSettings("", "", "", "", "", groups);
+        return defaults with
+        {
+            Url = Required("Url"),
+            BindDn = Required("BindDn"),
+            BindPassword = config["Registry:Ldap:BindPassword"] ?? "",
+            UserBase = Required("UserBase"),
+            GroupBase = Required("GroupBase"),
+            UserFilter = config["Registry:Ldap:UserFilter"] ?? defaults.UserFilter,
+            GroupFilter = config["Registry:Ldap:GroupFilter"] ?? defaults.GroupFilter,
+            StartTls = config.GetValue<bool?>("Registry:Ldap:StartTls") ?? false,
+            AllowPlaintext = config.GetValue<bool?>("Registry:Ldap:AllowPlaintext") ?? false,
+            TimeoutSeconds = config.GetValue<int?>("Registry:Ldap:TimeoutSeconds") ?? defaults.TimeoutSeconds,
+            PoolSize = config.GetValue<int?>("Registry:Ldap:PoolSize") ?? defaults.PoolSize,
+        };
     }
 
     public static IServiceCollection AddRegistry(IServiceCollection services)

@@ -19,12 +19,13 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
     /// certificate (already verified against the client CA during the TLS handshake) identifies its caller.
     /// </summary>
     public sealed record Settings(IReadOnlyDictionary<string, UserEntry> Users, JwtValidator? Jwt, bool Certificates = false,
-        System.Threading.RateLimiting.PartitionedRateLimiter<string>? FailedSignIns = null);
+        System.Threading.RateLimiting.PartitionedRateLimiter<string>? FailedSignIns = null, LdapDirectory? Ldap = null);
 
     private readonly IReadOnlyDictionary<string, UserEntry> users = settings.Users;
     private readonly JwtValidator? jwt = settings.Jwt;
     private readonly bool certificates = settings.Certificates;
     private readonly System.Threading.RateLimiting.PartitionedRateLimiter<string>? failedSignIns = settings.FailedSignIns;
+    private readonly LdapDirectory? ldap = settings.Ldap;
 
     // Verifying against this when the user is unknown costs the same as a wrong password: no timing leak.
     private static readonly string DummyHash = PasswordHash.Create(Guid.NewGuid().ToString());
@@ -60,9 +61,20 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
         }
         else
         {
-            var (name, found) = Authenticate(header);
-            user = found;
-            attempt = new Authentication(name ?? "anonymous", name is null ? "none" : "basic", null, user is not null);
+            string? name;
+            string method = "basic";
+            try
+            {
+                (name, user, method) = Authenticate(header);
+            }
+            catch (DirectoryUnavailableException e)
+            {
+                // The directory cannot say who this is: a clear 503, never a sign-in.
+                context.Items[typeof(Authentication)] = new Authentication("anonymous", "ldap", null, Verified: false);
+                await Http.RegistryJson.Error(503, 50003, e.Message).ExecuteAsync(context);
+                return;
+            }
+            attempt = new Authentication(name ?? "anonymous", name is null ? "none" : method, null, user is not null);
         }
         context.Items[typeof(Authentication)] = attempt;
         if (user is null)
@@ -123,10 +135,14 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
     public static bool CanRead(HttpContext context, string subject) =>
         context.Items[typeof(UserEntry)] is not UserEntry user || user.Grants.Any(g => g.Allows("reader", subject));
 
-    /// <summary>HTTP basic credentials: the name they claim (null when there are none) and the user when the password matches.</summary>
-    private (string? Name, UserEntry? User) Authenticate(string header)
+    /// <summary>
+    /// HTTP basic credentials: the name they claim (null when there are none), the user when the password matches, and
+    /// how it was checked. A name the users file holds is checked there; any other against the directory when one is
+    /// configured (which throws <see cref="DirectoryUnavailableException"/> when it cannot be asked).
+    /// </summary>
+    private (string? Name, UserEntry? User, string Method) Authenticate(string header)
     {
-        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)) return (null, null);
+        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)) return (null, null, "basic");
         string decoded;
         try
         {
@@ -134,15 +150,17 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
         }
         catch (FormatException)
         {
-            return (null, null);
+            return (null, null, "basic");
         }
         var colon = decoded.IndexOf(':');
-        if (colon <= 0) return (null, null);
+        if (colon <= 0) return (null, null, "basic");
         var name = decoded[..colon];
+        var password = decoded[(colon + 1)..];
+        if (ldap is not null && !users.ContainsKey(name)) return (Printable(name), ldap.Authenticate(name, password), "ldap");
         // A certificate-only user (no PBKDF2 hash) cannot log in with a password, and costs the same as an unknown one.
         var found = users.TryGetValue(name, out var user) && user.Hash.StartsWith("PBKDF2$", StringComparison.Ordinal);
-        var ok = PasswordHash.Verify(decoded[(colon + 1)..], found ? user!.Hash : DummyHash);
-        return (Printable(name), found && ok ? user : null);
+        var ok = PasswordHash.Verify(password, found ? user!.Hash : DummyHash);
+        return (Printable(name), found && ok ? user : null, "basic");
     }
 
     /// <summary>A claimed name as the audit may record it: control characters replaced, length bounded.</summary>

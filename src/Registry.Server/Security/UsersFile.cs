@@ -37,15 +37,21 @@ public static class UsersFile
             if (colon <= 0) throw new InvalidOperationException($"{path}:{lineNumber}: expected 'name: hash, role[:prefix]...'");
             var fields = line[(colon + 1)..].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             if (fields.Length == 0) throw new InvalidOperationException($"{path}:{lineNumber}: no password hash");
-            var grants = fields[1..].Select(g =>
-            {
-                var sep = g.IndexOf(':');
-                var role = sep < 0 ? g : g[..sep];
-                if (!Roles.Contains(role)) throw new InvalidOperationException($"{path}:{lineNumber}: unknown role '{role}'");
-                return new Grant(role, sep < 0 ? "" : g[(sep + 1)..]);
-            }).ToList();
+            var grants = Grants(fields[1..], $"{path}:{lineNumber}");
             users[line[..colon].Trim()] = new UserEntry(line[..colon].Trim(), fields[0], grants);
         }
         return users;
     }
+
+    /// <summary>Grants written as the users file writes them: <c>role[:prefix], role[:prefix]</c>.</summary>
+    public static IReadOnlyList<Grant> ParseGrants(string text, string where) =>
+        Grants(text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), where);
+
+    private static List<Grant> Grants(IEnumerable<string> fields, string where) => fields.Select(g =>
+    {
+        var sep = g.IndexOf(':');
+        var role = sep < 0 ? g : g[..sep];
+        if (!Roles.Contains(role)) throw new InvalidOperationException($"{where}: unknown role '{role}'");
+        return new Grant(role, sep < 0 ? "" : g[(sep + 1)..]);
+    }).ToList();
 }

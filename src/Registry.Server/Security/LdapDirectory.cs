@@ -1,0 +1,160 @@
+using System.Collections.Concurrent;
+using System.DirectoryServices.Protocols;
+using System.Net;
+using System.Text;
+
+namespace Registry.Server.Security;
+
+/// <summary>
+/// Directory sign-in settings (<c>Registry:Ldap:*</c>). <see cref="Url"/> is <c>ldaps://host:port</c>, or
+/// <c>ldap://host:port</c> with <see cref="StartTls"/>; plain <c>ldap://</c> needs <see cref="AllowPlaintext"/>.
+/// <see cref="UserFilter"/> and <see cref="GroupFilter"/> take <c>{0}</c> (the user name, and the user's DN).
+/// <see cref="Groups"/> maps a group's <c>cn</c> to grants as the users file writes them (<c>writer:orders-, reader</c>).
+/// </summary>
+public sealed record LdapSettings(
+    string Url,
+    string BindDn,
+    string BindPassword,
+    string UserBase,
+    string GroupBase,
+    IReadOnlyDictionary<string, string> Groups,
+    string UserFilter = "(uid={0})",
+    string GroupFilter = "(member={0})",
+    bool StartTls = false,
+    bool AllowPlaintext = false,
+    int TimeoutSeconds = 5,
+    int PoolSize = 4);
+
+/// <summary>The directory could not be asked (down, unreachable, timed out): the caller is answered 5xx, never let in.</summary>
+public sealed class DirectoryUnavailableException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>
+/// LDAP authentication of basic credentials: find the user's entry with the service account (connections pooled),
+/// bind as that entry with the password (a fresh connection, so the pool's identity never changes), then read the
+/// user's groups and turn them into grants. Groups are read on every sign-in, so a change takes effect at once.
+/// </summary>
+public sealed class LdapDirectory : IDisposable
+{
+    private readonly LdapSettings _settings;
+    private readonly string _host;
+    private readonly int _port;
+    private readonly bool _ssl;
+    private readonly ConcurrentBag<LdapConnection> _pool = [];
+    private readonly IReadOnlyDictionary<string, IReadOnlyList<Grant>> _groupGrants;
+
+    public LdapDirectory(LdapSettings settings)
+    {
+        _settings = settings;
+        var uri = new Uri(settings.Url);
+        _ssl = uri.Scheme == "ldaps";
+        if (!_ssl && uri.Scheme != "ldap") throw new InvalidOperationException($"Registry:Ldap:Url '{settings.Url}' must be ldaps://host:port or ldap://host:port");
+        if (!_ssl && !settings.StartTls && !settings.AllowPlaintext)
+            throw new InvalidOperationException("Registry:Ldap:Url is plain ldap:// without StartTls: passwords would cross the network in clear. Use ldaps://, set Registry:Ldap:StartTls=true, or (for a directory on this host only) Registry:Ldap:AllowPlaintext=true");
+        _host = uri.Host;
+        _port = uri.IsDefaultPort || uri.Port < 0 ? (_ssl ? 636 : 389) : uri.Port;
+        _groupGrants = settings.Groups.ToDictionary(g => g.Key, g => UsersFile.ParseGrants(g.Value, $"Registry:Ldap:Groups:{g.Key}"), StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The user when the password is right and the account is found by the filter; null otherwise.</summary>
+    public UserEntry? Authenticate(string user, string password)
+    {
+        // An empty password would be an unauthenticated bind, which LDAP servers accept: never a sign-in.
+        if (user.Length == 0 || password.Length == 0) return null;
+        var service = Rent();
+        string? dn;
+        IReadOnlyList<string> groups;
+        try
+        {
+            var found = (SearchResponse)service.SendRequest(new SearchRequest(_settings.UserBase, string.Format(System.Globalization.CultureInfo.InvariantCulture, _settings.UserFilter, Escape(user)), SearchScope.Subtree, "uid"));
+            if (found.Entries.Count != 1) { Return(service); return null; }
+            dn = found.Entries[0].DistinguishedName;
+            if (!BindsAs(dn, password)) { Return(service); return null; }
+            var memberOf = (SearchResponse)service.SendRequest(new SearchRequest(_settings.GroupBase, string.Format(System.Globalization.CultureInfo.InvariantCulture, _settings.GroupFilter, Escape(dn)), SearchScope.Subtree, "cn"));
+            groups = memberOf.Entries.Cast<SearchResultEntry>().SelectMany(e => e.Attributes["cn"]?.GetValues(typeof(string)).Cast<string>() ?? []).ToList();
+            Return(service);
+        }
+        catch (Exception e) when (e is LdapException or DirectoryOperationException or TimeoutException)
+        {
+            service.Dispose();
+            throw new DirectoryUnavailableException("The directory (LDAP) cannot be reached to sign in; try again shortly", e);
+        }
+        var grants = groups.SelectMany(g => _groupGrants.GetValueOrDefault(g) ?? []).Distinct().ToList();
+        return new UserEntry(user, "", grants);
+    }
+
+    private bool BindsAs(string dn, string password)
+    {
+        using var connection = Connect();
+        try
+        {
+            connection.Bind(new NetworkCredential(dn, password));
+            return true;
+        }
+        catch (LdapException e) when (e.ErrorCode == 49)
+        {
+            // Invalid credentials (also a locked or disabled account where the server enforces it).
+            return false;
+        }
+    }
+
+    private LdapConnection Rent()
+    {
+        if (_pool.TryTake(out var pooled)) return pooled;
+        var connection = Connect();
+        try
+        {
+            connection.Bind(new NetworkCredential(_settings.BindDn, _settings.BindPassword));
+        }
+        catch (LdapException e)
+        {
+            connection.Dispose();
+            throw new DirectoryUnavailableException(e.ErrorCode == 49
+                ? "The registry's directory account (Registry:Ldap:BindDn) was refused by the directory"
+                : "The directory (LDAP) cannot be reached to sign in; try again shortly", e);
+        }
+        return connection;
+    }
+
+    private void Return(LdapConnection connection)
+    {
+        if (_pool.Count < _settings.PoolSize) _pool.Add(connection);
+        else connection.Dispose();
+    }
+
+    private LdapConnection Connect()
+    {
+        var connection = new LdapConnection(new LdapDirectoryIdentifier(_host, _port))
+        {
+            AuthType = AuthType.Basic,
+            Timeout = TimeSpan.FromSeconds(_settings.TimeoutSeconds),
+        };
+        connection.SessionOptions.ProtocolVersion = 3;
+        if (_ssl) connection.SessionOptions.SecureSocketLayer = true;
+        else if (_settings.StartTls) connection.SessionOptions.StartTransportLayerSecurity(null);
+        return connection;
+    }
+
+    /// <summary>RFC 4515 escaping of a value put into a search filter.</summary>
+    public static string Escape(string value)
+    {
+        var sb = new StringBuilder(value.Length);
+        foreach (var c in value)
+        {
+            sb.Append(c switch
+            {
+                '\\' => @"\5c",
+                '*' => @"\2a",
+                '(' => @"\28",
+                ')' => @"\29",
+                '\0' => @"\00",
+                _ => c.ToString(),
+            });
+        }
+        return sb.ToString();
+    }
+
+    public void Dispose()
+    {
+        while (_pool.TryTake(out var connection)) connection.Dispose();
+    }
+}

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Registry.Testing;
+
+/// <summary>
+/// A throw-away OpenLDAP server (Debian <c>slapd</c>, <c>ldap-utils</c>): a config and an MDB database in a temp
+/// directory, loaded with <c>slapadd</c>, served on a free loopback port, removed afterwards.
+/// </summary>
+public sealed class LdapServer : IAsyncDisposable
+{
+    public const string Suffix = "dc=registry,dc=test";
+    public const string AdminDn = "cn=admin," + Suffix;
+    public const string AdminPassword = "admin-pw";
+
+    private readonly string _root;
+    private Process? _slapd;
+
+    public int Port { get; }
+
+    public string Url => $"ldap://127.0.0.1:{Port}";
+
+    private LdapServer(string root, int port)
+    {
+        _root = root;
+        Port = port;
+    }
+
+    /// <summary>Starts a server holding the suffix entry and <paramref name="ldif"/>.</summary>
+    public static async Task<LdapServer> StartAsync(string ldif)
+    {
+        if (!File.Exists("/usr/sbin/slapd")) throw new InvalidOperationException("slapd was not found; install the Debian packages 'slapd' and 'ldap-utils'.");
+        var root = Path.Combine(Path.GetTempPath(), "registry-ldap-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(Path.Combine(root, "db"));
+        File.WriteAllText(Path.Combine(root, "slapd.conf"), $"""
+            include /etc/ldap/schema/core.schema
+            include /etc/ldap/schema/cosine.schema
+            include /etc/ldap/schema/inetorgperson.schema
+            include /etc/ldap/schema/nis.schema
+            pidfile {root}/slapd.pid
+            modulepath /usr/lib/ldap
+            moduleload back_mdb
+            database mdb
+            maxsize 10485760
+            suffix "{Suffix}"
+            rootdn "{AdminDn}"
+            rootpw {AdminPassword}
+            directory {root}/db
+            """);
+        File.WriteAllText(Path.Combine(root, "data.ldif"), $"""
+            dn: {Suffix}
+            objectClass: dcObject
+            objectClass: organization
+            o: registry
+            dc: registry
+
+            {ldif.Trim()}
+
+            """);
+        await RunAsync("/usr/sbin/slapadd", ["-f", Path.Combine(root, "slapd.conf"), "-l", Path.Combine(root, "data.ldif")]);
+        var server = new LdapServer(root, FreePort());
+        await server.StartServerAsync();
+        return server;
+    }
+
+    public async Task StartServerAsync()
+    {
+        var info = new ProcessStartInfo("/usr/sbin/slapd") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in new[] { "-f", Path.Combine(_root, "slapd.conf"), "-h", $"ldap://127.0.0.1:{Port}/", "-d", "0" }) info.ArgumentList.Add(a);
+        _slapd = Process.Start(info)!;
+        _ = _slapd.StandardError.ReadToEndAsync();
+        _ = _slapd.StandardOutput.ReadToEndAsync();
+        for (var i = 0; i < 100; i++)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, Port);
+                return;
+            }
+            catch (SocketException)
+            {
+                if (_slapd.HasExited) throw new InvalidOperationException($"slapd exited with {_slapd.ExitCode}");
+                await Task.Delay(50);
+            }
+        }
+        throw new InvalidOperationException("slapd did not start listening");
+    }
+
+    /// <summary>Stops the server (the directory is down until <see cref="StartServerAsync"/>).</summary>
+    public async Task StopServerAsync()
+    {
+        if (_slapd is null || _slapd.HasExited) return;
+        _slapd.Kill(entireProcessTree: true);
+        await _slapd.WaitForExitAsync();
+        _slapd.Dispose();
+        _slapd = null;
+    }
+
+    /// <summary>Applies an LDIF change (ldapmodify) as the directory administrator.</summary>
+    public Task ModifyAsync(string ldif)
+    {
+        var file = Path.Combine(_root, "change-" + Guid.NewGuid().ToString("N") + ".ldif");
+        File.WriteAllText(file, ldif);
+        return RunAsync("/usr/bin/ldapmodify", ["-x", "-H", Url, "-D", AdminDn, "-w", AdminPassword, "-f", file]);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopServerAsync();
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+    }
+
+    private static async Task RunAsync(string file, IReadOnlyList<string> args)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited with {process.ExitCode}: {await stderr}{await stdout}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
