@@ -86,3 +86,23 @@ public sealed class RateLimitTests : IAsyncLifetime
         for (var i = 0; i < 10; i++) Assert.Equal("live", await _server.Http.GetStringAsync("/health/live"));
     }
 }
+
+public sealed class ContextRateLimitTests : IAsyncLifetime
+{
+    private readonly RegistryServer _server = new() { ExtraArgs = ["--Registry:RateLimitPerContextPerSecond=1", "--Registry:RateLimitPerContextBurst=3"] };
+
+    public Task InitializeAsync() => _server.InitializeAsync();
+
+    public Task DisposeAsync() => _server.DisposeAsync();
+
+    [Fact]
+    public async Task One_contexts_burst_does_not_limit_another_context()
+    {
+        var busy = new List<int>();
+        for (var i = 0; i < 8; i++) busy.Add((await _server.GetAsync("/subjects/:.busy:s/versions")).Status);
+        Assert.Contains(429, busy);
+        Assert.NotEqual(429, (await _server.GetAsync("/subjects/:.quiet:s/versions")).Status);
+        // Requests that name no subject are not counted against a context.
+        Assert.Equal(200, (await _server.GetAsync("/subjects")).Status);
+    }
+}

@@ -51,7 +51,11 @@ public static class RegistryApp
         }
         AddRegistry(builder.Services);
         var rate = builder.Configuration.GetValue<int>("Registry:RateLimitPerSecond");
-        if (rate > 0) builder.Services.AddRateLimiter(o => RateLimits.Configure(o, rate, builder.Configuration.GetValue<int?>("Registry:RateLimitBurst") ?? 100));
+        var contextRate = builder.Configuration.GetValue<int>("Registry:RateLimitPerContextPerSecond");
+        var limited = rate > 0 || contextRate > 0;
+        if (limited)
+            builder.Services.AddRateLimiter(o => RateLimits.Configure(o, rate, builder.Configuration.GetValue<int?>("Registry:RateLimitBurst") ?? 100,
+                contextRate, builder.Configuration.GetValue<int?>("Registry:RateLimitPerContextBurst") ?? 100));
         var app = builder.Build();
         // Context-scoped URLs become the qualified ones before routing, so every later step sees one form.
         app.UseMiddleware<SecurityHeadersMiddleware>();
@@ -94,7 +98,7 @@ public static class RegistryApp
             app.Logger.LogWarning("AUTHENTICATION IS OFF: anyone who can reach this registry can read and change every subject. Set Registry:AuthMode=basic and Registry:UsersFile for production.");
         }
         // After authentication: a limit per principal (per address only for anonymous requests).
-        if (rate > 0) app.UseRateLimiter();
+        if (limited) app.UseRateLimiter();
         app.UseMiddleware<ContentNegotiationMiddleware>();
         // Innermost: a write that reaches a node which is not the store's writer is sent on to the writer.
         app.UseMiddleware<WriterForwardingMiddleware>();

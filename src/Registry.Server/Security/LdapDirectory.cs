@@ -60,11 +60,12 @@ public sealed class LdapDirectory : IDisposable
     {
         // An empty password would be an unauthenticated bind, which LDAP servers accept: never a sign-in.
         if (user.Length == 0 || password.Length == 0) return null;
-        var service = Rent();
+        LdapConnection? service = null;
         string? dn;
         IReadOnlyList<string> groups;
         try
         {
+            service = Rent();
             var found = (SearchResponse)service.SendRequest(new SearchRequest(_settings.UserBase, string.Format(System.Globalization.CultureInfo.InvariantCulture, _settings.UserFilter, Escape(user)), SearchScope.Subtree, "uid"));
             if (found.Entries.Count != 1) { Return(service); return null; }
             dn = found.Entries[0].DistinguishedName;
@@ -73,10 +74,10 @@ public sealed class LdapDirectory : IDisposable
             groups = memberOf.Entries.Cast<SearchResultEntry>().SelectMany(e => e.Attributes["cn"]?.GetValues(typeof(string)).Cast<string>() ?? []).ToList();
             Return(service);
         }
-        catch (Exception e) when (e is LdapException or DirectoryOperationException or TimeoutException)
+        catch (Exception e) when (e is LdapException or DirectoryException or TimeoutException)
         {
-            service.Dispose();
-            throw new DirectoryUnavailableException("The directory (LDAP) cannot be reached to sign in; try again shortly", e);
+            service?.Dispose();
+            throw new DirectoryUnavailableException($"The directory (LDAP) cannot be reached to sign in; try again shortly ({e.Message})", e);
         }
         var grants = groups.SelectMany(g => _groupGrants.GetValueOrDefault(g) ?? []).Distinct().ToList();
         return new UserEntry(user, "", grants);
@@ -105,12 +106,15 @@ public sealed class LdapDirectory : IDisposable
         {
             connection.Bind(new NetworkCredential(_settings.BindDn, _settings.BindPassword));
         }
-        catch (LdapException e)
+        catch (LdapException e) when (e.ErrorCode == 49)
         {
             connection.Dispose();
-            throw new DirectoryUnavailableException(e.ErrorCode == 49
-                ? "The registry's directory account (Registry:Ldap:BindDn) was refused by the directory"
-                : "The directory (LDAP) cannot be reached to sign in; try again shortly", e);
+            throw new DirectoryUnavailableException("The registry's directory account (Registry:Ldap:BindDn) was refused by the directory", e);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
         }
         return connection;
     }
