@@ -161,11 +161,12 @@ public sealed partial class RegistryDecider
         if (q.Name.Length > 0)
         {
             var named = UsageUnder(state, new ContextId(q.Context, id), q.ToString(), canRead);
-            if (named is null && q.Context == QualifiedSubject.DefaultContext)
+            if (named is null)
             {
-                foreach (var context in state.SubjectContexts().Where(c => c != QualifiedSubject.DefaultContext))
+                // Soft-deleted versions keep their ids, so their subjects count here.
+                foreach (var other in InOtherContexts(state, q.ToString(), includeDeleted: true, canRead))
                 {
-                    named = UsageUnder(state, new ContextId(context, id), new QualifiedSubject(context, q.Name).ToString(), canRead);
+                    named = UsageUnder(state, ContextId.Of(other, id), other, canRead: null);
                     if (named is not null) break;
                 }
             }

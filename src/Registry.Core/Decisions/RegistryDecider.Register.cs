@@ -52,7 +52,7 @@ public sealed partial class RegistryDecider
         // The contract merged from the config and the previous version; confluent:version records the new version when a
         // version was given or the metadata already carries one (not in IMPORT, which stores what it is given).
         var candidate = Prepare(state, subject, command.Input, normalize, mergeContract: !importing, allowDeletedReferences: importing,
-            stampVersion: !importing && (requested != 0 || Metadata.HasConfluentVersion(MergedMetadata(state, subject, command.Input))) ? nextVersion : null);
+            stamp: importing ? null : (nextVersion, Always: requested != 0));
 
         foreach (var existing in subjectState?.Live.Reverse() ?? [])
         {
@@ -124,7 +124,12 @@ public sealed partial class RegistryDecider
     /// Validates and parses a schema for a subject: size limit, type, references, canonical text, and
     /// (unless importing) metadata and rules inherited from the previous version and the config.
     /// </summary>
-    public Candidate Prepare(RegistryState state, string subject, SchemaInput input, bool normalize, bool mergeContract, bool allowDeletedReferences, int? stampVersion = null)
+    /// <remarks>
+    /// With <paramref name="stamp"/>, <c>confluent:version</c> is set to its version when <c>Always</c> (a version was asked
+    /// for) or when the merged metadata already carries one, as Confluent's maybeSetMetadataRuleSet does.
+    /// </remarks>
+    public Candidate Prepare(RegistryState state, string subject, SchemaInput input, bool normalize, bool mergeContract, bool allowDeletedReferences,
+        (int Version, bool Always)? stamp = null)
     {
         var schema = input.Schema;
         var schemaType = input.SchemaType ?? "AVRO";
@@ -154,7 +159,7 @@ public sealed partial class RegistryDecider
             metadata = Metadata.Merge(Metadata.Merge(config.DefaultMetadata, metadata ?? previous?.Metadata), config.OverrideMetadata);
             ruleSet = RuleSet.Merge(RuleSet.Merge(config.DefaultRuleSet, ruleSet ?? previous?.RuleSet), config.OverrideRuleSet);
         }
-        if (stampVersion is int stamp) metadata = Metadata.WithConfluentVersion(metadata, stamp);
+        if (stamp is { } s && (s.Always || Metadata.HasConfluentVersion(metadata))) metadata = Metadata.WithConfluentVersion(metadata, s.Version);
         RuleSetValidator.Validate(ruleSet);
 
         var refs = references.Select(r => r with { Subject = QualifiedSubject.Normalize(r.Subject), Version = r.Version == -1 ? resolved.First(x => x.Name == r.Name).Version : r.Version });
@@ -162,14 +167,6 @@ public sealed partial class RegistryDecider
         var refArray = refs.ToImmutableArray();
         var (guid, key) = SchemaIdentity.Compute(schemaType, parsed.Canonical, refArray, metadata, ruleSet);
         return new Candidate(schemaType, parsed, refArray, metadata, ruleSet, guid, key);
-    }
-
-    /// <summary>The metadata a registration would merge (the config's defaults and overrides around the sent or the previous metadata).</summary>
-    private Metadata? MergedMetadata(RegistryState state, string subject, SchemaInput input)
-    {
-        var config = EffectiveConfig(state, subject);
-        var previous = state.Subjects.GetValueOrDefault(subject)?.LatestLive is { } latest ? state.SchemaOf(subject, latest).Metadata : null;
-        return Metadata.Merge(Metadata.Merge(config.DefaultMetadata, input.Metadata?.NullIfEmpty() ?? previous), config.OverrideMetadata);
     }
 
     /// <summary>

@@ -105,12 +105,8 @@ internal sealed class AvroModelBuilder
     private static (string FullName, string? Namespace) FullName(JsonElement schema, string? enclosingNamespace)
     {
         var name = schema.GetProperty("name").GetString()!;
-        if (name.Contains('.'))
-        {
-            ValidNames(name, "name");
-            return (name, name[..name.LastIndexOf('.')]);
-        }
         ValidNames(name, "name");
+        if (name.Contains('.')) return (name, name[..name.LastIndexOf('.')]);
         var explicitNamespace = schema.TryGetProperty("namespace", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
         if (explicitNamespace is { Length: > 0 }) ValidNames(explicitNamespace, "namespace");
         var ns = explicitNamespace ?? enclosingNamespace;

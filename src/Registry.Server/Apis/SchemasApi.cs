@@ -121,7 +121,6 @@ public static class SchemasApi
             ? n
             : throw new RegistryException(Errors.SchemaNotFound, $"Schema {Errors.Printable(id, 50)} not found");
 
-    /// <summary>Subjects matching a prefix; empty or ":*:" matches every context.</summary>
     /// <summary>
     /// Confluent's <c>subjectPrefix</c>: absent or <c>:*:</c> is every context; given but empty is the default context
     /// only; <c>:*:name</c> is that name in every context; otherwise the subjects that start with it.

@@ -87,7 +87,8 @@ public static class SubjectsApi
     private static async Task<IResult> Register(HttpContext context, RegistryService registry, string subject, bool? normalize, bool? force)
     {
         var body = await RequestBody.ReadAsync<RegisterSchemaRequest>(context);
-        var command = new RegisterCommand(SubjectPath.Decode(subject), Security.AccessControl.InputOf(context, SubjectPath.Decode(subject), body), body.Id is null or < 0 ? null : body.Id, body.Version, normalize == true, force == true, body.Ts);
+        var name = SubjectPath.Decode(subject);
+        var command = new RegisterCommand(name, Security.AccessControl.InputOf(context, name, body), body.Id is null or < 0 ? null : body.Id, body.Version, normalize == true, force == true, body.Ts);
         var appended = false;
         RegisteredSchema r;
         try
@@ -115,7 +116,8 @@ public static class SubjectsApi
     private static async Task<IResult> Lookup(HttpContext context, RegistryService registry, string subject, bool? normalize, bool? deleted)
     {
         var body = await RequestBody.ReadAsync<RegisterSchemaRequest>(context);
-        var found = registry.Decider.Lookup(registry.State, SubjectPath.Decode(subject), Security.AccessControl.InputOf(context, SubjectPath.Decode(subject), body), normalize == true, deleted == true,
+        var name = SubjectPath.Decode(subject);
+        var found = registry.Decider.Lookup(registry.State, name, Security.AccessControl.InputOf(context, name, body), normalize == true, deleted == true,
             s => Security.AccessControl.CanRead(context, s));
         return RegistryJson.Ok(SchemaResponse.From(found));
     }

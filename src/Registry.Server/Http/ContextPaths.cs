@@ -49,10 +49,16 @@ internal sealed class ContextPathMiddleware(RequestDelegate next)
 
     private static void QualifyQuery(HttpContext context, string name, string qualifier)
     {
-        var query = QueryHelpers.ParseQuery(context.Request.QueryString.Value);
-        var given = query.TryGetValue(name, out var value) ? value.ToString() : "";
+        var given = context.Request.Query[name].ToString();
         if (given.StartsWith(":.", StringComparison.Ordinal) || given.StartsWith(":*:", StringComparison.Ordinal)) return;
-        query[name] = qualifier + given;
+        SetQuery(context, name, qualifier + given);
+    }
+
+    /// <summary>Replaces one query parameter of the request (the rewrites above and the alias rewrite use it).</summary>
+    internal static void SetQuery(HttpContext context, string name, string value)
+    {
+        var query = QueryHelpers.ParseQuery(context.Request.QueryString.Value);
+        query[name] = value;
         context.Request.QueryString = new QueryBuilder(query.SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v ?? "")))).ToQueryString();
     }
 

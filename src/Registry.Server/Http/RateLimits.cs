@@ -23,13 +23,21 @@ internal static class RateLimits
                 : "address:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
             return Bucket(key, perSecond, burst);
         });
-        var perContext = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+        if (contextPerSecond <= 0)
         {
-            var subject = Security.AccessControl.SubjectOf(context.Request.Path.Value?.Trim('/').Split('/') ?? []);
-            if (contextPerSecond <= 0 || Unlimited(context) || subject is null) return RateLimitPartition.GetNoLimiter("unlimited");
-            return Bucket("context:" + Core.Model.QualifiedSubject.Parse(subject).Context, contextPerSecond, contextBurst);
-        });
-        options.GlobalLimiter = PartitionedRateLimiter.CreateChained(perClient, perContext);
+            options.GlobalLimiter = perClient;
+        }
+        else
+        {
+            var perContext = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            {
+                var subject = Unlimited(context) ? null : Security.AccessControl.SubjectOf(context.Request.Path.Value?.Trim('/').Split('/') ?? []);
+                return subject is null
+                    ? RateLimitPartition.GetNoLimiter("unlimited")
+                    : Bucket("context:" + Core.Model.QualifiedSubject.Parse(subject).Context, contextPerSecond, contextBurst);
+            });
+            options.GlobalLimiter = PartitionedRateLimiter.CreateChained(perClient, perContext);
+        }
         options.OnRejected = (context, cancellationToken) =>
             Reject(context.HttpContext, context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1));
     }

@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http.Extensions;
-using Microsoft.AspNetCore.WebUtilities;
 using Registry.Core;
 using Registry.Core.Model;
 using Registry.Server.Hosting;
@@ -45,9 +43,7 @@ internal sealed class SubjectAliasMiddleware(RequestDelegate next)
         else if (path.StartsWith("/schemas/ids/", StringComparison.Ordinal) && context.Request.Query["subject"].ToString() is { Length: > 0 } hint
             && AliasOf(state, hint) is { } aliased)
         {
-            var query = QueryHelpers.ParseQuery(context.Request.QueryString.Value);
-            query["subject"] = aliased;
-            context.Request.QueryString = new QueryBuilder(query.SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v ?? "")))).ToQueryString();
+            ContextPathMiddleware.SetQuery(context, "subject", aliased);
         }
         return next(context);
     }
