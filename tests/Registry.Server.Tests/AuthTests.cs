@@ -38,14 +38,8 @@ public sealed class AuthTests : IAsyncLifetime
 
     public Task DisposeAsync() => _server.DisposeAsync();
 
-    private async Task<Reply> As(string user, string password, HttpMethod method, string path, string? json = null)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
-        if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, "application/vnd.schemaregistry.v1+json");
-        using var response = await _server.Http.SendAsync(request);
-        return new Reply((int)response.StatusCode, await response.Content.ReadAsStringAsync(), response.Content.Headers.ContentType?.MediaType);
-    }
+    private Task<Reply> As(string user, string password, HttpMethod method, string path, string? json = null) =>
+        _server.SendAsAsync(user, password, method, path, json);
 
     /// <summary>Each endpoint family and the roles allowed on it (reader, writer, admin, auditor), with no prefix.</summary>
     public static TheoryData<string, string, string?, string> Families => new()

@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-using System.Text;
 using Registry.Server.Hosting;
 using Registry.Server.Tests.Infrastructure;
 using Registry.Testing;
@@ -83,14 +81,8 @@ public sealed class LdapTests : IAsyncLifetime
         await _ldap.DisposeAsync();
     }
 
-    private async Task<Reply> As(string user, string password, HttpMethod method, string path, string? json = null)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
-        if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, "application/vnd.schemaregistry.v1+json");
-        using var response = await _server.Http.SendAsync(request);
-        return new Reply((int)response.StatusCode, await response.Content.ReadAsStringAsync(), response.Content.Headers.ContentType?.MediaType);
-    }
+    private Task<Reply> As(string user, string password, HttpMethod method, string path, string? json = null) =>
+        _server.SendAsAsync(user, password, method, path, json);
 
     [Fact]
     public async Task Directory_users_sign_in_with_their_password_and_their_groups_grant_roles()

@@ -58,8 +58,8 @@ public sealed class LdapServer : IAsyncDisposable
             {ldif.Trim()}
 
             """);
-        await RunAsync("/usr/sbin/slapadd", ["-f", Path.Combine(root, "slapd.conf"), "-l", Path.Combine(root, "data.ldif")]);
-        var server = new LdapServer(root, FreePort());
+        await Processes.RunAsync("/usr/sbin/slapadd", ["-f", Path.Combine(root, "slapd.conf"), "-l", Path.Combine(root, "data.ldif")]);
+        var server = new LdapServer(root, Processes.FreePort());
         await server.StartServerAsync();
         return server;
     }
@@ -103,31 +103,12 @@ public sealed class LdapServer : IAsyncDisposable
     {
         var file = Path.Combine(_root, "change-" + Guid.NewGuid().ToString("N") + ".ldif");
         File.WriteAllText(file, ldif);
-        return RunAsync("/usr/bin/ldapmodify", ["-x", "-H", Url, "-D", AdminDn, "-w", AdminPassword, "-f", file]);
+        return Processes.RunAsync("/usr/bin/ldapmodify", ["-x", "-H", Url, "-D", AdminDn, "-w", AdminPassword, "-f", file]);
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopServerAsync();
         try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
-    }
-
-    private static async Task RunAsync(string file, IReadOnlyList<string> args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited with {process.ExitCode}: {await stderr}{await stdout}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

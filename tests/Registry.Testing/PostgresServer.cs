@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-
 namespace Registry.Testing;
 
 /// <summary>
@@ -36,8 +32,8 @@ public sealed class PostgresServer : IAsyncDisposable
         var root = Path.Combine(Path.GetTempPath(), "registry-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(root);
         var asPostgres = Environment.UserName == "root";
-        if (asPostgres) await RunAsync("chown", ["postgres:postgres", root]);
-        var server = new PostgresServer(bin, root, FreePort(), asPostgres);
+        if (asPostgres) await Processes.RunAsync("chown", ["postgres:postgres", root]);
+        var server = new PostgresServer(bin, root, Processes.FreePort(), asPostgres);
         await server.RunPgAsync("initdb", ["-D", server.DataDirectory, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"]);
         await server.StartServerAsync();
         return server;
@@ -60,19 +56,7 @@ public sealed class PostgresServer : IAsyncDisposable
     private Task RunPgAsync(string tool, IReadOnlyList<string> args)
     {
         var exe = Path.Combine(_bin, tool);
-        return _asPostgresUser ? RunAsync("runuser", ["-u", "postgres", "--", exe, .. args]) : RunAsync(exe, args);
-    }
-
-    private static async Task RunAsync(string file, IReadOnlyList<string> args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = "/tmp" };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited with {process.ExitCode}: {await stderr}{await stdout}");
+        return _asPostgresUser ? Processes.RunAsync("runuser", ["-u", "postgres", "--", exe, .. args]) : Processes.RunAsync(exe, args);
     }
 
     private static string? FindBin()
@@ -82,12 +66,5 @@ public sealed class PostgresServer : IAsyncDisposable
         if (!Directory.Exists("/usr/lib/postgresql")) return null;
         return Directory.GetDirectories("/usr/lib/postgresql").OrderDescending()
             .Select(d => Path.Combine(d, "bin")).FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

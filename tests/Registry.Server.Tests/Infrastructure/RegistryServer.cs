@@ -42,9 +42,16 @@ public sealed class RegistryServer : IAsyncLifetime, IAsyncDisposable
     async ValueTask IAsyncDisposable.DisposeAsync() => await DisposeAsync();
 
     /// <summary>Sends JSON with Confluent's content type and returns status and body.</summary>
-    public async Task<Reply> SendAsync(HttpMethod method, string path, string? json = null)
+    public Task<Reply> SendAsync(HttpMethod method, string path, string? json = null) => SendAsync(method, path, json, null);
+
+    /// <summary>The same, signed in with HTTP basic credentials.</summary>
+    public Task<Reply> SendAsAsync(string user, string password, HttpMethod method, string path, string? json = null) =>
+        SendAsync(method, path, json, new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"))));
+
+    private async Task<Reply> SendAsync(HttpMethod method, string path, string? json, AuthenticationHeaderValue? authorization)
     {
         using var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = authorization;
         if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, "application/vnd.schemaregistry.v1+json");
         using var response = await Http.SendAsync(request);
         return new Reply((int)response.StatusCode, await response.Content.ReadAsStringAsync(), response.Content.Headers.ContentType?.MediaType);

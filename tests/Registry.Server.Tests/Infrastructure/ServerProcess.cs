@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using Registry.Server.Hosting;
 
 namespace Registry.Server.Tests.Infrastructure;
@@ -20,7 +19,7 @@ public sealed class ServerProcess : IDisposable
 
     public static async Task<ServerProcess> StartAsync(string dataDirectory, params string[] extraArgs)
     {
-        var port = FreePort();
+        var port = Registry.Testing.Processes.FreePort();
         var url = $"http://127.0.0.1:{port}";
         var dll = typeof(RegistryApp).Assembly.Location;
         var info = new ProcessStartInfo("dotnet")
@@ -80,12 +79,5 @@ public sealed class ServerProcess : IDisposable
     {
         if (!_process.HasExited) Kill();
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
