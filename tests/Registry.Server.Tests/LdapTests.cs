@@ -13,9 +13,8 @@ public sealed class LdapTests : IAsyncLifetime
     private LdapServer _ldap = null!;
     private RegistryServer _server = null!;
 
-    public async Task InitializeAsync()
-    {
-        _ldap = await LdapServer.StartAsync($"""
+    /// <summary>The test directory: writers, readers and a disabled account.</summary>
+    internal static readonly string Entries = $"""
             dn: {People}
             objectClass: organizationalUnit
             ou: people
@@ -55,12 +54,16 @@ public sealed class LdapTests : IAsyncLifetime
             objectClass: groupOfNames
             cn: registry-readers
             member: uid=greg,{People}
-            """);
+            """;
+
+    public async Task InitializeAsync()
+    {
+        _ldap = await LdapServer.StartAsync(Entries);
         _server = new RegistryServer { ExtraArgs = Args(_ldap.Url, allowPlaintext: true) };
         await _server.InitializeAsync();
     }
 
-    private static string[] Args(string url, bool allowPlaintext) =>
+    internal static string[] Args(string url, bool allowPlaintext) =>
     [
         "--Registry:AuthMode=ldap",
         $"--Registry:Ldap:Url={url}",
@@ -130,5 +133,88 @@ public sealed class LdapTests : IAsyncLifetime
     {
         var e = Assert.Throws<InvalidOperationException>(() => RegistryApp.Build(["--urls", "http://127.0.0.1:0", "--data-dir", Path.GetTempPath(), .. Args(_ldap.Url, allowPlaintext: false)]));
         Assert.Contains("StartTls", e.Message);
+    }
+}
+
+/// <summary>
+/// Directory sign-in over TLS (StartTLS and <c>ldaps://</c>) against a slapd that refuses unencrypted simple binds, so a
+/// sign-in that succeeds proves the password crossed TLS; a certificate that is untrusted or names another host is a 503.
+/// </summary>
+public sealed class LdapTlsTests : IAsyncLifetime
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "registry-ldap-tls-" + Guid.NewGuid().ToString("N")[..12]);
+    private LdapServer _ldap = null!;
+    private LdapServer _misnamed = null!;
+
+    private string TrustedCas => Path.Combine(_dir, "trusted");
+
+    private string OtherCas => Path.Combine(_dir, "other");
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(TrustedCas);
+        Directory.CreateDirectory(OtherCas);
+        using var ca = TestCertificates.CreateCa("Directory Test CA");
+        using var other = TestCertificates.CreateCa("Some Other CA");
+        File.WriteAllText(Path.Combine(TrustedCas, "ca.pem"), ca.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(OtherCas, "ca.pem"), other.ExportCertificatePem());
+        using var certificate = TestCertificates.Issue(ca, "directory", serverAuth: true);
+        using var misnamed = TestCertificates.Issue(ca, "elsewhere", serverAuth: true, hostNames: ["ldap.elsewhere.example"]);
+        _ldap = await LdapServer.StartAsync(LdapTests.Entries, TestCertificates.WritePem(certificate, _dir, "directory"));
+        _misnamed = await LdapServer.StartAsync(LdapTests.Entries, TestCertificates.WritePem(misnamed, _dir, "misnamed"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _ldap.DisposeAsync();
+        await _misnamed.DisposeAsync();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    private static async Task<Reply> SignInAsync(string[] args)
+    {
+        await using var server = new RegistryServer { ExtraArgs = args };
+        await server.InitializeAsync();
+        return await server.SendAsAsync("lena", "lena-pw", HttpMethod.Post, "/subjects/orders-tls/versions", Body(Schemas.V1));
+    }
+
+    private static string[] StartTls(LdapServer ldap, string cas) =>
+        [.. LdapTests.Args(ldap.Url, allowPlaintext: false), "--Registry:Ldap:StartTls=true", $"--Registry:Ldap:TrustedCertificatesDirectory={cas}"];
+
+    private static string[] Ldaps(LdapServer ldap, string cas) =>
+        [.. LdapTests.Args(ldap.TlsUrl, allowPlaintext: false), $"--Registry:Ldap:TrustedCertificatesDirectory={cas}"];
+
+    [Fact]
+    public async Task StartTls_and_ldaps_sign_in_with_the_directorys_ca()
+    {
+        Assert.Equal(200, (await SignInAsync(StartTls(_ldap, TrustedCas))).Status);
+        Assert.Equal(200, (await SignInAsync(Ldaps(_ldap, TrustedCas))).Status);
+    }
+
+    [Fact]
+    public async Task The_same_directory_refuses_a_plaintext_bind()
+    {
+        // What makes the test above prove encryption: over plain ldap:// this server refuses the bind.
+        var plain = await SignInAsync(LdapTests.Args(_ldap.Url, allowPlaintext: true));
+        Assert.Equal(503, plain.Status);
+        Assert.Equal(50003, plain.ErrorCode);
+    }
+
+    [Fact]
+    public async Task An_untrusted_or_misnamed_certificate_is_a_503_never_a_sign_in()
+    {
+        foreach (var args in new[] { StartTls(_ldap, OtherCas), Ldaps(_ldap, OtherCas), StartTls(_misnamed, TrustedCas), Ldaps(_misnamed, TrustedCas) })
+        {
+            var refused = await SignInAsync(args);
+            Assert.Equal(503, refused.Status);
+            Assert.Equal(50003, refused.ErrorCode);
+        }
+    }
+
+    [Fact]
+    public void A_missing_ca_directory_is_refused_at_start()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => RegistryApp.Build(["--urls", "http://127.0.0.1:0", "--data-dir", Path.GetTempPath(), .. StartTls(_ldap, Path.Combine(_dir, "missing"))]));
+        Assert.Contains("TrustedCertificatesDirectory", e.Message);
     }
 }

@@ -6,7 +6,9 @@ namespace Registry.Testing;
 
 /// <summary>
 /// A throw-away OpenLDAP server (Debian <c>slapd</c>, <c>ldap-utils</c>): a config and an MDB database in a temp
-/// directory, loaded with <c>slapadd</c>, served on a free loopback port, removed afterwards.
+/// directory, loaded with <c>slapadd</c>, served on a free loopback port, removed afterwards. With a certificate it
+/// also serves <c>ldaps://</c> on a second port, offers StartTLS, and refuses any simple bind that is not encrypted
+/// (<c>security simple_bind=128</c>), so a sign-in that succeeds proves the password crossed TLS.
 /// </summary>
 public sealed class LdapServer : IAsyncDisposable
 {
@@ -19,16 +21,25 @@ public sealed class LdapServer : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The <c>ldaps://</c> port when the server has a certificate, else 0.</summary>
+    public int TlsPort { get; }
+
     public string Url => $"ldap://127.0.0.1:{Port}";
 
-    private LdapServer(string root, int port)
+    public string TlsUrl => $"ldaps://127.0.0.1:{TlsPort}";
+
+    private LdapServer(string root, int port, int tlsPort)
     {
         _root = root;
         Port = port;
+        TlsPort = tlsPort;
     }
 
-    /// <summary>Starts a server holding the suffix entry and <paramref name="ldif"/>.</summary>
-    public static async Task<LdapServer> StartAsync(string ldif)
+    /// <summary>
+    /// Starts a server holding the suffix entry and <paramref name="ldif"/>; with <paramref name="tls"/> (PEM certificate
+    /// and key files) it speaks TLS as well and refuses unencrypted simple binds.
+    /// </summary>
+    public static async Task<LdapServer> StartAsync(string ldif, (string Certificate, string Key)? tls = null)
     {
         if (!File.Exists("/usr/sbin/slapd")) throw new InvalidOperationException("slapd was not found; install the Debian packages 'slapd' and 'ldap-utils'.");
         var root = Path.Combine(Path.GetTempPath(), "registry-ldap-" + Guid.NewGuid().ToString("N")[..12]);
@@ -41,6 +52,7 @@ public sealed class LdapServer : IAsyncDisposable
             pidfile {root}/slapd.pid
             modulepath /usr/lib/ldap
             moduleload back_mdb
+            {(tls is { } t ? $"TLSCertificateFile {t.Certificate}\nTLSCertificateKeyFile {t.Key}\nsecurity simple_bind=128" : "")}
             database mdb
             maxsize 10485760
             suffix "{Suffix}"
@@ -59,7 +71,7 @@ public sealed class LdapServer : IAsyncDisposable
 
             """);
         await Processes.RunAsync("/usr/sbin/slapadd", ["-f", Path.Combine(root, "slapd.conf"), "-l", Path.Combine(root, "data.ldif")]);
-        var server = new LdapServer(root, Processes.FreePort());
+        var server = new LdapServer(root, Processes.FreePort(), tls is null ? 0 : Processes.FreePort());
         await server.StartServerAsync();
         return server;
     }
@@ -67,7 +79,7 @@ public sealed class LdapServer : IAsyncDisposable
     public async Task StartServerAsync()
     {
         var info = new ProcessStartInfo("/usr/sbin/slapd") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { "-f", Path.Combine(_root, "slapd.conf"), "-h", $"ldap://127.0.0.1:{Port}/", "-d", "0" }) info.ArgumentList.Add(a);
+        foreach (var a in new[] { "-f", Path.Combine(_root, "slapd.conf"), "-h", TlsPort == 0 ? $"ldap://127.0.0.1:{Port}/" : $"ldap://127.0.0.1:{Port}/ ldaps://127.0.0.1:{TlsPort}/", "-d", "0" }) info.ArgumentList.Add(a);
         _slapd = Process.Start(info)!;
         _ = _slapd.StandardError.ReadToEndAsync();
         _ = _slapd.StandardOutput.ReadToEndAsync();

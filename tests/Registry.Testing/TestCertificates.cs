@@ -15,7 +15,11 @@ public static class TestCertificates
         return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-30), DateTimeOffset.UtcNow.AddDays(30));
     }
 
-    public static X509Certificate2 Issue(X509Certificate2 ca, string commonName, bool serverAuth = false, bool expired = false)
+    /// <summary>
+    /// A certificate issued by <paramref name="ca"/>; a server certificate names <paramref name="hostNames"/> (default
+    /// <c>localhost</c> and <c>127.0.0.1</c>) as subject alternative names.
+    /// </summary>
+    public static X509Certificate2 Issue(X509Certificate2 ca, string commonName, bool serverAuth = false, bool expired = false, string[]? hostNames = null)
     {
         var key = RSA.Create(2048);
         var request = new CertificateRequest($"CN={commonName}, O=Registry Tests", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
@@ -23,8 +27,11 @@ public static class TestCertificates
         if (serverAuth)
         {
             var san = new SubjectAlternativeNameBuilder();
-            san.AddDnsName("localhost");
-            san.AddIpAddress(System.Net.IPAddress.Loopback);
+            foreach (var name in hostNames ?? ["localhost", "127.0.0.1"])
+            {
+                if (System.Net.IPAddress.TryParse(name, out var address)) san.AddIpAddress(address);
+                else san.AddDnsName(name);
+            }
             request.CertificateExtensions.Add(san.Build());
         }
         var notBefore = expired ? DateTimeOffset.UtcNow.AddDays(-10) : DateTimeOffset.UtcNow.AddHours(-1);

@@ -12,7 +12,7 @@ namespace Registry.Server.Security;
 /// (not of its route text): reading a subject, writing it, configuring it, or the global scope. Wrong or
 /// missing credentials are 401; a denied operation is 403 with error_code 40301.
 /// </summary>
-internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings settings)
+internal sealed partial class AccessControl(RequestDelegate next, AccessControl.Settings settings)
 {
     /// <summary>
     /// The users file, the JWT validator (null when bearer tokens are not accepted) and whether a client
@@ -30,7 +30,7 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
     // Verifying against this when the user is unknown costs the same as a wrong password: no timing leak.
     private static readonly string DummyHash = PasswordHash.Create(Guid.NewGuid().ToString());
 
-    public async Task InvokeAsync(HttpContext context, RegistryService registry)
+    public async Task InvokeAsync(HttpContext context, RegistryService registry, ILogger<AccessControl> logger)
     {
         var path = context.Request.Path;
         if (path.StartsWithSegments("/health") || path.StartsWithSegments("/metrics"))
@@ -69,7 +69,8 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
             }
             catch (DirectoryUnavailableException e)
             {
-                // The directory cannot say who this is: a clear 503, never a sign-in.
+                // The directory cannot say who this is: a clear 503, never a sign-in. The log says why (TLS, timeout...).
+                LogDirectoryUnavailable(logger, e.InnerException?.Message ?? e.Message);
                 context.Items[typeof(Authentication)] = new Authentication("anonymous", "ldap", null, Verified: false);
                 await Http.RegistryJson.Error(503, 50003, e.Message).ExecuteAsync(context);
                 return;
@@ -225,6 +226,9 @@ internal sealed class AccessControl(RequestDelegate next, AccessControl.Settings
         };
         return index > 0 && segments.Length > index ? Core.Model.QualifiedSubject.Normalize(Http.SubjectPath.Decode(segments[index])) : null;
     }
+
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Warning, Message = "Directory (LDAP) sign-in failed: {Reason}")]
+    private static partial void LogDirectoryUnavailable(ILogger logger, string reason);
 
     private static string Verb(string role) => role switch
     {

@@ -10,6 +10,8 @@ namespace Registry.Server.Security;
 /// <c>ldap://host:port</c> with <see cref="StartTls"/>; plain <c>ldap://</c> needs <see cref="AllowPlaintext"/>.
 /// <see cref="UserFilter"/> and <see cref="GroupFilter"/> take <c>{0}</c> (the user name, and the user's DN).
 /// <see cref="Groups"/> maps a group's <c>cn</c> to grants as the users file writes them (<c>writer:orders-, reader</c>).
+/// <see cref="TrustedCertificatesDirectory"/> holds the PEM CA certificates the directory's certificate must chain to
+/// (unset: libldap's own, <c>TLS_CACERT</c> in <c>/etc/ldap/ldap.conf</c>); the host name is always verified.
 /// </summary>
 public sealed record LdapSettings(
     string Url,
@@ -23,7 +25,8 @@ public sealed record LdapSettings(
     bool StartTls = false,
     bool AllowPlaintext = false,
     int TimeoutSeconds = 5,
-    int PoolSize = 4);
+    int PoolSize = 4,
+    string? TrustedCertificatesDirectory = null);
 
 /// <summary>The directory could not be asked (down, unreachable, timed out): the caller is answered 5xx, never let in.</summary>
 public sealed class DirectoryUnavailableException(string message, Exception inner) : Exception(message, inner);
@@ -50,6 +53,10 @@ public sealed class LdapDirectory : IDisposable
         if (!_ssl && uri.Scheme != "ldap") throw new InvalidOperationException($"Registry:Ldap:Url '{settings.Url}' must be ldaps://host:port or ldap://host:port");
         if (!_ssl && !settings.StartTls && !settings.AllowPlaintext)
             throw new InvalidOperationException("Registry:Ldap:Url is plain ldap:// without StartTls: passwords would cross the network in clear. Use ldaps://, set Registry:Ldap:StartTls=true, or (for a directory on this host only) Registry:Ldap:AllowPlaintext=true");
+        if (settings.TrustedCertificatesDirectory is { } cas && !Directory.Exists(cas))
+            throw new InvalidOperationException($"Registry:Ldap:TrustedCertificatesDirectory '{cas}' does not exist");
+        if (settings.TrustedCertificatesDirectory is not null && OperatingSystem.IsWindows())
+            throw new InvalidOperationException("Registry:Ldap:TrustedCertificatesDirectory is not supported on Windows: trust the directory's CA in the machine's certificate store");
         _host = uri.Host;
         _port = uri.IsDefaultPort || uri.Port < 0 ? (_ssl ? 636 : 389) : uri.Port;
         _groupGrants = settings.Groups.ToDictionary(g => g.Key, g => UsersFile.ParseGrants(g.Value, $"Registry:Ldap:Groups:{g.Key}"), StringComparer.OrdinalIgnoreCase);
@@ -133,8 +140,29 @@ public sealed class LdapDirectory : IDisposable
             Timeout = TimeSpan.FromSeconds(_settings.TimeoutSeconds),
         };
         connection.SessionOptions.ProtocolVersion = 3;
+        if (_settings.TrustedCertificatesDirectory is { } cas && !OperatingSystem.IsWindows())
+        {
+            connection.SessionOptions.TrustedCertificatesDirectory = cas;
+            connection.SessionOptions.StartNewTlsSessionContext();
+        }
         if (_ssl) connection.SessionOptions.SecureSocketLayer = true;
-        else if (_settings.StartTls) connection.SessionOptions.StartTransportLayerSecurity(null);
+        else if (_settings.StartTls)
+        {
+            try
+            {
+                // On Linux the connection is only opened by its first operation, and StartTLS on a connection that is
+                // not open fails ("server unavailable"): read the root DSE first (no credentials cross), then upgrade.
+                // A failed upgrade (an untrusted or misnamed certificate) throws: there is no fallback to plaintext.
+                connection.AutoBind = false;
+                connection.SendRequest(new SearchRequest("", "(objectClass=*)", SearchScope.Base, "1.1"));
+                connection.SessionOptions.StartTransportLayerSecurity(null);
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+        }
         return connection;
     }
 
