@@ -90,4 +90,22 @@ public sealed class ProtobufApiTests(RegistryServer server)
         Assert.Contains("wire type", wrong.Reason);
         Assert.Contains("not registered", Registry.Formats.Payloads.PayloadValidation.Validate(Frame(999_999, [0], data), ById, registry.Decider.Formats).Reason);
     }
+
+    [Fact]
+    public async Task The_stored_text_is_Confluents_printing_and_Confluents_map_entry_form_registers()
+    {
+        var registered = await server.PostAsync("/subjects/proto-printed/versions", Proto("syntax = \"proto3\"; package printed;\nenum E { A = 0; }\nmessage M { oneof o { string s = 2; } int32 n = 1; }"));
+        Assert.Equal(200, registered.Status);
+        Assert.Equal("syntax = \"proto3\";\npackage printed;\n\nmessage M {\n  int32 n = 1;\n\n  oneof o {\n    string s = 2;\n  }\n}\nenum E {\n  A = 0;\n}\n",
+            (await server.GetAsync("/subjects/proto-printed/versions/1/schema")).Body);
+
+        // Confluent prints a schema that came from a descriptor (a Java producer's) with explicit map entries.
+        const string fromDescriptor = "syntax = \"proto3\";\npackage printed;\n\nmessage TestMap {\n  repeated TestMapEntry test_map = 1;\n\n"
+            + "  message TestMapEntry {\n    option map_entry = true;\n  \n    string key = 1;\n    string value = 2;\n  }\n}\n";
+        var map = await server.PostAsync("/subjects/proto-map-entry/versions", Proto(fromDescriptor));
+        Assert.True(map.Status == 200, map.ToString());
+        Assert.Equal(fromDescriptor, (await server.GetAsync("/subjects/proto-map-entry/versions/1/schema")).Body);
+        var same = await server.PostAsync("/subjects/proto-map-entry", Proto(fromDescriptor));
+        Assert.Equal(1, same.Json.GetProperty("version").GetInt32());
+    }
 }

@@ -8,7 +8,10 @@ namespace Registry.Core.Decisions;
 
 public sealed partial class RegistryDecider
 {
-    /// <summary>A schema parsed for a subject, with the metadata and rule set it would be stored with.</summary>
+    /// <summary>
+    /// A schema parsed for a subject, with the metadata and rule set it would be stored with. <see cref="LegacyIdentityKey"/>
+    /// is its identity in the text an earlier version stored for it (<see cref="ParsedSchema.LegacyCanonical"/>).
+    /// </summary>
     public sealed record Candidate(
         string SchemaType,
         ParsedSchema Parsed,
@@ -16,7 +19,12 @@ public sealed partial class RegistryDecider
         Metadata? Metadata,
         RuleSet? RuleSet,
         Guid Guid,
-        string IdentityKey);
+        string IdentityKey,
+        string? LegacyIdentityKey = null)
+    {
+        /// <summary>Whether a stored schema with this identity is this schema.</summary>
+        public bool Is(string identityKey) => identityKey == IdentityKey || (LegacyIdentityKey is not null && identityKey == LegacyIdentityKey);
+    }
 
     public Decision<RegisteredSchema> Register(RegistryState state, RegisterCommand command)
     {
@@ -57,7 +65,7 @@ public sealed partial class RegistryDecider
         foreach (var existing in subjectState?.Live.Reverse() ?? [])
         {
             var held = state.SchemaOf(subject, existing);
-            if (held.IdentityKey != candidate.IdentityKey) continue;
+            if (!candidate.Is(held.IdentityKey)) continue;
             if (importing && command.Id != existing.Id)
                 throw Errors.IdMismatchError($"subject '{subject}' version {existing.Version} already has this schema with id {existing.Id}, not {command.Id}");
             // A schema already registered answers with its id and version in any mode that allows writes (IMPORT too).
@@ -75,14 +83,15 @@ public sealed partial class RegistryDecider
         }
 
         // Ids are per context: the same schema in another context has an id of its own there.
-        var knownId = state.IdsByIdentity.TryGetValue((context, candidate.IdentityKey), out var found) ? found : (int?)null;
+        var knownId = state.IdsByIdentity.TryGetValue((context, candidate.IdentityKey), out var found) ? found
+            : candidate.LegacyIdentityKey is { } legacy && state.IdsByIdentity.TryGetValue((context, legacy), out found) ? found : (int?)null;
         int id;
         if (importing)
         {
             id = command.Id!.Value;
             if (id <= 0) throw Errors.InvalidSchemaError($"Invalid id {id}: ids are positive");
             // An id, and a content's binding to its id, are free once every version using them is permanently deleted.
-            if (state.LiveSchema(new ContextId(context, id)) is { } holder && holder.IdentityKey != candidate.IdentityKey)
+            if (state.LiveSchema(new ContextId(context, id)) is { } holder && !candidate.Is(holder.IdentityKey))
                 throw Errors.NotPermittedError($"Overwrite new schema with id {id} in context {context} is not permitted.");
             if (knownId is not null && knownId != id && state.Usages.ContainsKey(new ContextId(context, knownId.Value)))
                 throw Errors.IdMismatchError($"this schema is already registered with id {knownId}, not {id}");
@@ -110,10 +119,10 @@ public sealed partial class RegistryDecider
 
         // A backup restored in IMPORT mode keeps each version's registration time.
         var now = importing && command.Timestamp is > 0 ? command.Timestamp.Value : Now;
-        var registered = new SchemaRegistered(subject, version, id, candidate.SchemaType, candidate.Parsed.Canonical,
-            candidate.References, candidate.Metadata, candidate.RuleSet, now);
-        var stored = state.Schemas.GetValueOrDefault(new ContextId(context, id)) is { } same && same.IdentityKey == candidate.IdentityKey ? same
+        // A schema already stored under this id keeps its text (an earlier version may have printed it another way).
+        var stored = state.Schemas.GetValueOrDefault(new ContextId(context, id)) is { } same && candidate.Is(same.IdentityKey) ? same
             : new StoredSchema(context, id, candidate.SchemaType, candidate.Parsed.Canonical, candidate.References, candidate.Metadata, candidate.RuleSet, candidate.Guid, candidate.IdentityKey);
+        var registered = new SchemaRegistered(subject, version, id, stored.SchemaType, stored.Schema, stored.References, stored.Metadata, stored.RuleSet, now);
         // As Confluent: older soft-deleted versions of the subject with this id go for good, unless something references them.
         var superseded = (subjectState?.Versions.Values ?? []).Where(v => v.Deleted && v.Id == id && v.Version != version
             && ReferencedBy(state, subject, v.Version, includeDeleted: true).Count == 0).Select(v => (RegistryEvent)new VersionHardDeleted(subject, v.Version));
@@ -166,7 +175,8 @@ public sealed partial class RegistryDecider
         if (normalize) refs = refs.Distinct().OrderBy(r => r.Name, StringComparer.Ordinal).ThenBy(r => r.Subject, StringComparer.Ordinal).ThenBy(r => r.Version);
         var refArray = refs.ToImmutableArray();
         var (guid, key) = SchemaIdentity.Compute(schemaType, parsed.Canonical, refArray, metadata, ruleSet);
-        return new Candidate(schemaType, parsed, refArray, metadata, ruleSet, guid, key);
+        var legacyKey = parsed.LegacyCanonical is { } legacy ? SchemaIdentity.Compute(schemaType, legacy, refArray, metadata, ruleSet).Key : null;
+        return new Candidate(schemaType, parsed, refArray, metadata, ruleSet, guid, key, legacyKey);
     }
 
     /// <summary>
@@ -178,7 +188,7 @@ public sealed partial class RegistryDecider
         if (!state.Subjects.TryGetValue(subject, out var subjectState)) return null;
         var versions = subjectState.Versions.Values.Reverse().Where(v => includeDeleted || !v.Deleted).ToList();
         if (latestOnly) versions = versions.Take(1).ToList();
-        var match = (latestOnly ? null : versions.FirstOrDefault(v => state.SchemaOf(subject, v).IdentityKey == candidate.IdentityKey))
+        var match = (latestOnly ? null : versions.FirstOrDefault(v => candidate.Is(state.SchemaOf(subject, v).IdentityKey)))
             ?? versions.FirstOrDefault(v => CanLookup(state, candidate, state.SchemaOf(subject, v), v.Version));
         return match is null ? null : new RegisteredSchema(subject, match.Version, state.SchemaOf(subject, match), match.Timestamp, match.Deleted);
     }
@@ -207,7 +217,7 @@ public sealed partial class RegistryDecider
             if (currentVersion != previousVersion) return false;
             currentMetadata = Metadata.WithoutConfluentVersion(currentMetadata);
         }
-        return current.SchemaType == previous.SchemaType && current.Parsed.Canonical == previous.Schema
+        return current.SchemaType == previous.SchemaType && (current.Parsed.Canonical == previous.Schema || current.Parsed.LegacyCanonical == previous.Schema)
             && current.References.SequenceEqual(previous.References)
             && Equals(currentMetadata?.NullIfEmpty(), previousMetadata?.NullIfEmpty())
             && Equals(current.RuleSet?.NullIfEmpty(), previous.RuleSet?.NullIfEmpty());

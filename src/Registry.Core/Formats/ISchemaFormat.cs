@@ -30,6 +30,12 @@ public abstract class ParsedSchema
     public abstract string Canonical { get; }
 
     /// <summary>
+    /// The text an earlier version of the registry stored for this schema, where it printed it another way (null when
+    /// the same), so a schema stored then is still the same schema: same id, found by lookup, not a new version.
+    /// </summary>
+    public virtual string? LegacyCanonical => null;
+
+    /// <summary>
     /// Why a strict check refuses the schema though the parser accepts it (an Avro default of the wrong type), or null.
     /// Confluent applies it to new schemas under <c>validateNewSchemas</c> or <c>normalize</c>.
     /// </summary>

@@ -3,9 +3,9 @@ using System.Text;
 namespace Registry.Formats.Protobuf;
 
 /// <summary>
-/// The canonical text of a .proto: its tokens without comments, laid out one statement per line with a
-/// fixed indentation, so whitespace and comments never make a new version. Options and everything else
-/// are kept exactly.
+/// The tokens of a .proto (comments dropped), and the layout earlier versions stored as the canonical text: one
+/// statement per line with a fixed indentation. Schemas stored in that layout keep it; it is still computed for a new
+/// schema (<see cref="Registry.Core.Formats.ParsedSchema.LegacyCanonical"/>) so they stay the same schema.
 /// </summary>
 internal static class ProtoText
 {

@@ -28,11 +28,11 @@ public sealed class ProtobufFormat(FormatLimits limits) : ISchemaFormat, Payload
         {
             if (reference.SchemaType != Type)
                 throw Errors.InvalidSchemaError($"Invalid schema: reference '{reference.Name}' is a {reference.SchemaType} schema; a .proto can only import .proto files");
-            files[reference.Name] = reference.Schema;
+            files[reference.Name] = DescriptorText(reference.Schema);
         }
         var set = new FileDescriptorSet { FileSystem = new ReferenceFiles(files) };
         set.AddImportPath("");
-        set.Add(MainFile, includeInOutput: true, new StringReader(text));
+        set.Add(MainFile, includeInOutput: true, new StringReader(DescriptorText(text)));
         try
         {
             set.Process();
@@ -52,7 +52,8 @@ public sealed class ProtobufFormat(FormatLimits limits) : ISchemaFormat, Payload
                 (errors.Count > 1 ? $" (and {errors.Count - 1} more errors)" : ""));
         }
         var main = set.Files.Single(f => f.Name == MainFile);
-        return new ProtobufSchema(ProtoText.Canonical(text, normalize), main, set.Files.ToList());
+        var layout = ProtoText.Canonical(text, normalize);
+        return new ProtobufSchema(CanonicalText(text, normalize, main) ?? layout, layout, main, set.Files.ToList());
     }
 
     public IReadOnlyList<string> CheckCompatibility(ParsedSchema reader, ParsedSchema writer, string readerLabel, string writerLabel, bool lenient = false) =>
@@ -100,6 +101,35 @@ public sealed class ProtobufFormat(FormatLimits limits) : ISchemaFormat, Payload
     internal static IReadOnlyList<string> Differences(ParsedSchema original, ParsedSchema update) =>
         ProtobufDiff.Compare((ProtobufSchema)original, (ProtobufSchema)update).Select(d => $"{d.Type} {d.Path}").ToList();
 
+    /// <summary>The text given to the descriptor parser: explicit map entries (Confluent's printing of a descriptor) as map fields.</summary>
+    private static string DescriptorText(string text)
+    {
+        try
+        {
+            return ProtoCanonical.WithMapFields(text);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or InvalidCastException or ArgumentException or InvalidOperationException)
+        {
+            return text;
+        }
+    }
+
+    /// <summary>
+    /// Confluent's canonical printing; null for the rare text the element reader does not follow (the descriptor parser
+    /// accepted it), which is then stored in the token layout rather than refused.
+    /// </summary>
+    internal static string? CanonicalText(string text, bool normalize, FileDescriptorProto main)
+    {
+        try
+        {
+            return ProtoCanonical.Print(text, normalize, main);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or InvalidCastException or ArgumentException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>A base64 serialized FileDescriptorProto has no braces or semicolons, which every .proto with a message has.</summary>
     private static bool LooksLikeBase64(string text) =>
         !text.Contains('{') && !text.Contains(';') && text.Length % 4 == 0 && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '/' or '=');
@@ -141,11 +171,14 @@ public sealed class ProtobufFormat(FormatLimits limits) : ISchemaFormat, Payload
 }
 
 /// <summary>A parsed .proto: the main file's descriptor and every file it imports.</summary>
-internal sealed class ProtobufSchema(string canonical, FileDescriptorProto file, IReadOnlyList<FileDescriptorProto> allFiles) : ParsedSchema
+internal sealed class ProtobufSchema(string canonical, string layout, FileDescriptorProto file, IReadOnlyList<FileDescriptorProto> allFiles) : ParsedSchema
 {
     public override string SchemaType => ProtobufFormat.Type;
 
     public override string Canonical { get; } = canonical;
+
+    /// <summary>Versions before Confluent's printing stored the token layout (<see cref="ProtoText"/>).</summary>
+    public override string? LegacyCanonical { get; } = layout == canonical ? null : layout;
 
     public FileDescriptorProto File { get; } = file;
 
