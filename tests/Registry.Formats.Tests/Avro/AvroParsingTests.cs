@@ -12,6 +12,19 @@ public sealed class AvroParsingTests
             Parse("""{ "type" : "record",  "name":"r", "fields": [ {"name":"a", "type":"int"} ] }""").Canonical);
 
     [Fact]
+    public void A_nested_namespace_that_repeats_the_inherited_one_is_the_same_schema()
+    {
+        const string inherited = """{"type":"record","name":"Order","namespace":"shop","fields":[{"name":"line","type":{"type":"record","name":"Line","fields":[{"name":"kind","type":{"type":"enum","name":"Kind","symbols":["A"]}}]}},{"name":"lines","type":{"type":"array","items":"Line"}}]}""";
+        const string explicitly = """{"type":"record","name":"Order","namespace":"shop","fields":[{"name":"line","type":{"type":"record","name":"Line","namespace":"shop","fields":[{"name":"kind","type":{"type":"enum","name":"Kind","namespace":"shop","symbols":["A"]}}]}},{"name":"lines","type":{"type":"array","items":"Line"}}]}""";
+        Assert.Equal(inherited, Parse(inherited).Canonical);
+        Assert.Null(Parse(inherited).LegacyCanonical);
+        Assert.Equal(inherited, Parse(explicitly).Canonical);
+        // What earlier versions stored for it stays the same schema, and another namespace stays another schema.
+        Assert.Equal(explicitly, Parse(explicitly).LegacyCanonical);
+        Assert.NotEqual(inherited, Parse(explicitly.Replace("\"name\":\"Kind\",\"namespace\":\"shop\"", "\"name\":\"Kind\",\"namespace\":\"other\"", StringComparison.Ordinal)).Canonical);
+    }
+
+    [Fact]
     public void Normalization_uses_full_names_and_a_fixed_attribute_order()
     {
         var a = Parse("""{"namespace":"com.acme","name":"r","type":"record","fields":[{"type":{"type":"int"},"name":"a"}]}""", normalize: true);
