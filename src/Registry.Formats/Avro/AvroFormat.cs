@@ -16,6 +16,7 @@ public sealed class AvroFormat(FormatLimits limits) : ISchemaFormat, Payloads.IP
     {
         var names = new global::Avro.SchemaNames();
         var builder = new AvroModelBuilder();
+        var referenced = new List<JsonElement>();
         try
         {
             foreach (var reference in references)
@@ -25,12 +26,14 @@ public sealed class AvroFormat(FormatLimits limits) : ISchemaFormat, Payloads.IP
                 using var refDoc = JsonLimits.Parse(reference.Schema, limits.MaxNestingDepth);
                 global::Avro.Schema.Parse(reference.Schema, names, null);
                 builder.AddReference(refDoc.RootElement);
+                referenced.Add(refDoc.RootElement.Clone());
             }
             using var doc = JsonLimits.Parse(schema, limits.MaxNestingDepth);
             var avro = global::Avro.Schema.Parse(schema, names, null);
             var model = builder.Build(doc.RootElement, null);
             if (AvroDefaults.NullWhereNotNullable(model) is { } problem) throw Errors.InvalidSchemaError($"Invalid schema: {problem}");
-            var canonical = normalize ? AvroNormalizer.Write(model) : Compact(doc.RootElement);
+            // Stored as Avro prints it (Confluent's canonical string); earlier versions stored the compact text as sent.
+            var canonical = normalize ? AvroNormalizer.Write(model) : AvroPrinter.Print(doc.RootElement, referenced);
             var compact = normalize ? canonical : JsonLimits.Compact(doc.RootElement);
             return new AvroSchema(canonical, compact == canonical ? null : compact, model, avro);
         }
@@ -50,85 +53,6 @@ public sealed class AvroFormat(FormatLimits limits) : ISchemaFormat, Payloads.IP
 
     public string? Validate(ParsedSchema schema, ReadOnlySpan<byte> data, IReadOnlyList<int> messageIndexes) =>
         AvroBinaryCheck.Check(((AvroSchema)schema).Avro, data);
-
-    /// <summary>
-    /// The schema as compact JSON, members in the order sent, without a nested named type's <c>namespace</c> where it
-    /// repeats the namespace it inherits: Avro (and so Confluent) prints both forms the same way, so they are one schema.
-    /// </summary>
-    internal static string Compact(JsonElement root)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-            WriteSchema(writer, root, enclosing: null);
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    private static void WriteSchema(Utf8JsonWriter w, JsonElement schema, string? enclosing)
-    {
-        switch (schema.ValueKind)
-        {
-            case JsonValueKind.Array:
-                w.WriteStartArray();
-                foreach (var branch in schema.EnumerateArray()) WriteSchema(w, branch, enclosing);
-                w.WriteEndArray();
-                return;
-            case JsonValueKind.Object:
-                break;
-            default:
-                schema.WriteTo(w);
-                return;
-        }
-        var named = schema.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() is "record" or "error" or "enum" or "fixed"
-            && schema.TryGetProperty("name", out var nameElement) && nameElement.ValueKind == JsonValueKind.String;
-        var name = named ? schema.GetProperty("name").GetString()! : "";
-        var space = !named ? enclosing
-            : name.Contains('.') ? name[..name.LastIndexOf('.')]
-            : schema.TryGetProperty("namespace", out var ns) && ns.ValueKind == JsonValueKind.String ? ns.GetString() : enclosing;
-        w.WriteStartObject();
-        foreach (var member in schema.EnumerateObject())
-        {
-            if (named && member.Name == "namespace" && enclosing is not null && !name.Contains('.')
-                && member.Value.ValueKind == JsonValueKind.String && member.Value.GetString() == enclosing)
-                continue;
-            if (member.Name == "fields" && member.Value.ValueKind == JsonValueKind.Array)
-            {
-                w.WritePropertyName(member.Name);
-                w.WriteStartArray();
-                foreach (var field in member.Value.EnumerateArray())
-                {
-                    if (field.ValueKind != JsonValueKind.Object)
-                    {
-                        field.WriteTo(w);
-                        continue;
-                    }
-                    w.WriteStartObject();
-                    foreach (var part in field.EnumerateObject())
-                    {
-                        if (part.Name != "type")
-                        {
-                            part.WriteTo(w);
-                            continue;
-                        }
-                        w.WritePropertyName(part.Name);
-                        WriteSchema(w, part.Value, space);
-                    }
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-            }
-            else if (member.Name is "items" or "values" || (member.Name == "type" && member.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array))
-            {
-                w.WritePropertyName(member.Name);
-                WriteSchema(w, member.Value, space);
-            }
-            else
-            {
-                member.WriteTo(w);
-            }
-        }
-        w.WriteEndObject();
-    }
-
 }
 
 /// <summary>A parsed Avro schema.</summary>
@@ -138,7 +62,7 @@ internal sealed class AvroSchema(string canonical, string? legacyCanonical, Avro
 
     public override string Canonical { get; } = canonical;
 
-    /// <summary>Versions before kept a nested type's repeated namespace in the stored text.</summary>
+    /// <summary>Versions before stored the compact text as sent (members in the sender's order).</summary>
     public override string? LegacyCanonical { get; } = legacyCanonical;
 
     public override string? StrictProblem => AvroDefaults.Mismatch(Model);

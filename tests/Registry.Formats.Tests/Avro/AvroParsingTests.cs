@@ -11,6 +11,24 @@ public sealed class AvroParsingTests
         Assert.Equal(Parse("""{"type":"record","name":"r","fields":[{"name":"a","type":"int"}]}""").Canonical,
             Parse("""{ "type" : "record",  "name":"r", "fields": [ {"name":"a", "type":"int"} ] }""").Canonical);
 
+    [Theory]
+    [InlineData("""{"fields":[{"type":"string","name":"f","order":"ascending"}],"name":"r","type":"record","doc":"d"}""", """{"type":"record","name":"r","doc":"d","fields":[{"name":"f","type":"string"}]}""")]
+    [InlineData("""{"type":"record","name":"r","fields":[{"name":"f","type":{"type":"int"},"default":1,"order":"descending","x-prop":true,"doc":"a"}],"aliases":["q"],"owner":"team"}""",
+        """{"type":"record","name":"r","fields":[{"name":"f","type":"int","doc":"a","default":1,"order":"descending","x-prop":true}],"owner":"team","aliases":["q"]}""")]
+    [InlineData("""{"type":"long","logicalType":"timestamp-millis"}""", """{"type":"long","logicalType":"timestamp-millis"}""")]
+    [InlineData("""{"type":"int"}""", "\"int\"")]
+    [InlineData("""{"type":"record","name":"a.b.R","fields":[{"name":"x","type":{"symbols":["A"],"name":"E","type":"enum","default":"A"}},{"name":"y","type":"a.b.E"},{"name":"z","type":{"items":"E","type":"array"}}]}""",
+        """{"type":"record","name":"R","namespace":"a.b","fields":[{"name":"x","type":{"type":"enum","name":"E","symbols":["A"],"default":"A"}},{"name":"y","type":"E"},{"name":"z","type":{"type":"array","items":"E"}}]}""")]
+    [InlineData("""{"type":"record","name":"R","namespace":"a","fields":[{"name":"f","type":{"type":"fixed","size":4,"name":"F","namespace":"b"}},{"name":"g","type":"b.F"}]}""",
+        """{"type":"record","name":"R","namespace":"a","fields":[{"name":"f","type":{"type":"fixed","name":"F","namespace":"b","size":4}},{"name":"g","type":"b.F"}]}""")]
+    public void The_stored_text_is_Avros_printing(string sent, string stored)
+    {
+        var parsed = Parse(sent);
+        Assert.Equal(stored, parsed.Canonical);
+        Assert.Equal(stored, Parse(stored).Canonical);
+        Assert.Equal(Parse(sent, normalize: true).Canonical, Parse(stored, normalize: true).Canonical);
+    }
+
     [Fact]
     public void A_nested_namespace_that_repeats_the_inherited_one_is_the_same_schema()
     {
