@@ -25,6 +25,15 @@ public static class Errors
     public const int SchemaTooLarge = 42209;
     public const int InvalidRuleSet = 42210;
     public const int ContextNotEmpty = 42211;
+    public const int KeyNotFound = 40470;
+    public const int KeyNotSoftDeleted = 40471;
+    public const int KeySoftDeleted = 40472;
+    public const int KeyExists = 40971;
+    public const int TooManyKeys = 40972;
+    public const int KmsAccessDenied = 40370;
+    public const int InvalidKey = 42271;
+    public const int KeyReferenceExists = 42272;
+    public const int DekGenerationFailed = 50070;
     public const int StoreError = 50001;
     public const int OperationTimeout = 50002;
     public const int RequestForwardingFailed = 50003;
@@ -71,6 +80,13 @@ public static class Errors
         new(SchemaTooLarge, $"Register operation failed because schema is too large ({size} characters; the limit is {limit})");
     public static RegistryException InvalidRuleSetError(string message) => new(InvalidRuleSet, message);
     public static RegistryException StoreErrorOf(string message) => new(StoreError, message);
+    public static RegistryException KeyNotFoundError(string name) => new(KeyNotFound, $"Key '{Printable(name)}' not found");
+    public static RegistryException KeyNotSoftDeletedError(string name) => new(KeyNotSoftDeleted, $"Key '{Printable(name)}' was not deleted first before being permanently deleted");
+    public static RegistryException KeySoftDeletedError(string name) => new(KeySoftDeleted, $"Key '{Printable(name)}' must be undeleted first");
+    public static RegistryException KeyExistsError(string name) => new(KeyExists, $"Key '{Printable(name)}' already exists; use a different value");
+    public static RegistryException TooManyKeysError(int limit) => new(TooManyKeys, $"A maximum of {limit} keys already exist");
+    public static RegistryException InvalidKeyError(string field) => new(InvalidKey, $"Invalid or missing value for field '{field}' of key");
+    public static RegistryException KeyReferenceExistsError(string name) => new(KeyReferenceExists, $"One or more references exist to the key '{Printable(name)}'");
     public static RegistryException TimeoutError(string message) => new(OperationTimeout, message);
 
     /// <summary>Subject names in messages: control characters escaped and length capped, so an error never echoes a 10 KB name.</summary>

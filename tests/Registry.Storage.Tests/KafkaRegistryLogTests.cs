@@ -126,6 +126,10 @@ public sealed class KafkaRegistryLogTests : IDisposable
         [
             new PolicySet("orders", new TopicPolicy { Value = new PayloadPolicy { Check = "rules", Strategy = "RecordNameStrategy" }, AllowTombstones = false }),
             new PolicyDeleted("orders"),
+            new KekPut(new Kek("kek1", "local-kms", "mykey", System.Collections.Immutable.ImmutableSortedDictionary<string, string>.Empty.Add("a", "1"), "doc", true, false, 1234)),
+            new KekRemoved("kek1"),
+            new DekPut(new Dek("kek1", "t1-value", 2, DekAlgorithm.AES128_GCM, "AAAA", true, 99)),
+            new DekRemoved("kek1", "t1-value", DekAlgorithm.AES256_SIV, 3),
         ];
         foreach (var e in ours)
         {
@@ -135,6 +139,11 @@ public sealed class KafkaRegistryLogTests : IDisposable
         }
         Assert.Equal("""{"keytype":"SCHEMA","subject":"x-value","version":7,"magic":1}""", SchemasTopicFormat.Encode(events[0]).Key);
         Assert.Equal("""{"keytype":"CONFIG","magic":0}""", SchemasTopicFormat.Encode(events[4]).Key);
+        // DEK registry records have Confluent's _dek_registry_keys keys and values.
+        Assert.Equal("""{"tenant":"default","name":"kek1","type":"KEK"}""", RegistryTopicFormat.Encode(ours[2]).Key);
+        Assert.Equal("""{"name":"kek1","kmsType":"local-kms","kmsKeyId":"mykey","kmsProps":{"a":"1"},"doc":"doc","shared":true,"deleted":false,"type":"KEK","ts":1234}""",
+            RegistryTopicFormat.Encode(ours[2]).Value);
+        Assert.Equal("""{"tenant":"default","kekName":"kek1","subject":"t1-value","algorithm":"AES128_GCM","version":2,"type":"DEK"}""", RegistryTopicFormat.Encode(ours[4]).Key);
     }
 
     [Fact]

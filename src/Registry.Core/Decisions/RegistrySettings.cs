@@ -25,4 +25,10 @@ public sealed record RegistrySettings
 
     /// <summary>Per-context overrides of <see cref="MaxSubjectsPerContext"/>, by context name (".tenant-a"); 0 is no limit.</summary>
     public IReadOnlyDictionary<string, int> SubjectLimits { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>
+    /// Most KEKs, and separately most DEK versions, the DEK registry holds (soft-deleted included); as Confluent's
+    /// <c>dek.registry.max.keys</c>, a create is refused once the count already exceeds it. Default 20,000.
+    /// </summary>
+    public int MaxKeys { get; init; } = 20_000;
 }

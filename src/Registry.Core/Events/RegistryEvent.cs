@@ -16,6 +16,10 @@ namespace Registry.Core.Events;
 [JsonDerivedType(typeof(LogNoop), "NOOP")]
 [JsonDerivedType(typeof(PolicySet), "POLICY")]
 [JsonDerivedType(typeof(PolicyDeleted), "POLICY_DELETED")]
+[JsonDerivedType(typeof(KekPut), "KEK")]
+[JsonDerivedType(typeof(KekRemoved), "KEK_REMOVED")]
+[JsonDerivedType(typeof(DekPut), "DEK")]
+[JsonDerivedType(typeof(DekRemoved), "DEK_REMOVED")]
 public abstract record RegistryEvent;
 
 /// <summary>
@@ -60,3 +64,15 @@ public sealed record PolicySet(string Topic, TopicPolicy Policy) : RegistryEvent
 
 /// <summary>The gateway policy for a topic removed.</summary>
 public sealed record PolicyDeleted(string Topic) : RegistryEvent;
+
+/// <summary>A KEK written (created, updated, soft-deleted or undeleted): Confluent's KEK record of the DEK registry.</summary>
+public sealed record KekPut(Kek Kek) : RegistryEvent;
+
+/// <summary>A KEK permanently deleted (the tombstone of its record).</summary>
+public sealed record KekRemoved(string Name) : RegistryEvent;
+
+/// <summary>A DEK version written (created, rewrapped, soft-deleted or undeleted): Confluent's DEK record.</summary>
+public sealed record DekPut(Dek Dek) : RegistryEvent;
+
+/// <summary>A DEK version permanently deleted.</summary>
+public sealed record DekRemoved(string KekName, string Subject, DekAlgorithm Algorithm, int Version) : RegistryEvent;

@@ -17,7 +17,9 @@ public sealed record RegistryState(
     ImmutableSortedDictionary<string, SubjectConfig> Configs,
     ImmutableSortedDictionary<string, RegistryMode> Modes,
     ImmutableDictionary<ContextId, ImmutableSortedSet<SubjectVersionRef>> Usages,
-    ImmutableSortedDictionary<string, TopicPolicy> Policies)
+    ImmutableSortedDictionary<string, TopicPolicy> Policies,
+    ImmutableSortedDictionary<string, Kek> Keks,
+    ImmutableSortedDictionary<DekKey, Dek> Deks)
 {
     /// <summary>The key under which the global config and mode are kept.</summary>
     public const string GlobalScope = "";
@@ -31,7 +33,9 @@ public sealed record RegistryState(
         ImmutableSortedDictionary<string, SubjectConfig>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableSortedDictionary<string, RegistryMode>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableDictionary<ContextId, ImmutableSortedSet<SubjectVersionRef>>.Empty,
-        ImmutableSortedDictionary<string, TopicPolicy>.Empty.WithComparers(StringComparer.Ordinal));
+        ImmutableSortedDictionary<string, TopicPolicy>.Empty.WithComparers(StringComparer.Ordinal),
+        ImmutableSortedDictionary<string, Kek>.Empty.WithComparers(StringComparer.Ordinal),
+        ImmutableSortedDictionary<DekKey, Dek>.Empty);
 
     /// <summary>The subject versions (soft-deleted included) that use a schema id.</summary>
     public ImmutableSortedSet<SubjectVersionRef> UsagesOf(ContextId id) => Usages.GetValueOrDefault(id) ?? [];
@@ -74,6 +78,10 @@ public sealed record RegistryState(
         ModeCleared m => this with { Modes = Modes.Remove(m.Subject ?? GlobalScope) },
         PolicySet p => this with { Policies = Policies.SetItem(p.Topic, p.Policy) },
         PolicyDeleted p => this with { Policies = Policies.Remove(p.Topic) },
+        KekPut k => this with { Keks = Keks.SetItem(k.Kek.Name, k.Kek) },
+        KekRemoved k => this with { Keks = Keks.Remove(k.Name) },
+        DekPut d => this with { Deks = Deks.SetItem(d.Dek.Key, d.Dek) },
+        DekRemoved d => this with { Deks = Deks.Remove(new DekKey(d.KekName, d.Subject, d.Algorithm, d.Version)) },
         _ => this,
     };
 

@@ -12,6 +12,7 @@ public static class RegistryApis
         app.MapConfigApi();
         app.MapModeApi();
         app.MapPoliciesApi();
+        app.MapDekRegistryApi();
         app.MapHealthApi();
         Ui.UiApi.MapUiApi(app);
         return app;

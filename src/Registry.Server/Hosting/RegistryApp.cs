@@ -163,6 +163,7 @@ public static class RegistryApp
                 MaxSubjectLength = o.MaxSubjectLength,
                 MaxSubjectsPerContext = o.MaxSubjectsPerContext,
                 SubjectLimits = o.SubjectLimits,
+                MaxKeys = o.MaxKeys,
             };
             return new RegistryDecider(formats, settings, sp.GetRequiredService<TimeProvider>());
         });
@@ -190,6 +191,12 @@ public static class RegistryApp
             return new RegistryEngine(log, timeout, sp.GetRequiredService<ILoggerFactory>().CreateLogger<RegistryEngine>());
         });
         services.AddSingleton<RegistryService>();
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<RegistryOptions>>().Value;
+            var vault = new HttpClient { Timeout = TimeSpan.FromMilliseconds(o.WriteTimeoutMs) };
+            return new Encryption.KmsDrivers([new Encryption.LocalKmsDriver(o.KmsLocalSecret), new Encryption.VaultTransitDriver(vault, o.KmsVaultToken)]);
+        });
         // The UI's forms carry an anti-forgery token bound to the signed-in user (cookie + hidden field).
         services.AddAntiforgery(o =>
         {

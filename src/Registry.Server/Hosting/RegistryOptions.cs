@@ -66,6 +66,16 @@ public sealed class RegistryOptions
     [Range(1, int.MaxValue)]
     public int MaxListSize { get; set; } = 100_000;
 
+    /// <summary>Most KEKs, and separately most DEK versions, the DEK registry holds (Confluent's dek.registry.max.keys).</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxKeys { get; set; } = 20_000;
+
+    /// <summary>The secret of the <c>local-kms</c> driver, for shared KEKs of that type (else LOCAL_SECRET).</summary>
+    public string? KmsLocalSecret { get; set; }
+
+    /// <summary>The Vault token of the <c>hcvault</c> driver when a KEK's kmsProps name none (else VAULT_TOKEN).</summary>
+    public string? KmsVaultToken { get; set; }
+
     /// <summary>How long a write may wait and run before it fails with 50002. Default 10000 ms.</summary>
     [Range(1, int.MaxValue)]
     public int WriteTimeoutMs { get; set; } = 10_000;

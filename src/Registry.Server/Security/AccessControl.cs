@@ -136,6 +136,10 @@ internal sealed partial class AccessControl(RequestDelegate next, AccessControl.
     public static bool CanRead(HttpContext context, string subject) =>
         context.Items[typeof(UserEntry)] is not UserEntry user || user.Grants.Any(g => g.Allows("reader", subject));
 
+    /// <summary>Whether the user may write a subject, for an endpoint that learns its subject from the body.</summary>
+    public static bool CanWrite(HttpContext context, string subject) =>
+        context.Items[typeof(UserEntry)] is not UserEntry user || user.Grants.Any(g => g.Allows("writer", subject));
+
     /// <summary>
     /// HTTP basic credentials: the name they claim (null when there are none), the user when the password matches, and
     /// how it was checked. A name the users file holds is checked there; any other against the directory when one is
@@ -198,6 +202,11 @@ internal sealed partial class AccessControl(RequestDelegate next, AccessControl.
             "v1" when segments.Length >= 2 && segments[1] == "audit" => ("auditor", ""),
             // Gateway policies are cluster-wide: any reader of the whole registry reads them, admins change them.
             "v1" when segments.Length >= 2 && segments[1] == "policies" => (read ? "reader" : "admin", ""),
+            // The DEK registry: a DEK is authorized as its subject; KEKs are administered by admins and listed to every
+            // user with a grant; the deprecated POST …/deks (subject in the body) is checked by its endpoint.
+            "dek-registry" when segments.Length >= 6 && segments[4] == "deks" => (read ? "reader" : "writer", subject),
+            "dek-registry" when segments.Length == 5 && segments[4] == "deks" => ("list", null),
+            "dek-registry" => (read ? "list" : "admin", ""),
             "" or "schemas" or "contexts" or "v1" => ("list", null),
             "subjects" when segments.Length == 1 => ("list", null),
             "subjects" when HttpMethods.IsDelete(method) => ("writer", subject),
@@ -222,6 +231,7 @@ internal sealed partial class AccessControl(RequestDelegate next, AccessControl.
         {
             "subjects" or "config" or "mode" => 1,
             "compatibility" or "ui" => 2,
+            "dek-registry" when segments.Length >= 6 && segments[4] == "deks" => 5,
             _ => -1,
         };
         return index > 0 && segments.Length > index ? Core.Model.QualifiedSubject.Normalize(Http.SubjectPath.Decode(segments[index])) : null;

@@ -140,6 +140,8 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditLog audit)
         var isRead = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)
             || (segments[0] == "subjects" && segments.Length == 2 && HttpMethods.IsPost(request.Method))
             || segments[0] == "compatibility" || path.EndsWith("/propose", StringComparison.Ordinal);
+        // Every DEK registry request is recorded, reads too: who read which key (never the key material).
+        if (segments[0] == "dek-registry") isRead = false;
         var denied = status is 401 or 403;
         if ((isRead && !denied) || path.StartsWith("/health", StringComparison.Ordinal) || path.StartsWith("/metrics", StringComparison.Ordinal)) return;
         var subject = AccessControl.SubjectOf(segments);

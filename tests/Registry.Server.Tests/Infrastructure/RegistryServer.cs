@@ -13,7 +13,10 @@ public sealed class RegistryServer : IAsyncLifetime, IAsyncDisposable
 {
     private WebApplication? _app;
 
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "registry-tests-" + Guid.NewGuid().ToString("N"));
+    public string DataDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "registry-tests-" + Guid.NewGuid().ToString("N"));
+
+    /// <summary>Leaves the data directory when disposed, for a server started on it next (a restart).</summary>
+    public bool KeepData { get; init; }
 
     public string Url { get; private set; } = "";
 
@@ -36,7 +39,10 @@ public sealed class RegistryServer : IAsyncLifetime, IAsyncDisposable
     {
         Http.Dispose();
         if (_app is not null) await _app.DisposeAsync();
-        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+        if (!KeepData)
+        {
+            try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+        }
     }
 
     async ValueTask IAsyncDisposable.DisposeAsync() => await DisposeAsync();
