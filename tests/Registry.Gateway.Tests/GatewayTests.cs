@@ -117,6 +117,42 @@ public sealed class GatewayTests(GatewayFixture fx, ITestOutputHelper output) : 
         Assert.Equal(Framed(id, NewOrder("o-1", 5)), Assert.Single(read).Message.Value);
     }
 
+    [Fact]
+    public async Task A_PII_field_in_plaintext_is_refused_and_the_JavaScript_clients_encrypted_record_passes()
+    {
+        // The csfle.js record (name, ssn, age), with ssn tagged PII and an ENCRYPT rule on that tag.
+        const string topic = "pii-people";
+        const string schema = """
+            {"type":"record","name":"Person","fields":[{"name":"name","type":"string"},{"name":"ssn","type":"string","confluent:tags":["PII"]},{"name":"age","type":"int"}]}
+            """;
+        fx.Kafka.CreateTopic(topic, partitions: 1);
+        var id = await RegisterAsync($"{topic}-value", schema, new
+        {
+            domainRules = new[]
+            {
+                new
+                {
+                    name = "encrypt-pii", kind = "TRANSFORM", mode = "WRITEREAD", type = "ENCRYPT", tags = new[] { "PII" }, onFailure = "ERROR,NONE",
+                    @params = new Dictionary<string, string> { ["encrypt.kek.name"] = "kek-pii", ["encrypt.kms.type"] = "local-kms", ["encrypt.kms.key.id"] = "mykey" },
+                },
+            },
+        });
+        await fx.SetPolicyAsync(topic, new { value = new { check = "payload", requireEncryption = true } });
+
+        var person = new GenericRecord((RecordSchema)Avro.Schema.Parse(schema));
+        person.Add("name", "Ada Lovelace");
+        person.Add("ssn", "123-45-6789");
+        person.Add("age", 36);
+        using var producer = fx.Producer();
+        var plaintext = await ProduceAsync(producer, topic, Framed(id, person));
+        Assert.Equal(ErrorCode.InvalidRecord, plaintext?.Code);
+        Assert.Equal(1, await MetricAsync($"registry_gateway_records_rejected{{reason=\"unencrypted\",topic=\"{topic}\"}}"));
+
+        var encrypted = Convert.FromHexString((await Registry.Testing.JsClient.RunAsync("csfle.js", [fx.RegistryUrl, "produce", "AVRO", topic])).Trim());
+        Assert.Null(await ProduceAsync(producer, topic, encrypted));
+        Assert.Equal(encrypted, Assert.Single(fx.ReadAll(topic, 1)).Message.Value);
+    }
+
     [Theory]
     [InlineData(CompressionType.Gzip)]
     [InlineData(CompressionType.Snappy)]

@@ -51,6 +51,12 @@ public sealed record PayloadPolicy
     [JsonPropertyName("allowNull")]
     public bool AllowNull { get; init; }
 
+    /// <summary>
+    /// Whether fields that the schema's ENCRYPT rules cover (by tag) must arrive encrypted, so a producer that forgot its
+    /// encryption executor cannot write them in plaintext (docs/encryption.md). The gateway needs no key for it. Default false.
+    /// </summary>
+    public bool RequireEncryption { get; init; }
+
     public string? Problem(string what) =>
         !Strategies.Contains(Strategy) ? $"{what}.strategy must be one of {string.Join(", ", Strategies)}"
         : !Checks.Contains(Check) ? $"{what}.check must be one of {string.Join(", ", Checks)}"

@@ -85,6 +85,14 @@ public sealed class RecordValidator(RegistryClient registry, SchemaFormats forma
                 return new Violation(0, "wrong_subject", $"the {what} uses schema id {id}, which is registered under {registered}, not under '{subject}' ({policy.Strategy})");
             }
         }
+        if (policy.RequireEncryption && schema.EncryptedFields.Count > 0)
+        {
+            // Keyless: the covered fields must carry the clients' ciphertext framing, whatever the check level.
+            var decoded = PayloadDecoding.Decode(schema.Parsed(formats), data.Span, indexes, maxNestingDepth, out var decodeProblem);
+            if (decoded is null && decodeProblem is not null) return new Violation(0, "payload", $"the {what} does not match schema id {id}: {decodeProblem}");
+            if (EncryptedFields.FirstPlaintext(decoded, schema.EncryptedFields) is { } plain)
+                return new Violation(0, "unencrypted", $"the {what}'s field '{plain.Field}' arrives in plaintext, but rule '{plain.Rule}' of schema id {id} encrypts it: enable the producer's field encryption");
+        }
         if (policy.Check == "id") return null;
 
         var parsed = schema.Parsed(formats);

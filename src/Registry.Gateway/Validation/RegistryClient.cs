@@ -12,6 +12,7 @@ public sealed class KnownSchema(int id, string schemaType, string schema, IReadO
 {
     private ParsedSchema? _parsed;
     private IReadOnlyList<(Rule Rule, Cel.CelProgramDelegate? Program, string? Error)>? _conditions;
+    private IReadOnlyList<(string[] Path, string Rule)>? _encrypted;
 
     public int Id { get; } = id;
 
@@ -27,7 +28,11 @@ public sealed class KnownSchema(int id, string schemaType, string schema, IReadO
     /// <summary>The CEL CONDITION rules that apply on write, compiled once.</summary>
     public IReadOnlyList<(Rule Rule, Cel.CelProgramDelegate? Program, string? Error)> Conditions => _conditions ??= CompileConditions();
 
-    public KnownSchema WithSubjects(IReadOnlySet<string> subjects) => new(Id, SchemaType, schema, references, RuleSet, subjects) { _parsed = _parsed, _conditions = _conditions };
+    /// <summary>The fields the schema's ENCRYPT rules encrypt (by their PII-style tags), found once.</summary>
+    public IReadOnlyList<(string[] Path, string Rule)> EncryptedFields => _encrypted ??= Formats.Payloads.EncryptedFields.Covered(SchemaType, schema, RuleSet);
+
+    public KnownSchema WithSubjects(IReadOnlySet<string> subjects) =>
+        new(Id, SchemaType, schema, references, RuleSet, subjects) { _parsed = _parsed, _conditions = _conditions, _encrypted = _encrypted };
 
     private List<(Rule, Cel.CelProgramDelegate?, string?)> CompileConditions()
     {
