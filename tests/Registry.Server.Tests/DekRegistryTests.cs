@@ -145,6 +145,21 @@ public sealed class DekRegistryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Context_urls_scope_a_deks_subject_and_an_alias_is_followed()
+    {
+        Assert.Equal(200, (await Post("/keks", Kek("ctx-kek"))).Status);
+        var scoped = await _server.PostAsync("/contexts/.t1/dek-registry/v1/keks/ctx-kek/deks/orders-value", $$"""{"encryptedKeyMaterial":"{{Material(5)}}"}""");
+        Assert.Equal(":.t1:orders-value", scoped.Json.GetProperty("subject").GetString());
+        Assert.Equal(200, (await _server.GetAsync("/contexts/.t1/dek-registry/v1/keks/ctx-kek/deks/orders-value")).Status);
+        Assert.Equal(40470, (await Get("/keks/ctx-kek/deks/orders-value")).ErrorCode);
+        Assert.Equal("""["ctx-kek"]""", (await _server.GetAsync("/contexts/.t1/dek-registry/v1/keks")).Body);
+
+        Assert.Equal(200, (await _server.PutAsync("/config/old-name-value", """{"alias":"orders-value"}""")).Status);
+        Assert.Equal(200, (await Post("/keks/ctx-kek/deks/orders-value", $$"""{"encryptedKeyMaterial":"{{Material(6)}}"}""")).Status);
+        Assert.Equal("orders-value", (await Get("/keks/ctx-kek/deks/old-name-value")).Json.GetProperty("subject").GetString());
+    }
+
+    [Fact]
     public async Task Keys_survive_a_restart()
     {
         var dir = Path.Combine(Path.GetTempPath(), "registry-dek-restart-" + Guid.NewGuid().ToString("N"));

@@ -10,7 +10,8 @@ namespace Registry.Server.Http;
 /// <c>/contexts/.t1/subjects/s/versions</c> is <c>/subjects/:.t1:s/versions</c>, <c>/contexts/.t1/subjects</c> lists
 /// with <c>subjectPrefix=:.t1:</c>, <c>/contexts/.t1/config</c> is the context's config (<c>/config/:.t1:</c>), and
 /// <c>/contexts/:.:/…</c> is the default context. Ids are per context, so <c>/contexts/.t1/schemas/ids/1</c> is
-/// <c>/schemas/ids/1?subject=:.t1:</c> (a <c>subject</c> given without a context is qualified with it).
+/// <c>/schemas/ids/1?subject=:.t1:</c> (a <c>subject</c> given without a context is qualified with it). Under
+/// <c>/contexts/.t1/dek-registry/v1/…</c> a DEK's subject is qualified, as Confluent's ContextFilter does; KEKs are not.
 /// </summary>
 internal sealed class ContextPathMiddleware(RequestDelegate next)
 {
@@ -29,6 +30,9 @@ internal sealed class ContextPathMiddleware(RequestDelegate next)
             "subjects" or "config" or "mode" => Scoped(rest, 1, qualifier),
             "compatibility" when rest.Length > 1 && rest[1] == "subjects" => Scoped(rest, 2, qualifier),
             "schemas" => "/" + string.Join('/', rest),
+            // The DEK registry: KEKs are not per context; a DEK's subject is (…/keks/{kek}/deks/{subject}…).
+            "dek-registry" when rest.Length > 5 && rest[4] == "deks" && rest[5].Length > 0 => Scoped(rest, 5, qualifier),
+            "dek-registry" => "/" + string.Join('/', rest),
             _ => null,
         };
         if (rewritten is null) return next(context);

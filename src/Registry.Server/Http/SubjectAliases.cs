@@ -15,7 +15,7 @@ internal sealed class SubjectAliasMiddleware(RequestDelegate next)
     public Task InvokeAsync(HttpContext context, RegistryService registry)
     {
         var path = context.Request.Path.Value;
-        if (path is null || !path.Contains("/s", StringComparison.Ordinal)) return next(context);
+        if (path is null || (!path.Contains("/s", StringComparison.Ordinal) && !path.StartsWith("/dek-registry/", StringComparison.Ordinal))) return next(context);
         Core.State.RegistryState state;
         try
         {
@@ -29,9 +29,11 @@ internal sealed class SubjectAliasMiddleware(RequestDelegate next)
 
         var segments = path.Split('/');
         var changed = false;
+        // A DEK's subject follows the subject's alias too (Confluent looks at aliasForDeks first, not modelled here).
+        var subjectSegment = segments.Length > 1 && segments[1] == "dek-registry" ? "deks" : "subjects";
         for (var i = 1; i + 1 < segments.Length; i++)
         {
-            if (segments[i] != "subjects" || segments[i + 1].Length == 0) continue;
+            if (segments[i] != subjectSegment || segments[i + 1].Length == 0) continue;
             if (AliasOf(state, SubjectPath.Decode(segments[i + 1])) is { } target)
             {
                 segments[i + 1] = target.Replace("/", "%2F", StringComparison.Ordinal);
