@@ -152,11 +152,7 @@ internal sealed class ProtoCanonical
     private string Service(ServiceElement service)
     {
         var sb = new StringBuilder("service ").Append(service.Name).Append(" {");
-        if (service.Options.Count > 0)
-        {
-            sb.Append('\n');
-            foreach (var option in Options(service.Options)) AppendIndented(sb, OptionDeclaration(option));
-        }
+        Section(sb, service.Options.Count > 0, Options(service.Options).Select(OptionDeclaration));
         if (service.Rpcs.Count > 0)
         {
             sb.Append('\n');
@@ -206,21 +202,9 @@ internal sealed class ProtoCanonical
         using var scope = Enter(message.Name);
         _messages.TryGetValue(_scope.Peek(), out var resolved);
         var sb = new StringBuilder("message ").Append(message.Name).Append(" {");
-        if (message.Reserveds.Count > 0)
-        {
-            sb.Append('\n');
-            foreach (var reserved in Reserveds(message.Reserveds)) AppendIndented(sb, reserved);
-        }
-        if (message.Options.Count > 0)
-        {
-            sb.Append('\n');
-            foreach (var option in Options(message.Options)) AppendIndented(sb, OptionDeclaration(option));
-        }
-        if (message.Fields.Count > 0)
-        {
-            sb.Append('\n');
-            foreach (var field in Sorted(message.Fields, f => f.Tag)) AppendIndented(sb, Field(field, resolved));
-        }
+        Section(sb, message.Reserveds.Count > 0, Reserveds(message.Reserveds));
+        Section(sb, message.Options.Count > 0, Options(message.Options).Select(OptionDeclaration));
+        Section(sb, message.Fields.Count > 0, Sorted(message.Fields, f => f.Tag).Select(field => Field(field, resolved)));
         if (message.OneOfs.Count > 0)
         {
             sb.Append('\n');
@@ -229,27 +213,15 @@ internal sealed class ProtoCanonical
                 : (IEnumerable<OneOfElement>)message.OneOfs;
             foreach (var oneOf in oneOfs) AppendIndented(sb, OneOf(oneOf, resolved));
         }
-        if (message.Groups.Count > 0)
-        {
-            sb.Append('\n');
-            foreach (var group in message.Groups) AppendIndented(sb, Group(group));
-        }
-        if (message.Extensions.Count > 0)
-        {
-            sb.Append('\n');
-            foreach (var extensions in message.Extensions) AppendIndented(sb, Extensions(extensions));
-        }
+        Section(sb, message.Groups.Count > 0, message.Groups.Select(Group));
+        Section(sb, message.Extensions.Count > 0, message.Extensions.Select(Extensions));
         if (message.NestedTypes.Count > 0)
         {
             sb.Append('\n');
             foreach (var nested in message.NestedTypes.OfType<MessageElement>()) AppendIndented(sb, Message(nested));
             foreach (var nested in message.NestedTypes.OfType<EnumElement>()) AppendIndented(sb, Enum(nested));
         }
-        if (message.Extends.Count > 0)
-        {
-            sb.Append('\n');
-            foreach (var extend in message.Extends) AppendIndented(sb, Extend(extend));
-        }
+        Section(sb, message.Extends.Count > 0, message.Extends.Select(Extend));
         return sb.Append("}\n").ToString();
     }
 
@@ -279,21 +251,9 @@ internal sealed class ProtoCanonical
     private string OneOf(OneOfElement oneOf, DescriptorProto? resolved)
     {
         var sb = new StringBuilder("oneof ").Append(oneOf.Name).Append(" {");
-        if (oneOf.Options.Count > 0)
-        {
-            sb.Append('\n');
-            foreach (var option in Options(oneOf.Options)) AppendIndented(sb, OptionDeclaration(option));
-        }
-        if (oneOf.Fields.Count > 0)
-        {
-            sb.Append('\n');
-            foreach (var field in Sorted(oneOf.Fields, f => f.Tag)) AppendIndented(sb, Field(field, resolved));
-        }
-        if (oneOf.Groups.Count > 0)
-        {
-            sb.Append('\n');
-            foreach (var group in oneOf.Groups) AppendIndented(sb, Group(group));
-        }
+        Section(sb, oneOf.Options.Count > 0, Options(oneOf.Options).Select(OptionDeclaration));
+        Section(sb, oneOf.Fields.Count > 0, Sorted(oneOf.Fields, f => f.Tag).Select(field => Field(field, resolved)));
+        Section(sb, oneOf.Groups.Count > 0, oneOf.Groups.Select(Group));
         return sb.Append("}\n").ToString();
     }
 
@@ -302,22 +262,14 @@ internal sealed class ProtoCanonical
         var sb = new StringBuilder();
         if (group.Label is not null) sb.Append(group.Label).Append(' ');
         sb.Append("group ").Append(group.Name).Append(" = ").Append(group.Tag.ToString(CultureInfo.InvariantCulture)).Append(" {");
-        if (group.Fields.Count > 0)
-        {
-            sb.Append('\n');
-            foreach (var field in group.Fields) AppendIndented(sb, Field(field, null));
-        }
+        Section(sb, group.Fields.Count > 0, group.Fields.Select(field => Field(field, null)));
         return sb.Append("}\n").ToString();
     }
 
     private string Extend(ExtendElement extend)
     {
         var sb = new StringBuilder("extend ").Append(extend.Name).Append(" {");
-        if (extend.Fields.Count > 0)
-        {
-            sb.Append('\n');
-            foreach (var field in extend.Fields) AppendIndented(sb, Field(field, null));
-        }
+        Section(sb, extend.Fields.Count > 0, extend.Fields.Select(field => Field(field, null)));
         return sb.Append("}\n").ToString();
     }
 
@@ -436,6 +388,14 @@ internal sealed class ProtoCanonical
         sb.Append("[\n");
         for (var i = 0; i < options.Count; i++) AppendIndented(sb, Option(options[i]) + (i < options.Count - 1 ? "," : ""));
         sb.Append(']');
+    }
+
+    /// <summary>A group of members: after a blank line when the element has any (Confluent tests the unsorted list), each indented.</summary>
+    private static void Section(StringBuilder sb, bool present, IEnumerable<string> members)
+    {
+        if (!present) return;
+        sb.Append('\n');
+        foreach (var member in members) AppendIndented(sb, member);
     }
 
     /// <summary>Each line indented by two spaces, blank lines included (Java's split drops only trailing empty lines).</summary>
