@@ -160,6 +160,22 @@ public sealed class DekRegistryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Key_counts_are_limited_as_Confluents_max_keys()
+    {
+        await using var small = new RegistryServer { ExtraArgs = ["--Registry:MaxKeys=1"] };
+        await small.InitializeAsync();
+        // As Confluent, a create is refused once the count already exceeds the limit: limit + 1 keys can exist.
+        Assert.Equal(200, (await small.PostAsync("/dek-registry/v1/keks", Kek("a1"))).Status);
+        Assert.Equal(200, (await small.PostAsync("/dek-registry/v1/keks", Kek("a2"))).Status);
+        var refused = await small.PostAsync("/dek-registry/v1/keks", Kek("a3"));
+        Assert.Equal((409, 40972), (refused.Status, refused.ErrorCode));
+        Assert.Equal("A maximum of 1 keys already exist", refused.Json.GetProperty("message").GetString());
+        Assert.Equal(200, (await small.PostAsync("/dek-registry/v1/keks/a1/deks/s-value", $$"""{"encryptedKeyMaterial":"{{Material(1)}}"}""")).Status);
+        Assert.Equal(200, (await small.PostAsync("/dek-registry/v1/keks/a1/deks/s-value", $$"""{"version":2,"encryptedKeyMaterial":"{{Material(1)}}"}""")).Status);
+        Assert.Equal(40972, (await small.PostAsync("/dek-registry/v1/keks/a1/deks/s-value", $$"""{"version":3,"encryptedKeyMaterial":"{{Material(1)}}"}""")).ErrorCode);
+    }
+
+    [Fact]
     public async Task Keys_survive_a_restart()
     {
         var dir = Path.Combine(Path.GetTempPath(), "registry-dek-restart-" + Guid.NewGuid().ToString("N"));
