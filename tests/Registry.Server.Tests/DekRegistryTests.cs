@@ -137,6 +137,11 @@ public sealed class DekRegistryTests : IAsyncLifetime
         Assert.Equal(dek.Json.GetProperty("keyMaterial").GetString(), rewrapped.Json.GetProperty("keyMaterial").GetString());
         Assert.NotEqual(stored.GetProperty("encryptedKeyMaterial").GetString(), rewrapped.Json.GetProperty("encryptedKeyMaterial").GetString());
 
+        // Material sent for a shared KEK must unwrap, or nothing is stored.
+        var unopenable = await Post("/keks/shared1/deks/other-value", $$"""{"encryptedKeyMaterial":"{{Material(9)}}"}""");
+        Assert.Equal((500, 50070), (unopenable.Status, unopenable.ErrorCode));
+        Assert.Equal(40470, (await Get("/keks/shared1/deks/other-value")).ErrorCode);
+
         // A shared KEK of a KMS the registry has no driver for: accepted, as in Confluent, but it cannot make DEKs.
         Assert.Equal(200, (await Post("/keks", Kek("vault1", shared: true, kmsType: "unknown-kms"))).Status);
         var refused = await Post("/keks/vault1/deks/pay-value", "{}");

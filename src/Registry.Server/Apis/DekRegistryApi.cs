@@ -159,10 +159,12 @@ public static class DekRegistryApi
             raw = rewrap && old?.EncryptedKeyMaterial is { } stored ? kms.Unwrap(kek, subject, stored) : KmsDrivers.NewKeyMaterial(algorithm ?? RegistryDecider.DefaultDekAlgorithm);
             command = command with { EncryptedKeyMaterial = kms.Wrap(kek, subject, raw), Generated = true };
         }
+        // As Confluent, a shared KEK's DEK comes back with its key material, except to a subject in IMPORT mode; material
+        // sent for a shared KEK is unwrapped before anything is written, so a DEK the KMS cannot open is never stored.
+        var importing = RegistryDecider.EffectiveMode(state, QualifiedSubject.Normalize(subject)) == RegistryMode.Import;
+        if (kek.Shared && !importing && raw is null && body.EncryptedKeyMaterial is { } sent) raw = kms.Unwrap(kek, subject, sent);
         var dek = await registry.ExecuteAsync(s => registry.Decider.CreateDek(s, command), context.RequestAborted);
-        // As Confluent, a shared KEK's DEK comes back with its key material, except to a subject in IMPORT mode.
-        var importing = RegistryDecider.EffectiveMode(registry.State, QualifiedSubject.Normalize(subject)) == RegistryMode.Import;
-        return RegistryJson.Ok(DekResponse.From(dek, kek.Shared && !importing ? raw ?? kms.Unwrap(kek, subject, dek.EncryptedKeyMaterial!) : null));
+        return RegistryJson.Ok(DekResponse.From(dek, kek.Shared && !importing ? raw : null));
     }
 
     private static IResult GetDek(RegistryService registry, KmsDrivers kms, string name, string subject, string version, string? algorithm, bool? deleted)
