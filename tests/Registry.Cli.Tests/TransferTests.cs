@@ -101,4 +101,58 @@ public sealed class TransferTests
         foreach (var path in new[] { "/config", "/config/order", "/config/:.tenant:", "/mode", "/mode/address", "/mode/:.tenant:", "/mode/order" })
             Assert.Equal(await source.SendAsync(HttpMethod.Get, path), await target.SendAsync(HttpMethod.Get, path));
     }
+
+    [Fact]
+    public async Task A_backup_carries_keks_and_every_dek_version_and_never_a_raw_key()
+    {
+        await using var source = await TestRegistry.StartAsync("--Registry:KmsLocalSecret=mysecret");
+        await using var target = await TestRegistry.StartAsync("--Registry:KmsLocalSecret=mysecret");
+        var material = Convert.ToBase64String(Enumerable.Repeat((byte)7, 62).ToArray());
+        async Task Ok(HttpMethod method, string path, string? json = null)
+        {
+            var (status, body) = await source.SendAsync(method, "/dek-registry/v1" + path, json);
+            Assert.True(status is 200 or 204, $"{method} {path}: {status} {body}");
+        }
+        await Ok(HttpMethod.Post, "/keks", """{"name":"kek1","kmsType":"local-kms","kmsKeyId":"mykey","kmsProps":{"a":"1"},"doc":"orders"}""");
+        await Ok(HttpMethod.Post, "/keks/kek1/deks/orders-value", $$"""{"encryptedKeyMaterial":"{{material}}"}""");
+        await Ok(HttpMethod.Post, "/keks/kek1/deks/orders-value", $$"""{"version":2,"algorithm":"AES256_SIV","encryptedKeyMaterial":"{{material}}"}""");
+        await Ok(HttpMethod.Delete, "/keks/kek1/deks/orders-value/versions/2?algorithm=AES256_SIV");
+        await Ok(HttpMethod.Post, "/keks", """{"name":"old","kmsType":"local-kms","kmsKeyId":"k0"}""");
+        await Ok(HttpMethod.Post, "/keks/old/deks/gone-value", $$"""{"encryptedKeyMaterial":"{{material}}"}""");
+        await Ok(HttpMethod.Delete, "/keks/old/deks/gone-value");
+        await Ok(HttpMethod.Delete, "/keks/old");
+        await Ok(HttpMethod.Post, "/keks", """{"name":"shared","kmsType":"local-kms","kmsKeyId":"k1","shared":true}""");
+        await Ok(HttpMethod.Post, "/keks/shared/deks/pay-value", "{}");
+
+        var file = Path.Combine(Path.GetTempPath(), "registry-export-" + Guid.NewGuid().ToString("N") + ".json");
+        var export = await Cli.RunAsync("export", "--url", source.Url, "--file", file);
+        Assert.True(export.Code == 0, export.ToString());
+        Assert.DoesNotContain("keyMaterial\"", (await File.ReadAllTextAsync(file)).Replace("encryptedKeyMaterial\"", "", StringComparison.Ordinal));
+        var import = await Cli.RunAsync("import", "--url", target.Url, "--file", file);
+        Assert.True(import.Code == 0, import.ToString());
+        Assert.Contains("3 KEKs and 4 DEK versions", import.Out);
+
+        string Strip(string json)
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+            node.Remove("ts");
+            node.Remove("keyMaterial");
+            return node.ToJsonString();
+        }
+        foreach (var path in new[]
+        {
+            "/keks/kek1", "/keks/old?deleted=true", "/keks/shared", "/keks/kek1/deks/orders-value",
+            "/keks/kek1/deks/orders-value/versions/2?algorithm=AES256_SIV&deleted=true", "/keks/old/deks/gone-value?deleted=true",
+        })
+        {
+            Assert.Equal(Strip(await source.GetAsync("/dek-registry/v1" + path)), Strip(await target.GetAsync("/dek-registry/v1" + path)));
+        }
+        Assert.Equal(await source.GetAsync("/dek-registry/v1/keks?deleted=true"), await target.GetAsync("/dek-registry/v1/keks?deleted=true"));
+        var (status, _) = await target.SendAsync(HttpMethod.Get, "/dek-registry/v1/keks/old");
+        Assert.Equal(404, status);
+        // The shared KEK's DEK came over wrapped, and the target (with the same KMS secret) opens it to the same raw key.
+        using var sourceDek = System.Text.Json.JsonDocument.Parse(await source.GetAsync("/dek-registry/v1/keks/shared/deks/pay-value"));
+        using var targetDek = System.Text.Json.JsonDocument.Parse(await target.GetAsync("/dek-registry/v1/keks/shared/deks/pay-value"));
+        Assert.Equal(sourceDek.RootElement.GetProperty("keyMaterial").GetString(), targetDek.RootElement.GetProperty("keyMaterial").GetString());
+    }
 }

@@ -73,9 +73,10 @@ internal static class TransferCommands
                     tick(subject);
                 }
             });
-            var document = new JsonObject { ["format"] = Format, ["schemas"] = schemas, ["configs"] = configs, ["modes"] = modes };
+            var (keks, deks) = await ExportKeysAsync(http, result.GetValue(prefix), ct);
+            var document = new JsonObject { ["format"] = Format, ["schemas"] = schemas, ["configs"] = configs, ["modes"] = modes, ["keks"] = keks, ["deks"] = deks };
             await File.WriteAllTextAsync(result.GetValue(file)!, document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), ct);
-            await io.Out.WriteLineAsync($"Exported {schemas.Count} schema versions of {subjects.Count} subjects to {result.GetValue(file)}");
+            await io.Out.WriteLineAsync($"Exported {schemas.Count} schema versions of {subjects.Count} subjects, {keks.Count} KEKs and {deks.Count} DEK versions to {result.GetValue(file)}");
             return ExitCodes.Ok;
         }));
         return command;
@@ -123,6 +124,8 @@ internal static class TransferCommands
                 // Soft deletes once everything is in: a version may be referenced by later ones.
                 foreach (var s in schemas.Where(s => s["deleted"]?.GetValue<bool>() == true))
                     await http.CallAsync(HttpMethod.Delete, $"subjects/{RegistryHttp.Subject(s["subject"]!.GetValue<string>())}/versions/{s["version"]}", null, ct);
+                // Keys while the registry is in IMPORT mode, so no shared KEK's DEK is unwrapped or returned.
+                await ImportKeysAsync(http, document, ct);
             }
             finally
             {
@@ -150,10 +153,71 @@ internal static class TransferCommands
                 var subject = m["subject"]?.GetValue<string>();
                 await http.CallAsync(HttpMethod.Put, (subject is null ? "mode" : $"mode/{RegistryHttp.Subject(subject)}") + "?force=true", new JsonObject { ["mode"] = m["mode"]?.DeepClone() }, ct);
             }
-            await io.Out.WriteLineAsync($"Imported {schemas.Count} schema versions, {configs} configs and {modes.Count} modes");
+            await io.Out.WriteLineAsync($"Imported {schemas.Count} schema versions, {configs} configs, {modes.Count} modes, "
+                + $"{document["keks"]?.AsArray().Count ?? 0} KEKs and {document["deks"]?.AsArray().Count ?? 0} DEK versions");
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    private static readonly string[] DekAlgorithms = ["AES128_GCM", "AES256_GCM", "AES256_SIV"];
+
+    /// <summary>
+    /// The DEK registry's KEKs and every DEK version (deleted ones too), as stored: wrapped key material only, never a
+    /// shared KEK's raw <c>keyMaterial</c>. A registry without a DEK registry (404) exports none; with a subject prefix,
+    /// only the DEKs of matching subjects and the KEKs they are under.
+    /// </summary>
+    private static async Task<(JsonArray Keks, JsonArray Deks)> ExportKeysAsync(RegistryHttp http, string? prefix, CancellationToken ct)
+    {
+        var keks = new JsonArray();
+        var deks = new JsonArray();
+        var (status, names) = await http.SendAsync(HttpMethod.Get, "dek-registry/v1/keks?deleted=true", null, ct);
+        if (status != 200 || names is not JsonArray list) return (keks, deks);
+        foreach (var name in list.Select(n => n!.GetValue<string>()))
+        {
+            var k = Uri.EscapeDataString(name);
+            var kekDeks = new JsonArray();
+            foreach (var subject in (await http.CallAsync(HttpMethod.Get, $"dek-registry/v1/keks/{k}/deks?deleted=true", null, ct))!.AsArray().Select(x => x!.GetValue<string>()))
+            {
+                if (prefix is not null && !subject.StartsWith(prefix, StringComparison.Ordinal)) continue;
+                var s = RegistryHttp.Subject(subject);
+                foreach (var algorithm in DekAlgorithms)
+                {
+                    foreach (var version in (await http.CallAsync(HttpMethod.Get, $"dek-registry/v1/keks/{k}/deks/{s}/versions?algorithm={algorithm}&deleted=true", null, ct))!.AsArray())
+                    {
+                        var dek = (await http.CallAsync(HttpMethod.Get, $"dek-registry/v1/keks/{k}/deks/{s}/versions/{version}?algorithm={algorithm}&deleted=true", null, ct))!.AsObject();
+                        dek.Remove("keyMaterial");
+                        kekDeks.Add(dek.DeepClone());
+                    }
+                }
+            }
+            if (prefix is not null && kekDeks.Count == 0) continue;
+            keks.Add((await http.CallAsync(HttpMethod.Get, $"dek-registry/v1/keks/{k}?deleted=true", null, ct))!.DeepClone());
+            foreach (var dek in kekDeks) deks.Add(dek!.DeepClone());
+        }
+        return (keks, deks);
+    }
+
+    /// <summary>KEKs live first, then their DEKs with their deleted flags, then the soft deletes of KEKs.</summary>
+    private static async Task ImportKeysAsync(RegistryHttp http, JsonObject document, CancellationToken ct)
+    {
+        var keks = (document["keks"]?.AsArray() ?? []).Select(k => k!.AsObject()).ToList();
+        foreach (var kek in keks)
+        {
+            var body = new JsonObject();
+            foreach (var key in new[] { "name", "kmsType", "kmsKeyId", "kmsProps", "doc", "shared" })
+                if (kek[key] is { } value) body[key] = value.DeepClone();
+            await http.CallAsync(HttpMethod.Post, "dek-registry/v1/keks", body, ct);
+        }
+        foreach (var dek in (document["deks"]?.AsArray() ?? []).Select(d => d!.AsObject()))
+        {
+            var body = new JsonObject();
+            foreach (var key in new[] { "version", "algorithm", "encryptedKeyMaterial", "deleted" })
+                if (dek[key] is { } value) body[key] = value.DeepClone();
+            await http.CallAsync(HttpMethod.Post, $"dek-registry/v1/keks/{Uri.EscapeDataString(dek["kekName"]!.GetValue<string>())}/deks/{RegistryHttp.Subject(dek["subject"]!.GetValue<string>())}", body, ct);
+        }
+        foreach (var kek in keks.Where(k => k["deleted"]?.GetValue<bool>() == true))
+            await http.CallAsync(HttpMethod.Delete, $"dek-registry/v1/keks/{Uri.EscapeDataString(kek["name"]!.GetValue<string>())}", null, ct);
     }
 
     /// <summary>The config and mode set at one scope (null: the registry), where there are any.</summary>
