@@ -66,6 +66,8 @@ public sealed class DekRegistryTests : IAsyncLifetime
         Assert.Contains("'encryptedKeyMaterial'", (await Post("/keks/k2/deks/other-value")).Body);
         Assert.Contains("'encryptedKeyMaterial'", (await Post("/keks/k2/deks/other-value", """{"encryptedKeyMaterial":"not base64!"}""")).Body);
         Assert.Equal(40470, (await Post("/keks/nokek/deks/orders-value", $$"""{"encryptedKeyMaterial":"{{Material(1)}}"}""")).ErrorCode);
+        Assert.Contains("'subject'", (await Post("/keks/k2/deks/" + new string('s', 1025), $$"""{"encryptedKeyMaterial":"{{Material(1)}}"}""")).Body);
+        Assert.Contains("'name'", (await Post("/keks", Kek(new string('k', 257)))).Body);
         Assert.Equal(200, (await Post("/keks/k2/deks/orders-value", $$"""{"version":2,"encryptedKeyMaterial":"{{Material(3)}}"}""")).Status);
 
         Assert.Equal("""["orders-value"]""", (await Get("/keks/k2/deks")).Body);

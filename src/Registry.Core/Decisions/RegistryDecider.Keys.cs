@@ -114,6 +114,7 @@ public sealed partial class RegistryDecider
     public Decision<Dek> CreateDek(RegistryState state, CreateDekCommand command)
     {
         var subject = ValidDekSubject(command.Subject);
+        if (subject.Length > settings.MaxSubjectLength) throw Errors.InvalidKeyError("subject");
         var deleted = command.Deleted ?? false;
         var kek = GetKek(state, command.KekName, includeDeleted: deleted);
         var algorithm = command.Algorithm ?? DefaultDekAlgorithm;
