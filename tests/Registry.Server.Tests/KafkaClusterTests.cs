@@ -152,6 +152,18 @@ public sealed class KafkaClusterTests(ITestOutputHelper output) : IDisposable
             // Read-your-writes on the node that answered, though another node wrote.
             Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(b, HttpMethod.Get, $"/subjects/dep-{i}-ref/versions?deleted=true")).StatusCode);
         }
+
+        // The DEK registry's keys go through the same writer: a KEK on one node, its DEK on another, a soft delete on a
+        // third and the undelete on the first, each read back where it was answered.
+        var material = Convert.ToBase64String(Enumerable.Repeat((byte)3, 62).ToArray());
+        await AssertOkAsync(await SendAsync(nodes[0], HttpMethod.Post, "/dek-registry/v1/keks", """{"name":"cluster-kek","kmsType":"local-kms","kmsKeyId":"k"}"""), "KEK on one node");
+        await AssertOkAsync(await SendAsync(nodes[1], HttpMethod.Post, "/dek-registry/v1/keks/cluster-kek/deks/dep-value", $$"""{"encryptedKeyMaterial":"{{material}}"}"""), "DEK on another");
+        await AssertOkAsync(await SendAsync(nodes[2], HttpMethod.Delete, "/dek-registry/v1/keks/cluster-kek/deks/dep-value"), "soft delete on a third");
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(nodes[2], HttpMethod.Get, "/dek-registry/v1/keks/cluster-kek/deks/dep-value")).StatusCode);
+        await AssertOkAsync(await SendAsync(nodes[0], HttpMethod.Post, "/dek-registry/v1/keks/cluster-kek/deks/dep-value/undelete"), "undelete on the first");
+        var dek = await SendAsync(nodes[0], HttpMethod.Get, "/dek-registry/v1/keks/cluster-kek/deks/dep-value");
+        await AssertOkAsync(dek, "read the DEK back");
+        Assert.Contains(material, await dek.Content.ReadAsStringAsync());
     }
 
     [Fact]
