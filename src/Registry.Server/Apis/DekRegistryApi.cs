@@ -100,7 +100,7 @@ public static class DekRegistryApi
     {
         var body = await RequestBody.ReadAsync<CreateKekBody>(context);
         var command = new CreateKekCommand(body.Name, body.KmsType, body.KmsKeyId, body.KmsProps, body.Doc, body.Shared, body.Deleted);
-        if (testSharing == true && body.Shared == true) TestSharing(kms, registry.Decider.CreateKek(registry.State, command).Result);
+        if (testSharing == true && body.Shared == true && Local(() => registry.Decider.CreateKek(registry.State, command).Result) is { } kek) TestSharing(kms, kek);
         return RegistryJson.Ok(KekResponse.From(await registry.ExecuteAsync(state => registry.Decider.CreateKek(state, command), context.RequestAborted)));
     }
 
@@ -127,9 +127,24 @@ public static class DekRegistryApi
             hasProps, props.ValueKind == JsonValueKind.Object ? props.Deserialize<Dictionary<string, string>>() : null,
             hasDoc, doc.ValueKind == JsonValueKind.String ? doc.GetString() : null,
             hasShared ? shared.GetBoolean() : null);
-        var updated = registry.Decider.UpdateKek(registry.State, name, command).Result;
-        if (testSharing == true && updated.Shared) TestSharing(kms, updated);
+        if (testSharing == true && Local(() => registry.Decider.UpdateKek(registry.State, name, command).Result) is { Shared: true } updated) TestSharing(kms, updated);
         return RegistryJson.Ok(KekResponse.From(await registry.ExecuteAsync(state => registry.Decider.UpdateKek(state, name, command), context.RequestAborted)));
+    }
+
+    /// <summary>
+    /// A read of this node's snapshot ahead of a write (the KMS work a shared KEK needs), or null when the snapshot says
+    /// no: on a node that is not the writer it may be behind, so the write itself decides, forwarded to the writer.
+    /// </summary>
+    private static T? Local<T>(Func<T> read) where T : class
+    {
+        try
+        {
+            return read();
+        }
+        catch (RegistryException e) when (e.ErrorCode is Errors.KeyNotFound or Errors.KeyExists or Errors.InvalidKey)
+        {
+            return null;
+        }
     }
 
     /// <summary>testSharing: the KMS must wrap a fresh key before a shared KEK is stored; a failure is a plain 500, as in Confluent.</summary>
@@ -150,9 +165,9 @@ public static class DekRegistryApi
         var algorithm = body.Algorithm is null ? (DekAlgorithm?)null : Algorithm(body.Algorithm);
         var command = new CreateDekCommand(name, subject, body.Version, algorithm, body.EncryptedKeyMaterial, body.Deleted, rewrap);
         var state = registry.State;
-        var kek = RegistryDecider.GetKek(state, name, body.Deleted == true);
+        var kek = Local(() => RegistryDecider.GetKek(state, name, body.Deleted == true));
         byte[]? raw = null;
-        if (kek.Shared && body.EncryptedKeyMaterial is null)
+        if (kek is { Shared: true } && body.EncryptedKeyMaterial is null)
         {
             // A shared KEK: the registry makes the key (or, rewrapping, unwraps the stored one) and wraps it with the KMS.
             var old = state.Deks.GetValueOrDefault(new DekKey(kek.Name, subject, algorithm ?? RegistryDecider.DefaultDekAlgorithm, body.Version ?? 1));
@@ -162,9 +177,9 @@ public static class DekRegistryApi
         // As Confluent, a shared KEK's DEK comes back with its key material, except to a subject in IMPORT mode; material
         // sent for a shared KEK is unwrapped before anything is written, so a DEK the KMS cannot open is never stored.
         var importing = RegistryDecider.EffectiveMode(state, QualifiedSubject.Normalize(subject)) == RegistryMode.Import;
-        if (kek.Shared && !importing && raw is null && body.EncryptedKeyMaterial is { } sent) raw = kms.Unwrap(kek, subject, sent);
+        if (kek is { Shared: true } && !importing && raw is null && body.EncryptedKeyMaterial is { } sent) raw = kms.Unwrap(kek, subject, sent);
         var dek = await registry.ExecuteAsync(s => registry.Decider.CreateDek(s, command), context.RequestAborted);
-        return RegistryJson.Ok(DekResponse.From(dek, kek.Shared && !importing ? raw : null));
+        return RegistryJson.Ok(DekResponse.From(dek, kek is { Shared: true } && !importing ? raw : null));
     }
 
     private static IResult GetDek(RegistryService registry, KmsDrivers kms, string name, string subject, string version, string? algorithm, bool? deleted)
