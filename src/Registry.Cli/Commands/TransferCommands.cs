@@ -160,8 +160,6 @@ internal static class TransferCommands
         return command;
     }
 
-    private static readonly string[] DekAlgorithms = ["AES128_GCM", "AES256_GCM", "AES256_SIV"];
-
     /// <summary>
     /// The DEK registry's KEKs and every DEK version (deleted ones too), as stored: wrapped key material only, never a
     /// shared KEK's raw <c>keyMaterial</c>. A registry without a DEK registry (404) exports none; with a subject prefix,
@@ -181,7 +179,7 @@ internal static class TransferCommands
             {
                 if (prefix is not null && !subject.StartsWith(prefix, StringComparison.Ordinal)) continue;
                 var s = RegistryHttp.Subject(subject);
-                foreach (var algorithm in DekAlgorithms)
+                foreach (var algorithm in Enum.GetNames<Core.Model.DekAlgorithm>())
                 {
                     foreach (var version in (await http.CallAsync(HttpMethod.Get, $"dek-registry/v1/keks/{k}/deks/{s}/versions?algorithm={algorithm}&deleted=true", null, ct))!.AsArray())
                     {

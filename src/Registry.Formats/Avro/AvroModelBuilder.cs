@@ -104,13 +104,22 @@ internal sealed class AvroModelBuilder
 
     private static (string FullName, string? Namespace) FullName(JsonElement schema, string? enclosingNamespace)
     {
-        var name = schema.GetProperty("name").GetString()!;
-        ValidNames(name, "name");
+        ValidNames(schema.GetProperty("name").GetString()!, "name");
+        if (schema.TryGetProperty("namespace", out var n) && n.ValueKind == JsonValueKind.String && n.GetString() is { Length: > 0 } explicitNamespace)
+            ValidNames(explicitNamespace, "namespace");
+        return NameOf(schema, enclosingNamespace);
+    }
+
+    /// <summary>
+    /// Avro's Name of a named type's definition: the full name and the namespace (null for none). A dotted name carries
+    /// its namespace; otherwise an explicit namespace, else the enclosing one.
+    /// </summary>
+    internal static (string FullName, string? Namespace) NameOf(JsonElement schema, string? enclosingNamespace)
+    {
+        var name = schema.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : "";
         if (name.Contains('.')) return (name, name[..name.LastIndexOf('.')]);
-        var explicitNamespace = schema.TryGetProperty("namespace", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
-        if (explicitNamespace is { Length: > 0 }) ValidNames(explicitNamespace, "namespace");
-        var ns = explicitNamespace ?? enclosingNamespace;
-        return (ns is { Length: > 0 } ? ns + "." + name : name, ns);
+        var ns = schema.TryGetProperty("namespace", out var explicitNs) && explicitNs.ValueKind == JsonValueKind.String ? explicitNs.GetString() : enclosingNamespace;
+        return string.IsNullOrEmpty(ns) ? (name, null) : (ns + "." + name, ns);
     }
 
     /// <summary>

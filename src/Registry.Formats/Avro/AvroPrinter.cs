@@ -49,7 +49,7 @@ internal sealed class AvroPrinter
                 switch (type.GetString())
                 {
                     case "record" or "error" or "enum" or "fixed":
-                        var (full, ns) = FullName(schema, space);
+                        var (full, ns) = AvroModelBuilder.NameOf(schema, space);
                         _defined.Add(full);
                         if (schema.TryGetProperty("fields", out var fields) && fields.ValueKind == JsonValueKind.Array)
                             foreach (var field in fields.EnumerateArray())
@@ -64,16 +64,6 @@ internal sealed class AvroPrinter
                 }
                 return;
         }
-    }
-
-    /// <summary>Avro's Name: the full name and the namespace (null for none) of a named type's definition.</summary>
-    private static (string Full, string? Namespace) FullName(JsonElement schema, string? space)
-    {
-        var name = schema.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : "";
-        if (name.Contains('.')) return (name, name[..name.LastIndexOf('.')]);
-        var ns = schema.TryGetProperty("namespace", out var explicitNs) && explicitNs.ValueKind == JsonValueKind.String ? explicitNs.GetString() : space;
-        if (string.IsNullOrEmpty(ns)) ns = null;
-        return (ns is null ? name : ns + "." + name, ns);
     }
 
     private void Write(Utf8JsonWriter w, JsonElement schema, string? space)
@@ -145,7 +135,7 @@ internal sealed class AvroPrinter
 
     private void Record(Utf8JsonWriter w, JsonElement schema, string kind, string? space)
     {
-        var (full, ns) = FullName(schema, space);
+        var (full, ns) = AvroModelBuilder.NameOf(schema, space);
         w.WriteStartObject();
         w.WriteString("type", kind);
         WriteName(w, full, ns, space);
@@ -197,7 +187,7 @@ internal sealed class AvroPrinter
 
     private static void Named(Utf8JsonWriter w, JsonElement schema, string kind, string? space, string[] members)
     {
-        var (full, ns) = FullName(schema, space);
+        var (full, ns) = AvroModelBuilder.NameOf(schema, space);
         w.WriteStartObject();
         w.WriteString("type", kind);
         WriteName(w, full, ns, space);

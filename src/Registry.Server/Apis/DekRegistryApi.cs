@@ -200,13 +200,8 @@ public static class DekRegistryApi
         text is null ? RegistryDecider.DefaultDekAlgorithm
             : Enum.TryParse<DekAlgorithm>(text, ignoreCase: false, out var algorithm) && Enum.IsDefined(algorithm) ? algorithm : throw Errors.InvalidKeyError("algorithm");
 
-    private static int Version(string text)
-    {
-        var trimmed = text.Trim();
-        if (string.Equals(trimmed, "latest", StringComparison.OrdinalIgnoreCase) || trimmed == "-1") return -1;
-        return int.TryParse(trimmed, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 1
-            ? n : throw Errors.InvalidVersionError(text);
-    }
+    /// <summary>A DEK version in a path: as a subject version (42202 otherwise), trimmed as Confluent trims it.</summary>
+    private static int Version(string text) => VersionSpec.Parse(text.Trim());
 
     private sealed record CreateKekBody(string? Name, string? KmsType, string? KmsKeyId, Dictionary<string, string>? KmsProps, string? Doc, bool? Shared, bool? Deleted);
 
