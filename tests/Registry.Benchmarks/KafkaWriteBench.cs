@@ -34,8 +34,7 @@ internal static class KafkaWriteBench
     private static async Task<Figures> RunClusterAsync(string name, string dll, int nodeCount, int count, bool replay)
     {
         using var kafka = new MockKafkaCluster(1);
-        kafka.CreateTopic("_schemas");
-        kafka.CreateTopic("_registry");
+        kafka.CreateStoreTopics();
         var scratch = Path.Combine(Path.GetTempPath(), "registry-kafka-bench-" + Guid.NewGuid().ToString("N"));
         var nodes = await Task.WhenAll(Enumerable.Range(0, nodeCount).Select(i => StartAsync(dll, Path.Combine(scratch, "n" + i), kafka.BootstrapServers)));
         try
@@ -83,8 +82,7 @@ internal static class KafkaWriteBench
     {
         var raw = Registry.Testing.RawTopic.Read(kafka.BootstrapServers, "_schemas");
         var compacted = Registry.Testing.RawTopic.Compact(raw);
-        kafka.CreateTopic("_compacted");
-        kafka.CreateTopic("_compacted_registry");
+        kafka.CreateStoreTopics("_compacted");
         await Registry.Testing.RawTopic.WriteAsync(kafka.BootstrapServers, "_compacted", compacted);
         var watch = Stopwatch.StartNew();
         await using var engine = new RegistryEngine(new KafkaRegistryLog(new KafkaLogSettings(kafka.BootstrapServers) { Topic = "_compacted", ReplicationFactor = 1 }), TimeSpan.FromSeconds(30));

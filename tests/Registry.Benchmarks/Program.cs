@@ -110,8 +110,7 @@ if (args.Contains("--kafka"))
     // The mock cluster keeps only a few MB per partition (100,000 records fail with offset out of range), so 10,000.
     events = 10_000;
     using var kafka = new Registry.Storage.Kafka.MockKafkaCluster(1);
-    kafka.CreateTopic("_schemas_bench");
-    kafka.CreateTopic("_schemas_bench_registry");
+    kafka.CreateStoreTopics("_schemas_bench");
     await MeasureReplay("kafka (librdkafka mock cluster)", () => new Registry.Storage.Kafka.KafkaRegistryLog(
         new Registry.Storage.Kafka.KafkaLogSettings(kafka.BootstrapServers) { Topic = "_schemas_bench", ReplicationFactor = 1, Timeout = TimeSpan.FromSeconds(30), AdvertisedUrl = () => "http://bench" }));
 }

@@ -25,8 +25,7 @@ public sealed class KafkaRecordBytesTests : IDisposable
 
     private async Task<RegistryEngine> WritingEngineAsync(string topic)
     {
-        _cluster.CreateTopic(topic);
-        _cluster.CreateTopic(topic + "_registry");
+        _cluster.CreateStoreTopics(topic);
         var log = new KafkaRegistryLog(new KafkaLogSettings(_cluster.BootstrapServers) { Topic = topic, ReplicationFactor = 1, SessionTimeoutMs = 3000, AdvertisedUrl = () => "http://node" });
         var engine = new RegistryEngine(log, TimeSpan.FromSeconds(5));
         await engine.StartAsync(default);
@@ -138,6 +137,108 @@ public sealed class KafkaRecordBytesTests : IDisposable
         await using (var restarted = await WritingEngineAsync(topic))
             Assert.Equal("payload", restarted.State.Policies["orders"].Value!.Check);
         Assert.DoesNotContain(Compact(schemas.Select(r => (r.Key, r.Value)).ToList()), r => r.Key.Contains("REGISTRY_POLICY", StringComparison.Ordinal));
+    }
+
+    private static CreateKekCommand Kek(string name) => new(name, "local-kms", "mykey", null, null, false, null);
+
+    private static CreateDekCommand Dek(string kek, string subject) => new(kek, subject, null, null, "AAAAAAAAAAAAAAAAAAAAAAAA", null, false);
+
+    private List<(string Key, string? Value, long Timestamp)> Text(string topic) => RawTopic.Read(_cluster.BootstrapServers, topic)
+        .Select(r => (Encoding.UTF8.GetString(r.Key), r.Value is null ? null : Encoding.UTF8.GetString(r.Value), r.Timestamp)).ToList();
+
+    [Fact]
+    public async Task Keys_are_written_to_the_DEK_registry_topic_as_Confluent_writes_them_with_their_time_as_the_record_timestamp()
+    {
+        const string topic = "_schemas_keys";
+        long kekTime, dekTime;
+        await using (var engine = await WritingEngineAsync(topic))
+        {
+            kekTime = (await engine.ExecuteAsync(s => _decider.CreateKek(s, Kek("kek1")), default)).Timestamp;
+            dekTime = (await engine.ExecuteAsync(s => _decider.CreateDek(s, Dek("kek1", "t1-value")), default)).Timestamp;
+            await engine.ExecuteAsync(s => _decider.DeleteDeks(s, "kek1", "t1-value", DekAlgorithm.AES256_GCM, null, permanent: false), default);
+            await engine.ExecuteAsync(s => _decider.DeleteDeks(s, "kek1", "t1-value", DekAlgorithm.AES256_GCM, null, permanent: true), default);
+        }
+        const string kekKey = """{"tenant":"default","name":"kek1","type":"KEK"}""";
+        const string dekKey = """{"tenant":"default","kekName":"kek1","subject":"t1-value","algorithm":"AES256_GCM","version":1,"type":"DEK"}""";
+        var records = Text(topic + "_dek_registry_keys");
+        Assert.Equal(4, records.Count);
+        Assert.Equal((kekKey, """{"name":"kek1","kmsType":"local-kms","kmsKeyId":"mykey","kmsProps":{},"shared":false,"deleted":false,"type":"KEK"}""", kekTime), records[0]);
+        Assert.Equal((dekKey, """{"kekName":"kek1","subject":"t1-value","algorithm":"AES256_GCM","version":1,"encryptedKeyMaterial":"AAAAAAAAAAAAAAAAAAAAAAAA","deleted":false,"type":"DEK"}""", dekTime), records[1]);
+        Assert.Equal(dekKey, records[2].Key);
+        Assert.EndsWith("\"deleted\":true,\"type\":\"DEK\"}", records[2].Value);
+        Assert.Equal((dekKey, (string?)null), (records[3].Key, records[3].Value));
+        // Nothing of the keys goes to _schemas or to our own topic.
+        Assert.Empty(Text(topic));
+        Assert.DoesNotContain(Text(topic + "_registry"), r => r.Key.Contains("\"type\"", StringComparison.Ordinal));
+
+        await using var restarted = await WritingEngineAsync(topic);
+        Assert.Equal(kekTime, restarted.State.Keks["kek1"].Timestamp);
+        Assert.Empty(restarted.State.Deks);
+    }
+
+    [Fact]
+    public async Task Keys_Confluent_wrote_take_their_time_from_the_record_timestamp()
+    {
+        const string topic = "_schemas_confluent_keys";
+        _cluster.CreateStoreTopics(topic);
+        await RawTopic.WriteAsync(_cluster.BootstrapServers, topic + "_dek_registry_keys",
+        [
+            (Encoding.UTF8.GetBytes("""{"tenant":"default","name":"ck","type":"KEK"}"""),
+                Encoding.UTF8.GetBytes("""{"name":"ck","kmsType":"local-kms","kmsKeyId":"k","kmsProps":{"p":"1"},"doc":"d","shared":false,"deleted":false,"type":"KEK"}"""), 1_700_000_000_123),
+            (Encoding.UTF8.GetBytes("""{"tenant":"default","kekName":"ck","subject":"s","algorithm":"AES128_GCM","version":3,"type":"DEK"}"""),
+                Encoding.UTF8.GetBytes("""{"kekName":"ck","subject":"s","algorithm":"AES128_GCM","version":3,"encryptedKeyMaterial":"QUJD","deleted":true,"type":"DEK"}"""), 1_700_000_000_456),
+        ]);
+        await using var engine = await WritingEngineAsync(topic);
+        var kek = engine.State.Keks["ck"];
+        Assert.Equal(("k", "1", "d", 1_700_000_000_123L), (kek.KmsKeyId, kek.KmsProps["p"], kek.Doc, kek.Timestamp));
+        var dek = Assert.Single(engine.State.Deks.Values);
+        Assert.Equal(("s", 3, DekAlgorithm.AES128_GCM, "QUJD", true, 1_700_000_000_456L), (dek.Subject, dek.Version, dek.Algorithm, dek.EncryptedKeyMaterial, dek.Deleted, dek.Timestamp));
+    }
+
+    [Fact]
+    public async Task Keys_an_earlier_version_kept_in_the_registry_topic_are_read_and_moved_to_the_DEK_registry_topic_on_the_next_write()
+    {
+        const string topic = "_schemas_moved_keys";
+        _cluster.CreateStoreTopics(topic);
+        // As the previous version wrote them: in _registry, with the time as a ts member.
+        const string kekKey = """{"tenant":"default","name":"old","type":"KEK"}""";
+        const string dekKey = """{"tenant":"default","kekName":"old","subject":"o-value","algorithm":"AES256_GCM","version":1,"type":"DEK"}""";
+        const string gone = """{"tenant":"default","kekName":"old","subject":"o-value","algorithm":"AES256_GCM","version":2,"type":"DEK"}""";
+        await ProduceRawAsync(topic + "_registry", kekKey, """{"name":"old","kmsType":"local-kms","kmsKeyId":"k","kmsProps":{},"shared":false,"deleted":false,"type":"KEK","ts":111}""");
+        await ProduceRawAsync(topic + "_registry", dekKey, """{"kekName":"old","subject":"o-value","algorithm":"AES256_GCM","version":1,"encryptedKeyMaterial":"QUJD","deleted":false,"type":"DEK","ts":222}""");
+        await ProduceRawAsync(topic + "_registry", gone, """{"kekName":"old","subject":"o-value","algorithm":"AES256_GCM","version":2,"encryptedKeyMaterial":"QUJD","deleted":true,"type":"DEK","ts":333}""");
+        await ProduceRawAsync(topic + "_registry", gone, null);
+        await using (var engine = await WritingEngineAsync(topic))
+        {
+            Assert.Equal(111, engine.State.Keks["old"].Timestamp);
+            Assert.Equal(222, Assert.Single(engine.State.Deks.Values).Timestamp);
+            // Any write moves them; one that sets a moved key writes only its own record.
+            await engine.ExecuteAsync(s => _decider.UpdateKek(s, "old", new UpdateKekCommand(false, null, true, "now documented", null)), default);
+        }
+        var keys = Text(topic + "_dek_registry_keys");
+        Assert.Equal(2, keys.Count);
+        Assert.Equal(kekKey, keys[0].Key);
+        Assert.Contains("\"doc\":\"now documented\"", keys[0].Value);
+        Assert.Equal((dekKey, """{"kekName":"old","subject":"o-value","algorithm":"AES256_GCM","version":1,"encryptedKeyMaterial":"QUJD","deleted":false,"type":"DEK"}""", 222L), keys[1]);
+        var registry = Text(topic + "_registry");
+        Assert.Contains((kekKey, (string?)null), registry.Select(r => (r.Key, r.Value)));
+        Assert.Contains((dekKey, (string?)null), registry.Select(r => (r.Key, r.Value)));
+        Assert.DoesNotContain(Compact(registry.Select(r => (r.Key, r.Value is null ? null : Encoding.UTF8.GetBytes(r.Value))).ToList()),
+            r => r.Key.Contains("\"type\"", StringComparison.Ordinal));
+
+        // A restart reads the tombstones, then the moved keys; so does a node on compacted topics.
+        await using (var restarted = await WritingEngineAsync(topic))
+        {
+            Assert.Equal("now documented", restarted.State.Keks["old"].Doc);
+            Assert.Equal(222, Assert.Single(restarted.State.Deks.Values).Timestamp);
+        }
+        const string compacted = "_schemas_moved_compacted";
+        _cluster.CreateStoreTopics(compacted);
+        foreach (var suffix in new[] { "", "_registry", "_dek_registry_keys" })
+            await RawTopic.WriteAsync(_cluster.BootstrapServers, compacted + suffix, RawTopic.Compact(RawTopic.Read(_cluster.BootstrapServers, topic + suffix)));
+        await using var fresh = await WritingEngineAsync(compacted);
+        Assert.Equal("now documented", fresh.State.Keks["old"].Doc);
+        Assert.Equal("QUJD", Assert.Single(fresh.State.Deks.Values).EncryptedKeyMaterial);
     }
 
     private static List<(string Key, byte[]? Value)> Compact(List<(string Key, byte[]? Value)> records) =>

@@ -13,8 +13,7 @@ public sealed class KafkaRegistryLogTests : IDisposable
 
     private KafkaRegistryLog NewLog(string topic)
     {
-        _cluster.CreateTopic(topic);
-        _cluster.CreateTopic(topic + "_registry");
+        _cluster.CreateStoreTopics(topic);
         return new(new KafkaLogSettings(_cluster.BootstrapServers) { Topic = topic, ReplicationFactor = 1, SessionTimeoutMs = 3000, AdvertisedUrl = () => "http://node" });
     }
 
@@ -122,28 +121,38 @@ public sealed class KafkaRegistryLogTests : IDisposable
             var back = SchemasTopicFormat.Decode(key, value, 0).Event;
             Assert.Equal(EventSerializer.Serialize(e), EventSerializer.Serialize(back));
         }
-        RegistryEvent[] ours =
+        RegistryEvent[] ours = [new PolicySet("orders", new TopicPolicy { Value = new PayloadPolicy { Check = "rules", Strategy = "RecordNameStrategy" }, AllowTombstones = false }), new PolicyDeleted("orders")];
+        foreach (var e in ours)
+        {
+            var (key, value) = RegistryTopicFormat.Encode(e);
+            Assert.Equal(EventSerializer.Serialize(e), EventSerializer.Serialize(RegistryTopicFormat.Decode(key, value, 0).Event));
+            Assert.Null(SchemasTopicFormat.KeyOf(e));
+            Assert.Null(DekRegistryTopicFormat.KeyOf(e));
+        }
+        RegistryEvent[] keys =
         [
-            new PolicySet("orders", new TopicPolicy { Value = new PayloadPolicy { Check = "rules", Strategy = "RecordNameStrategy" }, AllowTombstones = false }),
-            new PolicyDeleted("orders"),
             new KekPut(new Kek("kek1", "local-kms", "mykey", System.Collections.Immutable.ImmutableSortedDictionary<string, string>.Empty.Add("a", "1"), "doc", true, false, 1234)),
             new KekRemoved("kek1"),
             new DekPut(new Dek("kek1", "t1-value", 2, DekAlgorithm.AES128_GCM, "AAAA", true, 99)),
             new DekRemoved("kek1", "t1-value", DekAlgorithm.AES256_SIV, 3),
         ];
-        foreach (var e in ours)
+        foreach (var e in keys)
         {
-            var (key, value) = RegistryTopicFormat.Encode(e);
-            Assert.Equal(EventSerializer.Serialize(e), EventSerializer.Serialize(RegistryTopicFormat.Decode(key, value).Event));
+            // The time travels as the record's timestamp, as Confluent's reader takes it.
+            var (key, value, timestamp) = DekRegistryTopicFormat.Encode(e);
+            Assert.Equal(EventSerializer.Serialize(e), EventSerializer.Serialize(DekRegistryTopicFormat.Decode(key, value, timestamp)));
             Assert.Null(SchemasTopicFormat.KeyOf(e));
+            Assert.Null(RegistryTopicFormat.KeyOf(e));
         }
         Assert.Equal("""{"keytype":"SCHEMA","subject":"x-value","version":7,"magic":1}""", SchemasTopicFormat.Encode(events[0]).Key);
         Assert.Equal("""{"keytype":"CONFIG","magic":0}""", SchemasTopicFormat.Encode(events[4]).Key);
-        // DEK registry records have Confluent's _dek_registry_keys keys and values.
-        Assert.Equal("""{"tenant":"default","name":"kek1","type":"KEK"}""", RegistryTopicFormat.Encode(ours[2]).Key);
-        Assert.Equal("""{"name":"kek1","kmsType":"local-kms","kmsKeyId":"mykey","kmsProps":{"a":"1"},"doc":"doc","shared":true,"deleted":false,"type":"KEK","ts":1234}""",
-            RegistryTopicFormat.Encode(ours[2]).Value);
-        Assert.Equal("""{"tenant":"default","kekName":"kek1","subject":"t1-value","algorithm":"AES128_GCM","version":2,"type":"DEK"}""", RegistryTopicFormat.Encode(ours[4]).Key);
+        // DEK registry records have Confluent's _dek_registry_keys keys and values, without a ts member (Confluent's producer writes none).
+        Assert.Equal(("""{"tenant":"default","name":"kek1","type":"KEK"}""",
+            """{"name":"kek1","kmsType":"local-kms","kmsKeyId":"mykey","kmsProps":{"a":"1"},"doc":"doc","shared":true,"deleted":false,"type":"KEK"}""", 1234L),
+            DekRegistryTopicFormat.Encode(keys[0]));
+        Assert.Equal(("""{"tenant":"default","kekName":"kek1","subject":"t1-value","algorithm":"AES128_GCM","version":2,"type":"DEK"}""",
+            """{"kekName":"kek1","subject":"t1-value","algorithm":"AES128_GCM","version":2,"encryptedKeyMaterial":"AAAA","deleted":true,"type":"DEK"}""", 99L),
+            DekRegistryTopicFormat.Encode(keys[2]));
     }
 
     [Fact]
@@ -177,7 +186,7 @@ public sealed class KafkaRegistryLogTests : IDisposable
         var records = Registry.Testing.RawTopic.Read(_cluster.BootstrapServers, "_schemas_hard");
         var compacted = Registry.Testing.RawTopic.Compact(records);
         Assert.True(compacted.Count < records.Count);
-        _cluster.CreateTopic("_schemas_compacted");
+        _cluster.CreateStoreTopics("_schemas_compacted");
         await Registry.Testing.RawTopic.WriteAsync(_cluster.BootstrapServers, "_schemas_compacted", compacted);
         await using var afterCompaction = new RegistryEngine(NewLog("_schemas_compacted"), TimeSpan.FromSeconds(5));
         await afterCompaction.StartAsync(default);
@@ -190,7 +199,7 @@ public sealed class KafkaRegistryLogTests : IDisposable
     public async Task A_topic_with_several_partitions_is_refused_with_a_store_error()
     {
         _cluster.CreateTopic("_schemas_wide", partitions: 3);
-        _cluster.CreateTopic("_schemas_wide_registry");
+        _cluster.CreateStoreTopics("_schemas_wide");
         await using var log = new KafkaRegistryLog(new KafkaLogSettings(_cluster.BootstrapServers) { Topic = "_schemas_wide", ReplicationFactor = 1 });
         var e = await Assert.ThrowsAsync<Registry.Core.RegistryException>(() => log.InitializeAsync(default));
         Assert.Equal(Registry.Core.Errors.StoreError, e.ErrorCode);
@@ -201,8 +210,7 @@ public sealed class KafkaRegistryLogTests : IDisposable
     public async Task Records_that_are_not_JSON_of_unknown_kinds_or_contradicting_the_fold_are_logged_with_their_offset_and_skipped()
     {
         const string topic = "_schemas_bad";
-        _cluster.CreateTopic(topic);
-        _cluster.CreateTopic(topic + "_registry");
+        _cluster.CreateStoreTopics(topic);
         using (var producer = new ProducerBuilder<string, string?>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers }).Build())
         {
             async Task Put(string key, string? value) => await producer.ProduceAsync(topic, new Message<string, string?> { Key = key, Value = value });

@@ -4,7 +4,7 @@ namespace Registry.Server.Hosting;
 
 /// <summary>
 /// <c>dotnet run --project src/Registry.Server -- dev-kafka [brokers]</c>: a local Kafka-protocol broker
-/// (librdkafka's mock cluster) with the <c>_schemas</c> and <c>_registry</c> topics, for demos and tests. Data lives in memory only.
+/// (librdkafka's mock cluster) with the <c>_schemas</c>, <c>_registry</c> and <c>_dek_registry_keys</c> topics, for demos and tests. Data lives in memory only.
 /// </summary>
 public static class DevKafkaCommand
 {
@@ -12,10 +12,9 @@ public static class DevKafkaCommand
     {
         var brokers = args.Length > 1 && int.TryParse(args[1], out var n) && n > 0 ? n : 1;
         using var cluster = new MockKafkaCluster(brokers);
-        cluster.CreateTopic("_schemas", partitions: 1, replicationFactor: brokers);
-        cluster.CreateTopic("_registry", partitions: 1, replicationFactor: brokers);
+        cluster.CreateStoreTopics(replicationFactor: brokers);
         Console.WriteLine(cluster.BootstrapServers);
-        Console.Error.WriteLine($"Mock Kafka cluster with {brokers} broker(s) and topics _schemas, _registry; in memory only. Ctrl+C stops it.");
+        Console.Error.WriteLine($"Mock Kafka cluster with {brokers} broker(s) and topics _schemas, _registry, _dek_registry_keys; in memory only. Ctrl+C stops it.");
         Console.Error.WriteLine($"Run the registry on it: dotnet run --project src/Registry.Server -- --store kafka --kafka {cluster.BootstrapServers}");
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>

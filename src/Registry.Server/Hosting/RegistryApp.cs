@@ -178,6 +178,7 @@ public static class RegistryApp
                 {
                     Topic = o.Kafka.Topic,
                     RegistryTopic = o.Kafka.RegistryTopic,
+                    DekRegistryTopic = o.Kafka.DekRegistryTopic,
                     ReplicationFactor = o.Kafka.ReplicationFactor,
                     GroupId = o.Kafka.GroupId,
                     TransactionalId = o.Kafka.TransactionalId,

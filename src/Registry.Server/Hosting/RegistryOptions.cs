@@ -143,6 +143,9 @@ public sealed class KafkaStoreOptions
     /// <summary>Our own compacted topic for gateway policies and the writer's address. Default "_registry" beside "_schemas", else "{Topic}_registry".</summary>
     public string? RegistryTopic { get; set; }
 
+    /// <summary>Confluent's DEK registry topic for KEKs and DEKs. Default "_dek_registry_keys" beside "_schemas", else "{Topic}_dek_registry_keys".</summary>
+    public string? DekRegistryTopic { get; set; }
+
     /// <summary>Consumer group through which the nodes elect the one writer. Default "registry-writers-{Topic}".</summary>
     public string? GroupId { get; set; }
 

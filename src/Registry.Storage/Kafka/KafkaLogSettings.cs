@@ -9,6 +9,9 @@ public sealed record KafkaLogSettings(string BootstrapServers)
     /// <summary>Our own compacted topic for what Confluent's format has no keytype for (gateway policies, the writer's address). Default "_registry" beside "_schemas", else "{Topic}_registry".</summary>
     public string? RegistryTopic { get; init; }
 
+    /// <summary>Confluent's DEK registry topic, for KEKs and DEKs in Confluent's format. Default "_dek_registry_keys" beside "_schemas", else "{Topic}_dek_registry_keys".</summary>
+    public string? DekRegistryTopic { get; init; }
+
     /// <summary>Replication factor used when the store creates a topic. Default 3.</summary>
     public short ReplicationFactor { get; init; } = 3;
 
@@ -31,6 +34,11 @@ public sealed record KafkaLogSettings(string BootstrapServers)
     public Microsoft.Extensions.Logging.ILogger Logger { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
     internal string EffectiveRegistryTopic => RegistryTopic ?? (Topic == "_schemas" ? "_registry" : Topic + "_registry");
+
+    internal string EffectiveDekRegistryTopic => DekRegistryTopic ?? (Topic == "_schemas" ? "_dek_registry_keys" : Topic + "_dek_registry_keys");
+
+    /// <summary>The three one-partition compacted topics the store reads and writes.</summary>
+    public IReadOnlyList<string> StoreTopics => [Topic, EffectiveRegistryTopic, EffectiveDekRegistryTopic];
 
     internal string EffectiveGroupId => GroupId ?? "registry-writers-" + Topic;
 

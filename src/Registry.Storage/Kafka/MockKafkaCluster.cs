@@ -39,6 +39,12 @@ public sealed partial class MockKafkaCluster : IDisposable
         if (err is not 0 and not topicAlreadyExists) throw new InvalidOperationException($"rd_kafka_mock_topic_create failed with {err}");
     }
 
+    /// <summary>Creates the topics a Kafka store of <paramref name="topic"/> uses (its defaults for the other two), as it would on a real cluster.</summary>
+    public void CreateStoreTopics(string topic = "_schemas", int replicationFactor = 1)
+    {
+        foreach (var t in new KafkaLogSettings(BootstrapServers) { Topic = topic }.StoreTopics) CreateTopic(t, 1, replicationFactor);
+    }
+
     /// <summary>Takes a broker down (its connections are closed and refused) or brings it back.</summary>
     public void SetBrokerUp(int brokerId, bool up)
     {
