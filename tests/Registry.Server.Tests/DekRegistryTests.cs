@@ -143,6 +143,10 @@ public sealed class DekRegistryTests : IAsyncLifetime
         var unopenable = await Post("/keks/shared1/deks/other-value", $$"""{"encryptedKeyMaterial":"{{Material(9)}}"}""");
         Assert.Equal((500, 50070), (unopenable.Status, unopenable.ErrorCode));
         Assert.Equal(40470, (await Get("/keks/shared1/deks/other-value")).ErrorCode);
+        // Material that is not base64 is the sender's error, for a shared KEK as for any other.
+        var malformed = await Post("/keks/shared1/deks/other-value", """{"encryptedKeyMaterial":"not*base64"}""");
+        Assert.Equal((422, 42271), (malformed.Status, malformed.ErrorCode));
+        Assert.Equal(40470, (await Get("/keks/shared1/deks/other-value")).ErrorCode);
 
         // A shared KEK of a KMS the registry has no driver for: accepted, as in Confluent, but it cannot make DEKs.
         Assert.Equal(200, (await Post("/keks", Kek("vault1", shared: true, kmsType: "unknown-kms"))).Status);
@@ -234,6 +238,27 @@ public sealed class DekRegistryTests : IAsyncLifetime
         Assert.Equal("123-45-6789", record.GetProperty("ssn").GetString());
         Assert.Equal("Ada Lovelace", record.GetProperty("name").GetString());
         Assert.Equal(36, record.GetProperty("age").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_dek_past_its_expiry_gets_a_new_version_from_the_client_and_records_of_either_version_decrypt()
+    {
+        const string schema = """{"type":"record","name":"Person","fields":[{"name":"name","type":"string"},{"name":"ssn","type":"string","confluent:tags":["PII"]},{"name":"age","type":"int"}]}""";
+        const string rule = """{"domainRules":[{"name":"encrypt","kind":"TRANSFORM","mode":"WRITEREAD","type":"ENCRYPT","tags":["PII"],"params":{"encrypt.kek.name":"kek-rotating","encrypt.kms.type":"local-kms","encrypt.kms.key.id":"mykey","encrypt.dek.expiry.days":"1"},"onFailure":"ERROR,NONE"}]}""";
+        Assert.Equal(200, (await _server.PostAsync("/subjects/rotating-value/versions", RegistryServer.Body(schema, $"\"ruleSet\":{rule}"))).Status);
+        var before = (await JsClient.RunAsync("csfle.js", [_server.Url, "produce", "AVRO", "rotating"])).Trim();
+        Assert.Equal("[1]", (await Get("/keks/kek-rotating/deks/rotating-value/versions")).Body);
+        // Two days later (the client's clock) version 1 has expired: the client makes version 2 and encrypts with it.
+        var later = (await JsClient.RunAsync("csfle.js", [_server.Url, "produce", "AVRO", "rotating"], new Dictionary<string, string> { ["CSFLE_DAYS_AHEAD"] = "2" })).Trim();
+        Assert.Equal("[1,2]", (await Get("/keks/kek-rotating/deks/rotating-value/versions")).Body);
+        Assert.NotEqual((await Get("/keks/kek-rotating/deks/rotating-value/versions/1")).Json.GetProperty("encryptedKeyMaterial").GetString(),
+            (await Get("/keks/kek-rotating/deks/rotating-value/versions/2")).Json.GetProperty("encryptedKeyMaterial").GetString());
+        foreach (var hex in new[] { before, later })
+        {
+            Assert.DoesNotContain("123-45-6789", System.Text.Encoding.Latin1.GetString(Convert.FromHexString(hex)));
+            var record = JsonDocument.Parse(await JsClient.RunAsync("csfle.js", [_server.Url, "consume", "AVRO", "rotating", hex])).RootElement;
+            Assert.Equal("123-45-6789", record.GetProperty("ssn").GetString());
+        }
     }
 
     [Fact]

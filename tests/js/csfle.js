@@ -2,11 +2,14 @@
 // Registry.Server.Tests. Usage: node csfle.js <registry url> <produce|consume> <AVRO|JSON> <topic> [hex]
 // produce prints the serialized record as hex; consume reads it from the argument and prints the record as JSON.
 // Produce and consume run as separate processes, so the consumer's caches are cold, as a real consumer's are.
+// CSFLE_DAYS_AHEAD runs the encryption executors' clock that many days ahead (to pass a DEK's expiry).
 'use strict';
 const sr = require('@confluentinc/schemaregistry');
 
-sr.FieldEncryptionExecutor.register();
-sr.EncryptionExecutor.register();
+const daysAhead = Number(process.env.CSFLE_DAYS_AHEAD || 0);
+const clock = { now: () => Date.now() + daysAhead * 24 * 60 * 60 * 1000 };
+sr.FieldEncryptionExecutor.registerWithClock(clock);
+sr.EncryptionExecutor.registerWithClock(clock);
 sr.LocalKmsDriver.register();
 
 async function main() {

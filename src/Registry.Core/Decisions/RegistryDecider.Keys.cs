@@ -123,7 +123,7 @@ public sealed partial class RegistryDecider
         if (state.Deks.Count > settings.MaxKeys) throw Errors.TooManyKeysError(settings.MaxKeys);
         var old = state.Deks.GetValueOrDefault(new DekKey(kek.Name, subject, algorithm, version));
         var material = command.EncryptedKeyMaterial;
-        if (material is not null && !IsBase64(material)) throw Errors.InvalidKeyError("encryptedKeyMaterial");
+        if (material is not null && !KeyMaterialText.IsBase64(material)) throw Errors.InvalidKeyError("encryptedKeyMaterial");
         // What the client sent: material the registry generated for a shared KEK was not sent.
         var sent = command.Generated ? null : material;
         if (old is not null && !command.Rewrap && (old.Deleted == deleted || sent != old.EncryptedKeyMaterial)) throw Errors.KeyExistsError(subject);
@@ -191,10 +191,4 @@ public sealed partial class RegistryDecider
 
     private static ImmutableSortedDictionary<string, string> Props(IReadOnlyDictionary<string, string>? props) =>
         (props ?? new Dictionary<string, string>()).ToImmutableSortedDictionary(StringComparer.Ordinal);
-
-    private static bool IsBase64(string text)
-    {
-        var buffer = new byte[(text.Length * 3 / 4) + 3];
-        return text.Length > 0 && Convert.TryFromBase64String(text, buffer, out _);
-    }
 }

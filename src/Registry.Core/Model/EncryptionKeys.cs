@@ -69,3 +69,17 @@ public readonly record struct DekKey(string KekName, string Subject, DekAlgorith
 
     public static bool operator >=(DekKey left, DekKey right) => left.CompareTo(right) >= 0;
 }
+
+/// <summary>Key material as the DEK registry and its clients carry it: standard base64.</summary>
+public static class KeyMaterialText
+{
+    /// <summary>How many bytes a base64 text decodes to, or -1 when it is not base64.</summary>
+    public static int DecodedLength(string text)
+    {
+        var buffer = new byte[(text.Length * 3 / 4) + 3];
+        return Convert.TryFromBase64String(text, buffer, out var written) ? written : -1;
+    }
+
+    /// <summary>Whether a text is non-empty standard base64.</summary>
+    public static bool IsBase64(string text) => text.Length > 0 && DecodedLength(text) >= 0;
+}

@@ -61,11 +61,7 @@ public static class EncryptedFields
         return null;
     }
 
-    private static bool LooksLikeCiphertext(string text)
-    {
-        var buffer = new byte[(text.Length * 3 / 4) + 3];
-        return Convert.TryFromBase64String(text, buffer, out var written) && written >= MinimumCiphertext;
-    }
+    private static bool LooksLikeCiphertext(string text) => KeyMaterialText.DecodedLength(text) >= MinimumCiphertext;
 
     private static void Avro(JsonElement schema, string[] path, List<(string[], HashSet<string>)> tagged, int depth)
     {

@@ -177,7 +177,12 @@ public static class DekRegistryApi
         // As Confluent, a shared KEK's DEK comes back with its key material, except to a subject in IMPORT mode; material
         // sent for a shared KEK is unwrapped before anything is written, so a DEK the KMS cannot open is never stored.
         var importing = RegistryDecider.EffectiveMode(state, QualifiedSubject.Normalize(subject)) == RegistryMode.Import;
-        if (kek is { Shared: true } && !importing && raw is null && body.EncryptedKeyMaterial is { } sent) raw = kms.Unwrap(kek, subject, sent);
+        if (kek is { Shared: true } && !importing && raw is null && body.EncryptedKeyMaterial is { } sent)
+        {
+            // Checked as the decider checks it, before the KMS sees it: malformed material is the sender's error (42271).
+            if (!KeyMaterialText.IsBase64(sent)) throw Errors.InvalidKeyError("encryptedKeyMaterial");
+            raw = kms.Unwrap(kek, subject, sent);
+        }
         var dek = await registry.ExecuteAsync(s => registry.Decider.CreateDek(s, command), context.RequestAborted);
         return RegistryJson.Ok(DekResponse.From(dek, kek is { Shared: true } && !importing ? raw : null));
     }
