@@ -156,7 +156,7 @@ public sealed class DekRegistryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Context_urls_scope_a_deks_subject_and_an_alias_is_followed()
+    public async Task Context_urls_scope_a_deks_subject_and_aliasForDeks_else_alias_is_followed()
     {
         Assert.Equal(200, (await Post("/keks", Kek("ctx-kek"))).Status);
         var scoped = await _server.PostAsync("/contexts/.t1/dek-registry/v1/keks/ctx-kek/deks/orders-value", $$"""{"encryptedKeyMaterial":"{{Material(5)}}"}""");
@@ -167,6 +167,17 @@ public sealed class DekRegistryTests : IAsyncLifetime
 
         Assert.Equal(200, (await _server.PutAsync("/config/old-name-value", """{"alias":"orders-value"}""")).Status);
         Assert.Equal(200, (await Post("/keks/ctx-kek/deks/orders-value", $$"""{"encryptedKeyMaterial":"{{Material(6)}}"}""")).Status);
+        Assert.Equal("orders-value", (await Get("/keks/ctx-kek/deks/old-name-value")).Json.GetProperty("subject").GetString());
+
+        // aliasForDeks is followed before alias, and by DEK paths only: the subject paths keep following alias.
+        Assert.Equal(200, (await Post("/keks/ctx-kek/deks/keys-value", $$"""{"encryptedKeyMaterial":"{{Material(8)}}"}""")).Status);
+        var config = await _server.PutAsync("/config/old-name-value", """{"aliasForDeks":"keys-value"}""");
+        Assert.Equal("keys-value", config.Json.GetProperty("aliasForDeks").GetString());
+        Assert.Equal("""{"compatibilityLevel":"BACKWARD","alias":"orders-value","aliasForDeks":"keys-value"}""", (await _server.GetAsync("/config/old-name-value")).Body);
+        Assert.Equal("keys-value", (await Get("/keks/ctx-kek/deks/old-name-value")).Json.GetProperty("subject").GetString());
+        Assert.Equal(200, (await _server.PostAsync("/subjects/orders-value/versions", RegistryServer.Body("\"string\""))).Status);
+        Assert.Equal("orders-value", (await _server.GetAsync("/subjects/old-name-value/versions/1")).Json.GetProperty("subject").GetString());
+        Assert.Equal(200, (await _server.PutAsync("/config/old-name-value", """{"aliasForDeks":null}""")).Status);
         Assert.Equal("orders-value", (await Get("/keks/ctx-kek/deks/old-name-value")).Json.GetProperty("subject").GetString());
     }
 

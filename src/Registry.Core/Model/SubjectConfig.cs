@@ -12,7 +12,8 @@ public sealed record SubjectConfig(
     Metadata? OverrideMetadata = null,
     RuleSet? DefaultRuleSet = null,
     RuleSet? OverrideRuleSet = null,
-    bool? ValidateNewSchemas = null)
+    bool? ValidateNewSchemas = null,
+    string? AliasForDeks = null)
 {
     /// <summary>Members set in <paramref name="update"/> replace ours; the others are kept.</summary>
     public SubjectConfig With(SubjectConfig update) => new(
@@ -26,7 +27,8 @@ public sealed record SubjectConfig(
         update.OverrideMetadata ?? OverrideMetadata,
         update.DefaultRuleSet ?? DefaultRuleSet,
         update.OverrideRuleSet ?? OverrideRuleSet,
-        update.ValidateNewSchemas ?? ValidateNewSchemas);
+        update.ValidateNewSchemas ?? ValidateNewSchemas,
+        update.AliasForDeks ?? AliasForDeks);
 
     /// <summary>Whether the config adds metadata or rules to every registration (Confluent's hasDefaultsOrOverrides).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
@@ -44,7 +46,8 @@ public sealed record SubjectConfig(
         members.Contains(nameof(OverrideMetadata)) ? null : OverrideMetadata,
         members.Contains(nameof(DefaultRuleSet)) ? null : DefaultRuleSet,
         members.Contains(nameof(OverrideRuleSet)) ? null : OverrideRuleSet,
-        members.Contains(nameof(ValidateNewSchemas)) ? null : ValidateNewSchemas);
+        members.Contains(nameof(ValidateNewSchemas)) ? null : ValidateNewSchemas,
+        members.Contains(nameof(AliasForDeks)) ? null : AliasForDeks);
 
     /// <summary>Our members where set, else the fallback's (the config lookup chain).</summary>
     public SubjectConfig Or(SubjectConfig? fallback) => fallback is null ? this : fallback.With(this);

@@ -11,6 +11,7 @@ public sealed record ConfigResponse(
     bool? Normalize,
     bool? ValidateFields,
     string? Alias,
+    string? AliasForDeks,
     Metadata? DefaultMetadata,
     Metadata? OverrideMetadata,
     RuleSet? DefaultRuleSet,
@@ -18,13 +19,13 @@ public sealed record ConfigResponse(
     bool? ValidateNewSchemas)
 {
     public static ConfigResponse From(SubjectConfig c) => new(c.CompatibilityLevel, c.CompatibilityPolicy, c.CompatibilityGroup, c.Normalize,
-        c.ValidateFields, c.Alias, c.DefaultMetadata, c.OverrideMetadata, c.DefaultRuleSet, c.OverrideRuleSet, c.ValidateNewSchemas);
+        c.ValidateFields, c.Alias, c.AliasForDeks, c.DefaultMetadata, c.OverrideMetadata, c.DefaultRuleSet, c.OverrideRuleSet, c.ValidateNewSchemas);
 }
 
 /// <summary>PUT /config: the level under <c>compatibility</c>.</summary>
 public sealed class ConfigUpdateRequest
 {
-    private string? _compatibilityPolicy, _compatibilityGroup, _alias;
+    private string? _compatibilityPolicy, _compatibilityGroup, _alias, _aliasForDeks;
     private bool? _normalize, _validateFields, _validateNewSchemas;
     private Metadata? _defaultMetadata, _overrideMetadata;
     private RuleSet? _defaultRuleSet, _overrideRuleSet;
@@ -48,6 +49,9 @@ public sealed class ConfigUpdateRequest
 
     public string? Alias { get => _alias; set => _alias = Clear(value, nameof(SubjectConfig.Alias)); }
 
+    /// <summary>The subject a DEK of this subject is kept under (before <see cref="Alias"/>), as Confluent's aliasForDeks.</summary>
+    public string? AliasForDeks { get => _aliasForDeks; set => _aliasForDeks = Clear(value, nameof(SubjectConfig.AliasForDeks)); }
+
     public Metadata? DefaultMetadata { get => _defaultMetadata; set => _defaultMetadata = Clear(value, nameof(SubjectConfig.DefaultMetadata)); }
 
     public Metadata? OverrideMetadata { get => _overrideMetadata; set => _overrideMetadata = Clear(value, nameof(SubjectConfig.OverrideMetadata)); }
@@ -67,7 +71,7 @@ public sealed class ConfigUpdateRequest
     }
 
     public SubjectConfig ToConfig() => new(Compatibility ?? CompatibilityLevel, CompatibilityPolicy, CompatibilityGroup, Normalize, ValidateFields, Alias,
-        DefaultMetadata, OverrideMetadata, DefaultRuleSet, OverrideRuleSet, ValidateNewSchemas);
+        DefaultMetadata, OverrideMetadata, DefaultRuleSet, OverrideRuleSet, ValidateNewSchemas, AliasForDeks);
 }
 
 /// <summary>The echo of a PUT /config.</summary>
@@ -78,6 +82,7 @@ public sealed record ConfigUpdateResponse(
     bool? Normalize,
     bool? ValidateFields,
     string? Alias,
+    string? AliasForDeks,
     Metadata? DefaultMetadata,
     Metadata? OverrideMetadata,
     RuleSet? DefaultRuleSet,
@@ -85,7 +90,7 @@ public sealed record ConfigUpdateResponse(
     bool? ValidateNewSchemas)
 {
     public static ConfigUpdateResponse From(SubjectConfig c) => new(c.CompatibilityLevel, c.CompatibilityPolicy, c.CompatibilityGroup, c.Normalize,
-        c.ValidateFields, c.Alias, c.DefaultMetadata, c.OverrideMetadata, c.DefaultRuleSet, c.OverrideRuleSet, c.ValidateNewSchemas);
+        c.ValidateFields, c.Alias, c.AliasForDeks, c.DefaultMetadata, c.OverrideMetadata, c.DefaultRuleSet, c.OverrideRuleSet, c.ValidateNewSchemas);
 }
 
 /// <summary>GET/PUT /mode.</summary>

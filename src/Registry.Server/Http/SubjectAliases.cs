@@ -29,12 +29,13 @@ internal sealed class SubjectAliasMiddleware(RequestDelegate next)
 
         var segments = path.Split('/');
         var changed = false;
-        // A DEK's subject follows the subject's alias too (Confluent looks at aliasForDeks first, not modelled here).
-        var subjectSegment = segments.Length > 1 && segments[1] == "dek-registry" ? "deks" : "subjects";
+        // A DEK's subject follows the subject's aliasForDeks, else its alias (Confluent's AliasFilter).
+        var deks = segments.Length > 1 && segments[1] == "dek-registry";
+        var subjectSegment = deks ? "deks" : "subjects";
         for (var i = 1; i + 1 < segments.Length; i++)
         {
             if (segments[i] != subjectSegment || segments[i + 1].Length == 0) continue;
-            if (AliasOf(state, SubjectPath.Decode(segments[i + 1])) is { } target)
+            if (AliasOf(state, SubjectPath.Decode(segments[i + 1]), deks) is { } target)
             {
                 segments[i + 1] = target.Replace("/", "%2F", StringComparison.Ordinal);
                 changed = true;
@@ -43,17 +44,18 @@ internal sealed class SubjectAliasMiddleware(RequestDelegate next)
         }
         if (changed) context.Request.Path = new PathString(string.Join('/', segments));
         else if (path.StartsWith("/schemas/ids/", StringComparison.Ordinal) && context.Request.Query["subject"].ToString() is { Length: > 0 } hint
-            && AliasOf(state, hint) is { } aliased)
+            && AliasOf(state, hint, deks: false) is { } aliased)
         {
             ContextPathMiddleware.SetQuery(context, "subject", aliased);
         }
         return next(context);
     }
 
-    private static string? AliasOf(Core.State.RegistryState state, string subject)
+    private static string? AliasOf(Core.State.RegistryState state, string subject, bool deks)
     {
         var name = QualifiedSubject.Normalize(subject);
-        return state.Configs.GetValueOrDefault(name)?.Alias is { Length: > 0 } alias
+        var config = state.Configs.GetValueOrDefault(name);
+        return (deks && config?.AliasForDeks is { Length: > 0 } ? config.AliasForDeks : config?.Alias) is { Length: > 0 } alias
             ? QualifiedSubject.QualifyIn(QualifiedSubject.Parse(name).Context, alias)
             : null;
     }

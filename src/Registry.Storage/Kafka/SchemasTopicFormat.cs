@@ -30,7 +30,7 @@ public static class SchemasTopicFormat
     // What our model reads; anything else in a value is kept for rewrites. offset and ts are set by Confluent's reader, never meaningful in the topic.
     private static readonly HashSet<string> SchemaModelled = [.. SchemaOrder, "ruleset", "offset", "ts"];
     private static readonly HashSet<string> ConfigModelled =
-        [.. ConfigOrder.Except(["validateRules", "aliasForDeks"]), "offset", "ts"];
+        [.. ConfigOrder.Except(["validateRules"]), "offset", "ts"];
     private static readonly HashSet<string> ModeModelled = [.. ModeOrder, "offset", "ts"];
 
     /// <summary>Our gateway policies were once written to <c>_schemas</c> under this keytype; they are read and moved to the registry topic.</summary>
