@@ -63,6 +63,8 @@ public sealed class PostgresClusterTests(ITestOutputHelper output) : IAsyncLifet
         _nodes.Add(restarted);
         await ConvergedAsync([nodes[0], nodes[1], restarted], output);
         await MeasureConvergenceAsync(nodes[0], nodes[1], output);
+        // The DEK registry's keys on the same database, the restarted node among the writers.
+        await KeyTrafficAsync([nodes[0], nodes[1], restarted]);
     }
 
     [Fact]

@@ -11,6 +11,52 @@ public static class ClusterChecks
 {
     public static HttpClient Client(ServerProcess node) => new() { BaseAddress = new Uri(node.Url), Timeout = TimeSpan.FromSeconds(20) };
 
+    public static async Task<HttpResponseMessage> SendAsync(ServerProcess node, HttpMethod method, string path, string? body = null)
+    {
+        using var http = Client(node);
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonBody(body) };
+        var response = await http.SendAsync(request);
+        await response.Content.LoadIntoBufferAsync();
+        return response;
+    }
+
+    public static async Task AssertOkAsync(HttpResponseMessage response, string what)
+    {
+        Assert.True(response.IsSuccessStatusCode, $"{what}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>
+    /// DEK registry writes across nodes (at least three): a KEK on one node, its DEK on another, a soft delete on a
+    /// third and the undelete on the first, each read back where it was answered; then DEKs created on every node at
+    /// once, which every node lists alike.
+    /// </summary>
+    public static async Task KeyTrafficAsync(IReadOnlyList<ServerProcess> nodes)
+    {
+        var material = Convert.ToBase64String(Enumerable.Repeat((byte)3, 62).ToArray());
+        await AssertOkAsync(await SendAsync(nodes[0], HttpMethod.Post, "/dek-registry/v1/keks", """{"name":"cluster-kek","kmsType":"local-kms","kmsKeyId":"k"}"""), "KEK on one node");
+        await AssertOkAsync(await SendAsync(nodes[1], HttpMethod.Post, "/dek-registry/v1/keks/cluster-kek/deks/dep-value", $$"""{"encryptedKeyMaterial":"{{material}}"}"""), "DEK on another");
+        await AssertOkAsync(await SendAsync(nodes[2], HttpMethod.Delete, "/dek-registry/v1/keks/cluster-kek/deks/dep-value"), "soft delete on a third");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await SendAsync(nodes[2], HttpMethod.Get, "/dek-registry/v1/keks/cluster-kek/deks/dep-value")).StatusCode);
+        await AssertOkAsync(await SendAsync(nodes[0], HttpMethod.Post, "/dek-registry/v1/keks/cluster-kek/deks/dep-value/undelete"), "undelete on the first");
+        var dek = await SendAsync(nodes[0], HttpMethod.Get, "/dek-registry/v1/keks/cluster-kek/deks/dep-value");
+        await AssertOkAsync(dek, "read the DEK back");
+        Assert.Contains(material, await dek.Content.ReadAsStringAsync());
+
+        var creates = Enumerable.Range(0, 4 * nodes.Count).Select(async i =>
+            await AssertOkAsync(await SendAsync(nodes[i % nodes.Count], HttpMethod.Post, $"/dek-registry/v1/keks/cluster-kek/deks/many-{i}-value",
+                $$"""{"encryptedKeyMaterial":"{{material}}"}"""), $"DEK {i} on node {i % nodes.Count}"));
+        await Task.WhenAll(creates);
+        var expected = "[\"dep-value\"," + string.Join(",", Enumerable.Range(0, 4 * nodes.Count).Select(i => $"\"many-{i}-value\"").Order(StringComparer.Ordinal)) + "]";
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        foreach (var node in nodes)
+        {
+            string listed;
+            while ((listed = await (await SendAsync(node, HttpMethod.Get, "/dek-registry/v1/keks/cluster-kek/deks")).Content.ReadAsStringAsync()) != expected && DateTime.UtcNow < deadline)
+                await Task.Delay(100);
+            Assert.Equal(expected, listed);
+        }
+    }
+
     public static StringContent JsonBody(string json) => new(json, Encoding.UTF8, "application/vnd.schemaregistry.v1+json");
 
     public static string Schema(string name, int n) =>
