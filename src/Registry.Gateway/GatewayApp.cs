@@ -19,12 +19,17 @@ public static class GatewayApp
         ["--advertised-host"] = "Gateway:AdvertisedHost",
     };
 
-    // One listener per process: the instruments are static, and a second adapter would export every count twice.
+    // One listener per process: the instruments are static, and a second adapter would export every count twice. prometheus-net
+    // starts an unfiltered adapter of its own with its default metrics on the first scrape unless told not to.
     private static readonly Lazy<IDisposable> MeterListening = new(() =>
-        MeterAdapter.StartListening(new MeterAdapterOptions { InstrumentFilterPredicate = i => i.Meter.Name == GatewayMetrics.MeterName }));
+    {
+        Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressMeters = true });
+        return MeterAdapter.StartListening(new MeterAdapterOptions { InstrumentFilterPredicate = i => i.Meter.Name == GatewayMetrics.MeterName });
+    });
 
     public static WebApplication Build(string[] args)
     {
+        _ = MeterListening.Value;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
         builder.Configuration.AddCommandLine(args, SwitchMappings);
         if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls("http://0.0.0.0:9464");
@@ -50,7 +55,6 @@ public static class GatewayApp
         app.MapGet("/health/live", () => "live");
         app.MapGet("/health/ready", (GatewayService gateway) => gateway.Ready ? Results.Text("ready") : Results.Text("not ready", statusCode: 503));
         app.MapMetrics();
-        _ = MeterListening.Value;
         return app;
     }
 }

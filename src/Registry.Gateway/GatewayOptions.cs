@@ -60,4 +60,46 @@ public sealed class GatewayOptions
     /// <summary>Deepest JSON nesting in payloads checked against JSON Schemas. Default 64.</summary>
     [Range(1, 10_000)]
     public int MaxNestingDepth { get; set; } = 64;
+
+    /// <summary>TLS on the client listeners (bootstrap and broker ports); plain TCP when no certificate is set.</summary>
+    public ListenerTlsOptions Tls { get; set; } = new();
+
+    /// <summary>TLS to the upstream brokers; plain TCP unless enabled.</summary>
+    public UpstreamTlsOptions UpstreamTls { get; set; } = new();
+
+    /// <summary>A TLS handshake (client or upstream) must complete within this time. Default 10000 ms.</summary>
+    [Range(1, int.MaxValue)]
+    public int TlsHandshakeTimeoutMs { get; set; } = 10_000;
+}
+
+/// <summary><c>Gateway:Tls</c>: the certificate clients see, and optionally the CA their certificates must chain to (mTLS). Files are PEM and re-read when they change.</summary>
+public sealed class ListenerTlsOptions
+{
+    /// <summary>The gateway's certificate (PEM). Setting it turns TLS on for every client listener.</summary>
+    public string? CertificateFile { get; set; }
+
+    /// <summary>Its private key (PEM), unless the certificate file holds it.</summary>
+    public string? KeyFile { get; set; }
+
+    /// <summary>CA bundle (PEM) client certificates must chain to; setting it requires a client certificate (mTLS).</summary>
+    public string? ClientCaFile { get; set; }
+}
+
+/// <summary><c>Gateway:UpstreamTls</c>: how the gateway reaches TLS-only brokers. Files are PEM and re-read when they change.</summary>
+public sealed class UpstreamTlsOptions
+{
+    /// <summary>Connect to the brokers (and the bootstrap) with TLS. Default false.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>CA bundle the brokers' certificates must chain to; without it the system's trust store decides.</summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>A client certificate for brokers that require mTLS.</summary>
+    public string? CertificateFile { get; set; }
+
+    /// <summary>Its private key, unless the certificate file holds it.</summary>
+    public string? KeyFile { get; set; }
+
+    /// <summary>Check that a broker's certificate names the host the gateway connects to. Default true.</summary>
+    public bool VerifyHostname { get; set; } = true;
 }

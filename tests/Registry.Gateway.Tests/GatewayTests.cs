@@ -4,6 +4,7 @@ using Avro.Generic;
 using Confluent.Kafka;
 using Confluent.SchemaRegistry;
 using Confluent.SchemaRegistry.Serdes;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace Registry.Gateway.Tests;
@@ -233,10 +234,133 @@ public sealed class GatewayTests(GatewayFixture fx, ITestOutputHelper output) : 
         Assert.True(await MetricAsync("registry_gateway_produce_check_seconds_count") >= 2);
     }
 
-    private async Task<double> MetricAsync(string sample)
+    [Fact]
+    public async Task A_gateway_alone_in_its_process_counts_each_refusal_once_however_often_it_is_scraped()
+    {
+        const string topic = "alone";
+        fx.Kafka.CreateTopic(topic, partitions: 1);
+        await fx.SetPolicyAsync(topic, new { value = new { check = "id" } });
+        var (kafkaPort, metricsPort) = (Registry.Testing.Processes.FreePort(), Registry.Testing.Processes.FreePort());
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[]
+        {
+            Path.Combine(AppContext.BaseDirectory, "Registry.Gateway.dll"), "--upstream", fx.Kafka.BootstrapServers.Split(',')[0], "--registry", fx.RegistryUrl,
+            $"--Gateway:BootstrapPort={kafkaPort}", "--Gateway:ListenAddress=127.0.0.1", "--advertised-host", "127.0.0.1", "--urls", $"http://127.0.0.1:{metricsPort}",
+        }) info.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            var metrics = $"http://127.0.0.1:{metricsPort}";
+            using var http = new HttpClient();
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!await ReadyAsync(http, metrics + "/health/ready"))
+            {
+                Assert.True(DateTime.UtcNow < deadline && !process.HasExited, "the gateway process did not become ready");
+                await Task.Delay(200);
+            }
+            var sample = $"registry_gateway_records_rejected{{reason=\"wire_format\",topic=\"{topic}\"}}";
+            Assert.Equal(0, await MetricAsync(sample, metrics));
+            using (var raw = new RawKafka($"127.0.0.1:{kafkaPort}"))
+                Assert.Equal(87, raw.Produce((topic, 0, RawKafka.Batch("no magic byte"u8.ToArray()))).Topics[0].Partitions[0].ErrorCode);
+            Assert.Equal(1, await MetricAsync(sample, metrics));
+            Assert.Equal(1, await MetricAsync(sample, metrics));
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
+    public async Task SASL_handshake_and_authenticate_frames_pass_through_byte_for_byte_in_both_directions()
+    {
+        // A stand-in broker that records every frame and answers each with bytes of its own (the mock cluster has no SASL).
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var received = new List<byte[]>();
+        var answered = new List<byte[]>();
+        var broker = Task.Run(async () =>
+        {
+            using var connection = await listener.AcceptTcpClientAsync();
+            var stream = connection.GetStream();
+            while (await Registry.Gateway.Proxy.FrameIO.ReadAsync(stream, 1 << 20, TimeSpan.FromSeconds(30), CancellationToken.None) is { } frame)
+            {
+                received.Add(frame);
+                // Correlation id, then a body the gateway has no reason to read: error 0 and a token echoing the request's length.
+                byte[] response = [.. frame.AsSpan(4, 4), 0, 0, .. System.Text.Encoding.UTF8.GetBytes($"server-token-{frame.Length}")];
+                answered.Add(response);
+                await Registry.Gateway.Proxy.FrameIO.WriteAsync(stream, response, CancellationToken.None);
+            }
+        });
+        var gateway = Registry.Gateway.GatewayApp.Build(
+        [
+            "--urls", "http://127.0.0.1:0", "--upstream", $"127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}", "--registry", fx.RegistryUrl,
+            "--Gateway:BootstrapPort=0", "--Gateway:ListenAddress=127.0.0.1", "--Logging:LogLevel:Default=Warning",
+        ]);
+        await gateway.StartAsync();
+        try
+        {
+            var port = gateway.Services.GetRequiredService<Registry.Gateway.GatewayService>().BootstrapPort;
+            // SCRAM-SHA-256: the handshake (v1), then two SaslAuthenticate (v2) rounds, as librdkafka and Java clients send them.
+            byte[][] sent =
+            [
+                Request(Registry.Gateway.Protocol.Apis.SaslHandshake, 1, 1, w => w.String("SCRAM-SHA-256", flexible: false)),
+                Request(36, 2, 2, w => w.Bytes("n,,n=producer-app,r=fyko+d2lbbFgONRv9qkxdawL"u8, isNull: false, flexible: true)),
+                Request(36, 2, 3, w => w.Bytes("c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts="u8, isNull: false, flexible: true)),
+            ];
+            using var raw = new RawKafka($"127.0.0.1:{port}");
+            var responses = new List<byte[]>();
+            foreach (var request in sent)
+            {
+                await Registry.Gateway.Proxy.FrameIO.WriteAsync(raw.Stream, request, CancellationToken.None);
+                responses.Add(await Registry.Gateway.Proxy.FrameIO.ReadAsync(raw.Stream, 1 << 20, TimeSpan.FromSeconds(10), CancellationToken.None) ?? throw new IOException("closed"));
+            }
+            Assert.Equal(sent.Select(Convert.ToHexString), received.Select(Convert.ToHexString));
+            Assert.Equal(answered.Select(Convert.ToHexString), responses.Select(Convert.ToHexString));
+        }
+        finally
+        {
+            await gateway.DisposeAsync();
+            listener.Stop();
+        }
+        await broker.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
+
+        static byte[] Request(short api, short version, int correlation, Action<Registry.Gateway.Protocol.KafkaWriter> body)
+        {
+            var w = new Registry.Gateway.Protocol.KafkaWriter();
+            w.Int16(api);
+            w.Int16(version);
+            w.Int32(correlation);
+            w.String("sasl-client", flexible: false);
+            if (version >= 2) w.EmptyTaggedFields();
+            body(w);
+            if (version >= 2) w.EmptyTaggedFields();
+            return w.ToArray();
+        }
+    }
+
+    private static async Task<bool> ReadyAsync(HttpClient http, string url)
+    {
+        try
+        {
+            using var response = await http.GetAsync(url);
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<double> MetricAsync(string sample, string? metricsUrl = null)
     {
         using var http = new HttpClient();
-        var text = await http.GetStringAsync(fx.MetricsUrl + "/metrics");
+        var text = await http.GetStringAsync((metricsUrl ?? fx.MetricsUrl) + "/metrics");
         var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(sample + " ", StringComparison.Ordinal));
         output.WriteLine(line ?? $"{sample} absent in:\n" + string.Join("\n", text.Split('\n').Where(l => l.Contains("gateway", StringComparison.Ordinal))));
         return line is null ? 0 : double.Parse(line[(sample.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);

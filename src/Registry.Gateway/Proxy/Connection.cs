@@ -23,17 +23,50 @@ internal sealed class Connection(Socket client, string upstreamHost, int upstrea
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var upstream = new TcpClient { NoDelay = true };
-        await using var clientStream = new NetworkStream(client, ownsSocket: true);
+        Stream clientStream = new NetworkStream(client, ownsSocket: true);
+        await using var _ = clientStream;
+        var handshakeTimeout = TimeSpan.FromMilliseconds(gateway.Options.TlsHandshakeTimeoutMs);
+        if (gateway.ClientTls is { } clientTls)
+        {
+            try
+            {
+                clientStream = await clientTls.AuthenticateAsync(clientStream, handshakeTimeout, cts.Token);
+            }
+            catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException or OperationCanceledException)
+            {
+                // An untrusted client certificate, a plain-text client on a TLS port, or a handshake that never completes.
+                GatewayMetrics.TlsFailures.Add(1, new KeyValuePair<string, object?>("side", "client"));
+                gateway.Logger.LogInformation("Client TLS handshake failed: {Message}", e.Message);
+                return;
+            }
+        }
+        await using var __ = clientStream;
+        Stream upstreamStream;
         try
         {
             await upstream.ConnectAsync(upstreamHost, upstreamPort, cts.Token);
+            upstreamStream = upstream.GetStream();
         }
         catch (Exception e) when (FrameIO.IsDisconnect(e) || e is OperationCanceledException)
         {
             gateway.Logger.LogDebug("Upstream {Host}:{Port} unreachable: {Message}", upstreamHost, upstreamPort, e.Message);
             return;
         }
-        var upstreamStream = upstream.GetStream();
+        if (gateway.UpstreamTls is { } upstreamTls)
+        {
+            try
+            {
+                upstreamStream = await upstreamTls.AuthenticateAsync(upstreamStream, upstreamHost, handshakeTimeout, cts.Token);
+            }
+            catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException or OperationCanceledException)
+            {
+                // The client's connection closes: it never talks to a broker the gateway could not verify.
+                GatewayMetrics.TlsFailures.Add(1, new KeyValuePair<string, object?>("side", "upstream"));
+                gateway.Logger.LogWarning("TLS to the broker {Host}:{Port} failed: {Message}", upstreamHost, upstreamPort, e.Message);
+                return;
+            }
+        }
+        await using var ___ = upstreamStream;
         var slots = Channel.CreateBounded<Slot>(new BoundedChannelOptions(gateway.Options.MaxInFlight) { SingleReader = true, SingleWriter = true });
         var reading = ReadRequestsAsync(clientStream, upstreamStream, slots.Writer, cts.Token);
         var writing = WriteResponsesAsync(clientStream, upstreamStream, slots.Reader, cts.Token);

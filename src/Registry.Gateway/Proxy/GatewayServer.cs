@@ -16,6 +16,12 @@ internal sealed class GatewayContext(GatewayOptions options, PolicyStore policie
 
     public ILogger Logger { get; } = logger;
 
+    /// <summary>TLS towards clients, or null for plain TCP.</summary>
+    public ListenerTls? ClientTls { get; } = ListenerTls.From(options.Tls, logger);
+
+    /// <summary>TLS towards the brokers, or null for plain TCP.</summary>
+    public UpstreamTls? UpstreamTls { get; } = UpstreamTls.From(options.UpstreamTls, logger);
+
     public Protocol.BrokerMap MapBroker { get; set; } = (_, host, port) => (host, port);
 }
 

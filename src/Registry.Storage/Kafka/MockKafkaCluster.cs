@@ -52,6 +52,13 @@ public sealed partial class MockKafkaCluster : IDisposable
         if (err != 0) throw new InvalidOperationException($"rd_kafka_mock_broker_set_{(up ? "up" : "down")} failed with {err}");
     }
 
+    /// <summary>The address Metadata names for a broker (it keeps listening where it is): to put a TLS terminator or another proxy in front of it.</summary>
+    public void AdvertiseBroker(int brokerId, string host, int port)
+    {
+        var err = rd_kafka_mock_broker_set_host_port(_cluster, brokerId, host, port);
+        if (err != 0) throw new InvalidOperationException($"rd_kafka_mock_broker_set_host_port failed with {err}");
+    }
+
     public void Dispose()
     {
         rd_kafka_mock_cluster_destroy(_cluster);
@@ -87,5 +94,6 @@ public sealed partial class MockKafkaCluster : IDisposable
     [DllImport(Library, CharSet = CharSet.Ansi)] private static extern int rd_kafka_mock_topic_create(IntPtr cluster, string topic, int partitions, int replicationFactor);
     [DllImport(Library)] private static extern int rd_kafka_mock_broker_set_down(IntPtr cluster, int brokerId);
     [DllImport(Library)] private static extern int rd_kafka_mock_broker_set_up(IntPtr cluster, int brokerId);
+    [DllImport(Library, CharSet = CharSet.Ansi)] private static extern int rd_kafka_mock_broker_set_host_port(IntPtr cluster, int brokerId, string host, int port);
 #pragma warning restore SYSLIB1054, CA2101
 }
