@@ -27,6 +27,8 @@ public static class GatewayApp
         return MeterAdapter.StartListening(new MeterAdapterOptions { InstrumentFilterPredicate = i => i.Meter.Name == GatewayMetrics.MeterName });
     });
 
+    private static readonly System.Text.Json.JsonSerializerOptions RefusalJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+
     public static WebApplication Build(string[] args)
     {
         _ = MeterListening.Value;
@@ -54,6 +56,7 @@ public static class GatewayApp
         var app = builder.Build();
         app.MapGet("/health/live", () => "live");
         app.MapGet("/health/ready", (GatewayService gateway) => gateway.Ready ? Results.Text("ready") : Results.Text("not ready", statusCode: 503));
+        app.MapGet("/v1/gateway/refusals", (GatewayContext gateway, string? topic) => Results.Json(gateway.Refusals.Recent(topic), RefusalJson));
         app.MapMetrics();
         return app;
     }

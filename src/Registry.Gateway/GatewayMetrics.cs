@@ -24,6 +24,9 @@ public static class GatewayMetrics
     /// <summary>Connections closed for protocol violations (bad frames, oversize claims, timeouts), by reason.</summary>
     public static readonly Counter<long> ConnectionsRefused = Meter.CreateCounter<long>("connections_closed_bad_input", description: "Client connections closed for bad input");
 
+    /// <summary>Records rejected, by the producing client's id (bounded: see <see cref="Proxy.RefusalLog"/>).</summary>
+    public static readonly Counter<long> RefusalsByClient = Meter.CreateCounter<long>("refusals_by_client", description: "Records rejected, by client id");
+
     /// <summary>TLS handshakes that failed, by side (client: a client of the gateway; upstream: a broker).</summary>
     public static readonly Counter<long> TlsFailures = Meter.CreateCounter<long>("tls_handshakes_failed", description: "TLS handshakes that failed, by side");
 

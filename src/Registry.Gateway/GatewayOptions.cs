@@ -61,6 +61,18 @@ public sealed class GatewayOptions
     [Range(1, 10_000)]
     public int MaxNestingDepth { get; set; } = 64;
 
+    /// <summary>Refusals kept per topic for GET /v1/gateway/refusals. Default 100.</summary>
+    [Range(0, 100_000)]
+    public int RefusalsPerTopic { get; set; } = 100;
+
+    /// <summary>Most topics whose refusals are kept. Default 1000.</summary>
+    [Range(0, 1_000_000)]
+    public int MaxRefusalTopics { get; set; } = 1000;
+
+    /// <summary>Most distinct client ids labelled in registry_gateway_refusals_by_client; the rest count as "_other". Default 100.</summary>
+    [Range(0, 100_000)]
+    public int MaxClientIdLabels { get; set; } = 100;
+
     /// <summary>TLS on the client listeners (bootstrap and broker ports); plain TCP when no certificate is set.</summary>
     public ListenerTlsOptions Tls { get; set; } = new();
 

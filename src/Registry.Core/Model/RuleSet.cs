@@ -30,6 +30,14 @@ public sealed record RuleSet(
             newer.EnableAt ?? older.EnableAt).NullIfEmpty();
     }
 
+    /// <summary>
+    /// Whether the rules of <paramref name="ruleSet"/> run in <paramref name="environment"/> (<c>CLIENT</c>, <c>GATEWAY</c>,
+    /// <c>SERVER</c>): its <c>enableAt</c> is absent, <c>ALL</c> or that environment; <c>NONE</c> runs them nowhere.
+    /// Confluent's clients run rules only at <c>ALL</c> or <c>CLIENT</c>.
+    /// </summary>
+    public static bool IsEnabledAt(RuleSet? ruleSet, string environment) =>
+        ruleSet?.EnableAt is not { Length: > 0 } at || at.Equals("ALL", StringComparison.OrdinalIgnoreCase) || at.Equals(environment, StringComparison.OrdinalIgnoreCase);
+
     [System.Text.Json.Serialization.JsonIgnore]
     public IEnumerable<Rule> AllRules =>
         (MigrationRules ?? []).Concat(DomainRules ?? []).Concat(EncodingRules ?? []);

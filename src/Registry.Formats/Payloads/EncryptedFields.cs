@@ -18,6 +18,8 @@ public static class EncryptedFields
     /// <summary>The paths (field names from the top) of the fields the schema's ENCRYPT rules encrypt, and the rule for each.</summary>
     public static IReadOnlyList<(string[] Path, string Rule)> Covered(string schemaType, string schema, RuleSet? ruleSet)
     {
+        // Producers encrypt only where their rules run: at ALL or CLIENT.
+        if (!RuleSet.IsEnabledAt(ruleSet, "CLIENT")) return [];
         var rules = (ruleSet?.DomainRules ?? []).Where(r => r.Type == "ENCRYPT" && !r.Disabled && r.Tags is { Count: > 0 }).ToList();
         if (rules.Count == 0) return [];
         var found = new List<(string[], string)>();

@@ -142,7 +142,7 @@ internal sealed class Connection(Socket client, string upstreamHost, int upstrea
             var tag = new KeyValuePair<string, object?>("topic", topic.Name);
             foreach (var partition in topic.Partitions.ToList())
             {
-                var response = await CheckPartitionAsync(topic.Name, policy, partition, tag, cancellationToken);
+                var response = await CheckPartitionAsync(topic.Name, policy, partition, tag, header.ClientId, cancellationToken);
                 if (response is null) continue;
                 topic.Partitions.Remove(partition);
                 rejected.Add((topic.Name, response));
@@ -175,7 +175,8 @@ internal sealed class Connection(Socket client, string upstreamHost, int upstrea
     }
 
     /// <summary>Null when the partition may go to the broker, else the error response for it.</summary>
-    private async Task<PartitionResponse?> CheckPartitionAsync(string topic, Core.Model.TopicPolicy? policy, ProducePartition partition, KeyValuePair<string, object?> tag, CancellationToken cancellationToken)
+    private async Task<PartitionResponse?> CheckPartitionAsync(string topic, Core.Model.TopicPolicy? policy, ProducePartition partition, KeyValuePair<string, object?> tag, string? clientId,
+        CancellationToken cancellationToken)
     {
         if (policy is null)
         {
@@ -194,7 +195,9 @@ internal sealed class Connection(Socket client, string upstreamHost, int upstrea
         {
             GatewayMetrics.BatchesRejected.Add(1, tag);
             GatewayMetrics.RecordsRejected.Add(1, tag, new KeyValuePair<string, object?>("reason", "unreadable"));
-            return new PartitionResponse { Index = partition.Index, ErrorCode = InvalidRecord, ErrorMessage = $"Records for {topic}-{partition.Index} could not be read, so they were not checked: {e.Message}" };
+            var message = $"Records for {topic}-{partition.Index} could not be read, so they were not checked: {e.Message}";
+            gateway.Refusals.Add(topic, partition.Index, [new Violation(0, "unreadable", message)], clientId, DateTimeOffset.UtcNow);
+            return new PartitionResponse { Index = partition.Index, ErrorCode = InvalidRecord, ErrorMessage = message };
         }
         catch (HttpRequestException e)
         {
@@ -204,6 +207,7 @@ internal sealed class Connection(Socket client, string upstreamHost, int upstrea
         if (violations.Count == 0) return null;
         foreach (var v in violations) GatewayMetrics.RecordsRejected.Add(1, tag, new KeyValuePair<string, object?>("reason", v.Reason));
         GatewayMetrics.BatchesRejected.Add(1, tag);
+        gateway.Refusals.Add(topic, partition.Index, violations, clientId, DateTimeOffset.UtcNow);
         var response = new PartitionResponse
         {
             Index = partition.Index,

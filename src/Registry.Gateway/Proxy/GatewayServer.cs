@@ -16,6 +16,9 @@ internal sealed class GatewayContext(GatewayOptions options, PolicyStore policie
 
     public ILogger Logger { get; } = logger;
 
+    /// <summary>The last refusals, for people (GET /v1/gateway/refusals).</summary>
+    public RefusalLog Refusals { get; } = new(options.RefusalsPerTopic, options.MaxRefusalTopics, options.MaxClientIdLabels);
+
     /// <summary>TLS towards clients, or null for plain TCP.</summary>
     public ListenerTls? ClientTls { get; } = ListenerTls.From(options.Tls, logger);
 

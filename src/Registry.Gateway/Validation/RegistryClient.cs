@@ -38,6 +38,8 @@ public sealed class KnownSchema(int id, string schemaType, string schema, IReadO
     {
         var environment = new Cel.CelEnvironment(null, "");
         var rules = new List<(Rule, Cel.CelProgramDelegate?, string?)>();
+        // Rules enabled for clients only (or the server, or nowhere) are not the gateway's to run.
+        if (!RuleSet.IsEnabledAt(RuleSet, "GATEWAY")) return rules;
         foreach (var rule in RuleSet?.DomainRules ?? [])
         {
             if (rule.Disabled || !string.Equals(rule.Kind, "CONDITION", StringComparison.OrdinalIgnoreCase)) continue;
