@@ -26,7 +26,7 @@ public sealed class KafkaClusterTests(ITestOutputHelper output) : IDisposable
 
     private Task<ServerProcess> StartNodeAsync(int i, string topic = "_schemas")
     {
-        // The mock's Metadata names controller 0, which does not exist, so admin CreateTopics cannot work on it: create the topics directly.
+        // The mock does not implement admin CreateTopics: create the topics directly.
         _kafka.CreateStoreTopics(topic);
         return ServerProcess.StartAsync(Path.Combine(_scratch, "node" + i), "--store", "kafka", "--kafka", _kafka.BootstrapServers,
             "--Registry:Kafka:Topic=" + topic, "--Registry:PollIntervalMs=100", "--Registry:WriteTimeoutMs=5000", "--Registry:Kafka:SessionTimeoutMs=3000");

@@ -196,6 +196,16 @@ public sealed class KafkaRegistryLogTests : IDisposable
     }
 
     [Fact]
+    public async Task The_mock_cluster_names_a_controller_that_exists()
+    {
+        using var cluster = new MockKafkaCluster(brokers: 3);
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers }).Build();
+        var description = await admin.DescribeClusterAsync(new Confluent.Kafka.Admin.DescribeClusterOptions { RequestTimeout = TimeSpan.FromSeconds(10) });
+        Assert.Equal(1, description.Controller.Id);
+        Assert.Contains(description.Nodes, n => n.Id == description.Controller.Id);
+    }
+
+    [Fact]
     public async Task A_topic_with_several_partitions_is_refused_with_a_store_error()
     {
         _cluster.CreateTopic("_schemas_wide", partitions: 3);

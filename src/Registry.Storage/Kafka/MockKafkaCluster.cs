@@ -29,6 +29,8 @@ public sealed partial class MockKafkaCluster : IDisposable
         _cluster = rd_kafka_mock_cluster_new(_handle, brokers);
         if (_cluster == IntPtr.Zero) throw new InvalidOperationException("rd_kafka_mock_cluster_new failed");
         BootstrapServers = Marshal.PtrToStringUTF8(rd_kafka_mock_cluster_bootstraps(_cluster))!;
+        // The mock names controller 0 by default, which no broker has (brokers are 1..n): admin clients and kafkajs fail on it.
+        rd_kafka_mock_set_controller_id(_cluster, 1);
     }
 
     /// <summary>Creates a topic directly in the mock cluster (its admin API cannot); an existing topic is left as it is.</summary>
@@ -94,6 +96,7 @@ public sealed partial class MockKafkaCluster : IDisposable
     [DllImport(Library, CharSet = CharSet.Ansi)] private static extern int rd_kafka_mock_topic_create(IntPtr cluster, string topic, int partitions, int replicationFactor);
     [DllImport(Library)] private static extern int rd_kafka_mock_broker_set_down(IntPtr cluster, int brokerId);
     [DllImport(Library)] private static extern int rd_kafka_mock_broker_set_up(IntPtr cluster, int brokerId);
+    [DllImport(Library)] private static extern void rd_kafka_mock_set_controller_id(IntPtr cluster, int controllerId);
     [DllImport(Library, CharSet = CharSet.Ansi)] private static extern int rd_kafka_mock_broker_set_host_port(IntPtr cluster, int brokerId, string host, int port);
 #pragma warning restore SYSLIB1054, CA2101
 }
