@@ -10,8 +10,9 @@ using Registry.Server.Hosting;
 using Registry.Storage.Kafka;
 
 /// <summary>
-/// Produce throughput and p99 latency with the real producer: straight to the mock cluster, and through the
-/// gateway with no policy, with schema-id checks and with full payload checks, all in one run.
+/// Produce throughput and p99 latency with the real producer, run in a process of its own (so it does not share the
+/// gateway's runtime): straight to the mock cluster, and through the gateway with no policy, with schema-id checks,
+/// with full payload checks and with a one-field CEL rule, all in one run.
 /// </summary>
 internal static class GatewayBench
 {
@@ -30,28 +31,29 @@ internal static class GatewayBench
 
         using var http = new HttpClient { BaseAddress = new Uri(registryUrl) };
         const string schema = """{"type":"record","name":"Order","fields":[{"name":"id","type":"string"},{"name":"amount","type":"long"},{"name":"note","type":"string"}]}""";
-        var payloads = new List<byte[]>();
-        foreach (var (topic, check) in new[] { ("direct", (string?)null), ("passthrough", null), ("ids", "id"), ("payloads", "payload") })
+        var rule = new { domainRules = new[] { new { name = "amount-not-negative", kind = "CONDITION", mode = "WRITE", type = "CEL", expr = "message.amount >= 0" } } };
+        var ids = new Dictionary<string, int>();
+        foreach (var (topic, check) in new[] { ("direct", (string?)null), ("passthrough", null), ("ids", "id"), ("payloads", "payload"), ("rules", "rules") })
         {
             kafka.CreateTopic(topic, partitions: 3);
-            var reply = await http.PostAsJsonAsync($"/subjects/{topic}-value/versions", new { schema });
-            var id = (await reply.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetInt32();
+            var reply = await http.PostAsJsonAsync($"/subjects/{topic}-value/versions", new { schema, ruleSet = topic == "rules" ? rule : null });
+            ids[topic] = (await reply.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetInt32();
             if (check is not null) (await http.PutAsJsonAsync($"/v1/policies/{topic}", new { value = new { check } })).EnsureSuccessStatusCode();
-            if (payloads.Count == 0) payloads.AddRange(Enumerable.Range(0, 1000).Select(i => Payload(id, i)));
         }
         await Task.Delay(500); // the gateway picks the policies up
-        await MeasureCheckCostAsync(registryUrl, payloads);
+        await MeasureCheckCostAsync(registryUrl, ids);
 
         // Warm-up, then rounds of all scenarios in turn; each round's ratios are against that round's direct
         // run, and the median over rounds is reported, so drift in this noisy machine cancels out.
-        await MeasureAsync(kafka.BootstrapServers, "direct", payloads, messages / 5);
-        await MeasureAsync(through, "passthrough", payloads, messages / 5);
+        await MeasureInProcessOfItsOwnAsync(kafka.BootstrapServers, "direct", ids["direct"], messages / 5);
+        await MeasureInProcessOfItsOwnAsync(through, "passthrough", ids["passthrough"], messages / 5);
         (string Name, string Bootstrap, string Topic)[] scenarios =
         [
             ("direct to the cluster (baseline)", kafka.BootstrapServers, "direct"),
             ("through the gateway, topic without policy", through, "passthrough"),
             ("through the gateway, schema-id checks", through, "ids"),
             ("through the gateway, payload checks", through, "payloads"),
+            ("through the gateway, one-field CEL rule", through, "rules"),
         ];
         const int rounds = 3;
         var rates = new double[scenarios.Length, rounds];
@@ -63,12 +65,12 @@ internal static class GatewayBench
             for (var i = 0; i < scenarios.Length; i++)
             {
                 var checkedBefore = await CheckSecondsAsync(metrics);
-                (rates[i, round], p99s[i, round]) = await MeasureAsync(scenarios[i].Bootstrap, scenarios[i].Topic, payloads, messages);
+                (rates[i, round], p99s[i, round]) = await MeasureInProcessOfItsOwnAsync(scenarios[i].Bootstrap, scenarios[i].Topic, ids[scenarios[i].Topic], messages);
                 checkMicros[i] += (await CheckSecondsAsync(metrics) - checkedBefore) * 1e6 / ((double)messages * rounds);
             }
         }
         static double Median(IEnumerable<double> values) => values.Order().ElementAt(rounds / 2);
-        Console.WriteLine($"gateway benchmark: {rounds} rounds of {messages} messages of ~{payloads[0].Length} bytes per scenario, acks=all, linger.ms=5");
+        Console.WriteLine($"gateway benchmark: {rounds} rounds of {messages} messages of ~{Payload(1, 0).Length} bytes per scenario, acks=all, linger.ms=5, producer in a process of its own");
         Console.WriteLine("| scenario | messages/s (median) | ratio to direct (median of rounds) | ratios per round | p99 latency (ms, median) | gateway check time per message (µs) |");
         Console.WriteLine("|---|---|---|---|---|---|");
         for (var i = 0; i < scenarios.Length; i++)
@@ -80,12 +82,12 @@ internal static class GatewayBench
     }
 
     /// <summary>The gateway's own cost per record, on one thread without the producer and broker competing for the cores.</summary>
-    private static async Task MeasureCheckCostAsync(string registryUrl, List<byte[]> payloads)
+    private static async Task MeasureCheckCostAsync(string registryUrl, Dictionary<string, int> ids)
     {
         using var http = new HttpClient { BaseAddress = new Uri(registryUrl) };
         var validator = new Registry.Gateway.Validation.RecordValidator(new Registry.Gateway.Validation.RegistryClient(http),
             Registry.Formats.FormatCatalog.Create(new Registry.Formats.FormatLimits()), 64);
-        var batch = Registry.Gateway.Protocol.RecordBatches.Write(payloads.Take(500).Select(p => ((byte[]?)null, (byte[]?)p)).ToList());
+        byte[] Batch(string topic) => Registry.Gateway.Protocol.RecordBatches.Write(Enumerable.Range(0, 500).Select(i => ((byte[]?)null, (byte[]?)Payload(ids[topic], i))).ToList());
         Console.WriteLine("| gateway work per record, one thread, 500-record batches | ns per record |");
         Console.WriteLine("|---|---|");
         foreach (var (name, topic, policy) in new[]
@@ -93,16 +95,18 @@ internal static class GatewayBench
             ("read the batch only", "ids", (Registry.Core.Model.TopicPolicy?)null),
             ("read + schema-id check", "ids", new Registry.Core.Model.TopicPolicy { Value = new() { Check = "id" } }),
             ("read + payload check", "payloads", new Registry.Core.Model.TopicPolicy { Value = new() { Check = "payload" } }),
+            ("read + payload check + one-field CEL rule", "rules", new Registry.Core.Model.TopicPolicy { Value = new() { Check = "rules" } }),
         })
         {
+            var batch = Batch(topic);
             const int iterations = 5000;
-            for (var warm = 0; warm < 2000; warm++) await Check(topic, policy);
+            for (var warm = 0; warm < 2000; warm++) await Check(batch, topic, policy);
             var clock = Stopwatch.StartNew();
-            for (var i = 0; i < iterations; i++) await Check(topic, policy);
+            for (var i = 0; i < iterations; i++) await Check(batch, topic, policy);
             Console.WriteLine($"| {name} | {clock.Elapsed.TotalNanoseconds / (iterations * 500.0):0} |");
         }
 
-        async Task Check(string topic, Registry.Core.Model.TopicPolicy? policy)
+        async Task Check(byte[] batch, string topic, Registry.Core.Model.TopicPolicy? policy)
         {
             var records = Registry.Gateway.Protocol.RecordBatches.Read(batch, 1 << 26);
             if (policy is not null && (await validator.CheckAsync(topic, policy, records, CancellationToken.None)).Count > 0) throw new InvalidOperationException("a valid record was refused");
@@ -128,6 +132,30 @@ internal static class GatewayBench
         stream.Write([(byte)(id >> 24), (byte)(id >> 16), (byte)(id >> 8), (byte)id]);
         new Avro.Generic.GenericDatumWriter<Avro.Generic.GenericRecord>(record.Schema).Write(record, new Avro.IO.BinaryEncoder(stream));
         return stream.ToArray();
+    }
+
+    /// <summary>Runs <see cref="ProduceAsync"/> in a child process (this program with <c>--produce</c>) and reads its rate and p99.</summary>
+    private static async Task<(double Rate, double P99)> MeasureInProcessOfItsOwnAsync(string bootstrap, string topic, int schemaId, int messages)
+    {
+        var self = Environment.ProcessPath!;
+        var info = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet") info.ArgumentList.Add(typeof(GatewayBench).Assembly.Location);
+        foreach (var a in new[] { "--produce", bootstrap, topic, messages.ToString(System.Globalization.CultureInfo.InvariantCulture), schemaId.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+            info.ArgumentList.Add(a);
+        using var child = Process.Start(info)!;
+        var output = await child.StandardOutput.ReadToEndAsync();
+        await child.WaitForExitAsync();
+        if (child.ExitCode != 0) throw new InvalidOperationException($"the producer process for {topic} exited with {child.ExitCode}");
+        var parts = output.Trim().Split(' ');
+        return (double.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), double.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The producer process: sends <paramref name="messages"/> records and prints "rate p99-ms".</summary>
+    public static async Task ProduceAsync(string bootstrap, string topic, int messages, int schemaId)
+    {
+        var payloads = Enumerable.Range(0, 1000).Select(i => Payload(schemaId, i)).ToList();
+        var (rate, p99) = await MeasureAsync(bootstrap, topic, payloads, messages);
+        Console.WriteLine(FormattableString.Invariant($"{rate} {p99}"));
     }
 
     private static async Task<(double Rate, double P99)> MeasureAsync(string bootstrap, string topic, List<byte[]> payloads, int messages)

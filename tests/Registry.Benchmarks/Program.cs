@@ -15,6 +15,12 @@ if (args.Length > 0 && args[0] == "--gateway")
     await GatewayBench.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 50_000);
     return;
 }
+if (args.Length > 0 && args[0] == "--produce")
+{
+    // The producer side of --gateway, in a process of its own: <bootstrap> <topic> <messages> <schema id>.
+    await GatewayBench.ProduceAsync(args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture));
+    return;
+}
 if (args.Length > 0 && args[0] == "--kafka-writes")
 {
     await KafkaWriteBench.RunAsync(args);

@@ -4,7 +4,8 @@ namespace Registry.Formats.Avro;
 
 /// <summary>
 /// Checks Avro binary data against a schema by walking it without building values: no allocation per
-/// record, which is what keeps payload checks in the gateway close to the broker's own speed.
+/// record, which is what keeps payload checks in the gateway close to the broker's own speed. For rule
+/// checks, <see cref="Decode"/> walks it the same way and builds only the plain values the rules read.
 /// </summary>
 internal static class AvroBinaryCheck
 {
@@ -17,6 +18,127 @@ internal static class AvroBinaryCheck
         var error = Value(schema, data, ref position, 0);
         if (error is not null) return error;
         return position == data.Length ? null : $"{data.Length - position} bytes are left over after the {schema.Fullname} value";
+    }
+
+    /// <summary>
+    /// The plain value of <paramref name="data"/> (records and maps as dictionaries, arrays as object arrays, enums as
+    /// their symbols, fixed and bytes as byte arrays, logical types as their underlying values), or null with
+    /// <paramref name="error"/> when the data is not exactly one value of <paramref name="schema"/>.
+    /// </summary>
+    public static object? Decode(Schema schema, ReadOnlySpan<byte> data, out string? error)
+    {
+        var position = 0;
+        var value = Read(schema, data, ref position, 0, out error);
+        if (error is null && position != data.Length) error = $"{data.Length - position} bytes are left over after the {schema.Fullname} value";
+        return error is null ? value : null;
+    }
+
+    private static object? Read(Schema schema, ReadOnlySpan<byte> data, ref int position, int depth, out string? error)
+    {
+        error = null;
+        if (depth > MaxDepth)
+        {
+            error = $"the value nests deeper than {MaxDepth} levels";
+            return null;
+        }
+        switch (schema)
+        {
+            case LogicalSchema logical:
+                return Read(logical.BaseSchema, data, ref position, depth, out error);
+            case RecordSchema record:
+                var fields = new Dictionary<string, object?>(record.Count, StringComparer.Ordinal);
+                foreach (var field in record.Fields)
+                {
+                    fields[field.Name] = Read(field.Schema, data, ref position, depth + 1, out error);
+                    if (error is not null)
+                    {
+                        error = $"{record.Name}.{field.Name}: {error}";
+                        return null;
+                    }
+                }
+                return fields;
+            case UnionSchema union:
+                if (!Long(data, ref position, out var branch)) error = Ended(schema);
+                else if (branch < 0 || branch >= union.Count) error = $"union branch {branch} does not exist (the union has {union.Count})";
+                else return Read(union[(int)branch], data, ref position, depth + 1, out error);
+                return null;
+            case EnumSchema @enum:
+                if (!Long(data, ref position, out var symbol)) error = Ended(schema);
+                else if (symbol < 0 || symbol >= @enum.Count) error = $"enum index {symbol} is not a symbol of {@enum.Name}";
+                else return @enum[(int)symbol];
+                return null;
+            case FixedSchema @fixed:
+                if (@fixed.Size <= data.Length - position)
+                {
+                    var bytes = data.Slice(position, @fixed.Size).ToArray();
+                    position += @fixed.Size;
+                    return bytes;
+                }
+                error = Ended(schema);
+                return null;
+            case ArraySchema array:
+                var items = new List<object?>();
+                error = Blocks(data, ref position, depth, (ReadOnlySpan<byte> d, ref int p, int dp) =>
+                {
+                    items.Add(Read(array.ItemSchema, d, ref p, dp, out var e));
+                    return e;
+                });
+                return error is null ? items.ToArray() : null;
+            case MapSchema map:
+                var entries = new Dictionary<string, object?>(StringComparer.Ordinal);
+                error = Blocks(data, ref position, depth, (ReadOnlySpan<byte> d, ref int p, int dp) =>
+                {
+                    if (Text(d, ref p, out var key) is { } e) return e;
+                    entries[key!] = Read(map.ValueSchema, d, ref p, dp, out e);
+                    return e;
+                });
+                return error is null ? entries : null;
+        }
+        switch (schema.Tag)
+        {
+            case Schema.Type.Null:
+                return null;
+            case Schema.Type.Boolean when position < data.Length && data[position] <= 1:
+                return data[position++] == 1;
+            case Schema.Type.Boolean:
+                error = "a boolean must be the byte 0 or 1";
+                return null;
+            case Schema.Type.Int:
+                if (!Long(data, ref position, out var i)) error = Ended(schema);
+                else if (i is < int.MinValue or > int.MaxValue) error = $"{i} does not fit an int";
+                else return (int)i;
+                return null;
+            case Schema.Type.Long:
+                if (Long(data, ref position, out var l)) return l;
+                error = Ended(schema);
+                return null;
+            case Schema.Type.Float when 4 <= data.Length - position:
+                position += 4;
+                return System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(data[(position - 4)..]);
+            case Schema.Type.Double when 8 <= data.Length - position:
+                position += 8;
+                return System.Buffers.Binary.BinaryPrimitives.ReadDoubleLittleEndian(data[(position - 8)..]);
+            case Schema.Type.Float or Schema.Type.Double:
+                error = Ended(schema);
+                return null;
+            case Schema.Type.String:
+                error = Text(data, ref position, out var text);
+                return text;
+            case Schema.Type.Bytes:
+                error = Content(data, ref position, out var start);
+                return error is null ? data[start..position].ToArray() : null;
+            default:
+                error = $"values of type {schema.Tag} cannot be decoded";
+                return null;
+        }
+    }
+
+    private static string? Text(ReadOnlySpan<byte> data, ref int position, out string? text)
+    {
+        text = null;
+        if (Content(data, ref position, out var start) is { } error) return error;
+        text = System.Text.Encoding.UTF8.GetString(data[start..position]);
+        return null;
     }
 
     private static string? Value(Schema schema, ReadOnlySpan<byte> data, ref int position, int depth)
@@ -83,10 +205,15 @@ internal static class AvroBinaryCheck
         }
     }
 
-    private static string? LengthPrefixed(ReadOnlySpan<byte> data, ref int position)
+    private static string? LengthPrefixed(ReadOnlySpan<byte> data, ref int position) => Content(data, ref position, out _);
+
+    /// <summary>A length-prefixed value (string, bytes, map key): moves past it; <paramref name="start"/> is where its content begins.</summary>
+    private static string? Content(ReadOnlySpan<byte> data, ref int position, out int start)
     {
+        start = position;
         if (!Long(data, ref position, out var length)) return "the data ends inside a length";
         if (length < 0) return $"negative length {length}";
+        start = position;
         return Skip(data, ref position, length) ? null : $"a length of {length} runs past the end of the data";
     }
 

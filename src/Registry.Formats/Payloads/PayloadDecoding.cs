@@ -19,17 +19,9 @@ public static class PayloadDecoding
         switch (schema)
         {
             case AvroSchema avro:
-                try
-                {
-                    using var stream = new MemoryStream(data.ToArray(), writable: false);
-                    var value = new global::Avro.Generic.GenericDatumReader<object>(avro.Avro, avro.Avro).Read(null!, new global::Avro.IO.BinaryDecoder(stream));
-                    return Plain(value);
-                }
-                catch (Exception e) when (e is global::Avro.AvroException or EndOfStreamException or InvalidCastException or ArgumentException or OverflowException or IndexOutOfRangeException)
-                {
-                    error = $"the data is not a valid {avro.Avro.Fullname} value: {e.Message}";
-                    return null;
-                }
+                var value = AvroBinaryCheck.Decode(avro.Avro, data, out var avroError);
+                if (avroError is not null) error = $"the data is not a valid {avro.Avro.Fullname} value: {avroError}";
+                return value;
             case JsonSchemaParsed:
                 try
                 {
@@ -76,18 +68,6 @@ public static class PayloadDecoding
                 return null;
         }
     }
-
-    private static object? Plain(object? value) => value switch
-    {
-        global::Avro.Generic.GenericRecord record => record.Schema.Fields.ToDictionary(f => f.Name, f => Plain(record.GetValue(f.Pos))),
-        global::Avro.Generic.GenericEnum e => e.Value,
-        global::Avro.Generic.GenericFixed f => f.Value,
-        IDictionary<string, object> map => map.ToDictionary(kv => kv.Key, kv => Plain(kv.Value)),
-        byte[] bytes => bytes,
-        string s => s,
-        System.Collections.IList list => list.Cast<object?>().Select(Plain).ToArray(),
-        _ => value,
-    };
 
     private static object? Plain(JsonElement element) => element.ValueKind switch
     {

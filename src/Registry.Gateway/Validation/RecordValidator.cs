@@ -102,10 +102,18 @@ public sealed class RecordValidator(RegistryClient registry, SchemaFormats forma
 
         var message = PayloadDecoding.Decode(parsed, data.Span, indexes, maxNestingDepth, out var decodeError);
         if (message is null && decodeError is not null) return new Violation(0, "rule", $"the {what}'s rules cannot be evaluated: {decodeError}");
-        var variables = new Dictionary<string, object?> { ["message"] = message };
-        foreach (var (rule, program, error) in schema.Conditions)
+        Dictionary<string, object?>? variables = null;
+        foreach (var (rule, program, fast, error) in schema.Conditions)
         {
             if (program is null) return new Violation(0, "rule", $"rule '{rule.Name}' of schema id {id} cannot be evaluated: {error}");
+            switch (fast?.Invoke(message))
+            {
+                case CelFastPath.Outcome.True:
+                    continue;
+                case CelFastPath.Outcome.False:
+                    return new Violation(0, "rule", $"the {what} breaks rule '{rule.Name}' of schema id {id}: {rule.Expr}");
+            }
+            variables ??= new Dictionary<string, object?> { ["message"] = message };
             object? result;
             try
             {

@@ -11,7 +11,7 @@ namespace Registry.Gateway.Validation;
 public sealed class KnownSchema(int id, string schemaType, string schema, IReadOnlyList<ResolvedReference> references, RuleSet? ruleSet, IReadOnlySet<string> subjects)
 {
     private ParsedSchema? _parsed;
-    private IReadOnlyList<(Rule Rule, Cel.CelProgramDelegate? Program, string? Error)>? _conditions;
+    private IReadOnlyList<(Rule Rule, Cel.CelProgramDelegate? Program, Func<object?, CelFastPath.Outcome>? Fast, string? Error)>? _conditions;
     private IReadOnlyList<(string[] Path, string Rule)>? _encrypted;
 
     public int Id { get; } = id;
@@ -25,8 +25,8 @@ public sealed class KnownSchema(int id, string schemaType, string schema, IReadO
     /// <summary>Parsed on first use (only payload and rule checks need it).</summary>
     public ParsedSchema Parsed(SchemaFormats formats) => _parsed ??= formats.Parse(SchemaType, schema, references, normalize: false);
 
-    /// <summary>The CEL CONDITION rules that apply on write, compiled once.</summary>
-    public IReadOnlyList<(Rule Rule, Cel.CelProgramDelegate? Program, string? Error)> Conditions => _conditions ??= CompileConditions();
+    /// <summary>The CEL CONDITION rules that apply on write, compiled once (by the interpreter, and by the fast path where it can).</summary>
+    public IReadOnlyList<(Rule Rule, Cel.CelProgramDelegate? Program, Func<object?, CelFastPath.Outcome>? Fast, string? Error)> Conditions => _conditions ??= CompileConditions();
 
     /// <summary>The fields the schema's ENCRYPT rules encrypt (by their PII-style tags), found once.</summary>
     public IReadOnlyList<(string[] Path, string Rule)> EncryptedFields => _encrypted ??= Formats.Payloads.EncryptedFields.Covered(SchemaType, schema, RuleSet);
@@ -34,10 +34,10 @@ public sealed class KnownSchema(int id, string schemaType, string schema, IReadO
     public KnownSchema WithSubjects(IReadOnlySet<string> subjects) =>
         new(Id, SchemaType, schema, references, RuleSet, subjects) { _parsed = _parsed, _conditions = _conditions, _encrypted = _encrypted };
 
-    private List<(Rule, Cel.CelProgramDelegate?, string?)> CompileConditions()
+    private List<(Rule, Cel.CelProgramDelegate?, Func<object?, CelFastPath.Outcome>?, string?)> CompileConditions()
     {
         var environment = new Cel.CelEnvironment(null, "");
-        var rules = new List<(Rule, Cel.CelProgramDelegate?, string?)>();
+        var rules = new List<(Rule, Cel.CelProgramDelegate?, Func<object?, CelFastPath.Outcome>?, string?)>();
         // Rules enabled for clients only (or the server, or nowhere) are not the gateway's to run.
         if (!RuleSet.IsEnabledAt(RuleSet, "GATEWAY")) return rules;
         foreach (var rule in RuleSet?.DomainRules ?? [])
@@ -46,16 +46,17 @@ public sealed class KnownSchema(int id, string schemaType, string schema, IReadO
             if (rule.Mode is { } mode && !mode.Equals("WRITE", StringComparison.OrdinalIgnoreCase) && !mode.Equals("WRITEREAD", StringComparison.OrdinalIgnoreCase)) continue;
             if (!string.Equals(rule.Type, "CEL", StringComparison.OrdinalIgnoreCase))
             {
-                rules.Add((rule, null, $"rule type {rule.Type} is not evaluated by the gateway (only CEL)"));
+                rules.Add((rule, null, null, $"rule type {rule.Type} is not evaluated by the gateway (only CEL)"));
                 continue;
             }
             try
             {
-                rules.Add((rule, environment.Compile(rule.Expr ?? ""), null));
+                // The fast path decides what it can; the interpreter decides the rest, and refuses what does not compile.
+                rules.Add((rule, environment.Compile(rule.Expr ?? ""), CelFastPath.TryCompile(rule.Expr ?? ""), null));
             }
             catch (Exception e)
             {
-                rules.Add((rule, null, $"the expression does not compile: {e.Message}"));
+                rules.Add((rule, null, null, $"the expression does not compile: {e.Message}"));
             }
         }
         return rules;

@@ -92,6 +92,27 @@ public sealed class PayloadValidationTests
         var badEnumIndex = (byte[])data.Clone();
         badEnumIndex[1 + 4 + 8 + data.Skip(13).TakeWhile(b => (b & 0x80) != 0).Count() + 1 + 4] = 8; // color index 4: not a symbol
         Assert.Contains("enum index 4 is not a symbol", Check(Frame(7, badEnumIndex), schema).Reason);
+
+        // The same walk decodes plain values for rules: every kind, nested, and every cut or broken byte an error, never an exception.
+        var plain = (Dictionary<string, object?>)PayloadDecoding.Decode(schema, data, [], 64, out var decodeError)!;
+        Assert.Null(decodeError);
+        Assert.Equal((true, 1.5f, 2.5), ((bool)plain["flag"]!, (float)plain["f"]!, (double)plain["d"]!));
+        Assert.Equal((int)(DateTime.UtcNow.Date - DateTime.UnixEpoch).TotalDays, plain["day"]);
+        Assert.Equal(new byte[] { 1, 2, 3 }, plain["raw"]);
+        Assert.Equal("GREEN", plain["color"]);
+        Assert.Equal(new byte[] { 9, 9, 9, 9 }, plain["hash"]);
+        Assert.Equal(new object?[] { "a", "bb" }, (object?[])plain["tags"]!);
+        Assert.Equal(new Dictionary<string, object?> { ["x"] = 1L, ["y"] = 2L }, (Dictionary<string, object?>)plain["counts"]!);
+        var next = (Dictionary<string, object?>)plain["next"]!;
+        Assert.Equal("GREEN", next["color"]);
+        Assert.Null(next["next"]);
+        for (var cut = 1; cut < data.Length; cut += 3)
+        {
+            Assert.Null(PayloadDecoding.Decode(schema, data[..cut], [], 64, out var cutError));
+            Assert.NotNull(cutError);
+        }
+        Assert.Null(PayloadDecoding.Decode(schema, badEnumIndex, [], 64, out var enumError));
+        Assert.Contains("enum index 4 is not a symbol", enumError);
     }
 
     [Fact]
