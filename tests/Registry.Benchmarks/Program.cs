@@ -15,6 +15,16 @@ if (args.Length > 0 && args[0] == "--gateway")
     await GatewayBench.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 50_000);
     return;
 }
+if (args.Length > 0 && args[0] == "--bare")
+{
+    await ReadBench.BareAsync(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), File.ReadAllBytes(args[2]));
+    return;
+}
+if (args.Length > 0 && args[0] == "--reads")
+{
+    await ReadBench.RunAsync(args);
+    return;
+}
 if (args.Length > 0 && args[0] == "--produce")
 {
     // The producer side of --gateway, in a process of its own: <bootstrap> <topic> <messages> <schema id>.

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+/// <summary>
+/// Hot reads against the machine's limit: wrk (an outside client) on the registry's read endpoints, and on a bare
+/// Kestrel app in a process of its own answering the same bytes, in one run; each printed as a ratio to the bare
+/// app's rate (measured before and after the registry, averaged).
+/// </summary>
+internal static class ReadBench
+{
+    public static async Task RunAsync(string[] args)
+    {
+        var seconds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5;
+        if (!File.Exists("/usr/bin/wrk")) throw new InvalidOperationException("wrk is missing: apt-get install -y wrk");
+        var dir = Path.Combine(Path.GetTempPath(), "registry-reads-" + Guid.NewGuid().ToString("N"));
+        // The registry as deployed: the server's own binary (server GC and all) in a process of its own.
+        var url = $"http://127.0.0.1:{FreePort()}";
+        using var registry = Start(Path.Combine(AppContext.BaseDirectory, "Registry.Server.dll"), "--urls", url, "--data-dir", dir, "--Logging:LogLevel:Default=Warning");
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        await WaitAsync(http, url + "/health/ready");
+        const int schemas = 1000;
+        for (var i = 0; i < schemas; i++)
+        {
+            var schema = $$"""{"type":"record","name":"Read{{i}}","fields":[{"name":"id","type":"string"},{"name":"n{{i}}","type":"long"}]}""";
+            (await http.PostAsync($"/subjects/read-{i}/versions", new StringContent("{\"schema\":" + System.Text.Json.JsonSerializer.Serialize(schema) + "}", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        }
+        var body = await http.GetByteArrayAsync("/schemas/ids/1");
+
+        // The limit: Kestrel answering the same body, with the same content type, and nothing else, in a process of its own.
+        var bodyFile = Path.Combine(dir, "body.json");
+        File.WriteAllBytes(bodyFile, body);
+        var barePort = FreePort();
+        using var bare = Start(typeof(ReadBench).Assembly.Location, "--bare", barePort.ToString(System.Globalization.CultureInfo.InvariantCulture), bodyFile);
+        var bareUrl = $"http://127.0.0.1:{barePort}";
+        await WaitAsync(http, bareUrl + "/schemas/ids/1");
+
+        var script = Path.Combine(dir, "ids.lua");
+        File.WriteAllText(script, $"counter = 0\nrequest = function()\n  counter = counter % {schemas} + 1\n  return wrk.format(\"GET\", \"/schemas/ids/\" .. counter)\nend\n");
+        var latest = Path.Combine(dir, "latest.lua");
+        File.WriteAllText(latest, $"counter = 0\nrequest = function()\n  counter = counter % {schemas}\n  local path = \"/subjects/read-\" .. counter .. \"/versions/latest\"\n  counter = counter + 1\n  return wrk.format(\"GET\", path)\nend\n");
+        Console.WriteLine($"reads: wrk -t2 -c32 -d{seconds}s, {schemas} schemas, body {body.Length} bytes; rounds alternate the bare app and the registry");
+        Console.WriteLine("| endpoint | bare Kestrel req/s | registry req/s | ratio |");
+        Console.WriteLine("|---|---|---|---|");
+        foreach (var (name, lua) in new[] { ("GET /schemas/ids/{id}", script), ("GET /subjects/{s}/versions/latest", latest) })
+        {
+            var bareRate = await WrkAsync(bareUrl, script, seconds);
+            var registryRate = await WrkAsync(url, lua, seconds);
+            var bareAgain = await WrkAsync(bareUrl, script, seconds);
+            var limit = (bareRate + bareAgain) / 2;
+            Console.WriteLine($"| {name} | {limit:N0} | {registryRate:N0} | {registryRate / limit:0.00} |");
+        }
+        bare.Kill();
+        registry.Kill();
+        await registry.WaitForExitAsync();
+        try { Directory.Delete(dir, true); } catch (IOException) { }
+    }
+
+    private static Process Start(string dll, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(dll);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task WaitAsync(HttpClient http, string url)
+    {
+        for (var tries = 0; ; tries++)
+        {
+            try
+            {
+                using var response = await http.GetAsync(url);
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException) when (tries < 300)
+            {
+            }
+            if (tries >= 300) throw new TimeoutException(url + " did not answer");
+            await Task.Delay(100);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary><c>--bare PORT BODYFILE</c>: only the bare app, in a process of its own, until killed.</summary>
+    public static async Task BareAsync(int port, byte[] body)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        await using var app = builder.Build();
+        app.MapGet("/schemas/ids/{id}", (HttpContext c) =>
+        {
+            c.Response.ContentType = "application/vnd.schemaregistry.v1+json";
+            return c.Response.Body.WriteAsync(body).AsTask();
+        });
+        await app.RunAsync();
+    }
+
+    private static async Task<double> WrkAsync(string url, string script, int seconds)
+    {
+        var info = new ProcessStartInfo("/usr/bin/wrk") { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { "-t2", "-c32", $"-d{seconds}s", "-s", script, url.TrimEnd('/') }) info.ArgumentList.Add(a);
+        using var wrk = Process.Start(info)!;
+        var output = await wrk.StandardOutput.ReadToEndAsync();
+        await wrk.WaitForExitAsync();
+        var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("Requests/sec:", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException("wrk printed no rate: " + output);
+        if (output.Contains("Non-2xx", StringComparison.Ordinal)) throw new InvalidOperationException("wrk saw errors: " + output);
+        return double.Parse(line["Requests/sec:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+}
