@@ -24,7 +24,7 @@ internal sealed class Connection(Socket client, string upstreamHost, int upstrea
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var upstream = new TcpClient { NoDelay = true };
         Stream clientStream = new NetworkStream(client, ownsSocket: true);
-        await using var _ = clientStream;
+        await using var socketStream = clientStream;
         var handshakeTimeout = TimeSpan.FromMilliseconds(gateway.Options.TlsHandshakeTimeoutMs);
         if (gateway.ClientTls is { } clientTls)
         {
@@ -40,7 +40,7 @@ internal sealed class Connection(Socket client, string upstreamHost, int upstrea
                 return;
             }
         }
-        await using var __ = clientStream;
+        await using var clientOwned = clientStream;
         Stream upstreamStream;
         try
         {
@@ -66,7 +66,7 @@ internal sealed class Connection(Socket client, string upstreamHost, int upstrea
                 return;
             }
         }
-        await using var ___ = upstreamStream;
+        await using var upstreamOwned = upstreamStream;
         var slots = Channel.CreateBounded<Slot>(new BoundedChannelOptions(gateway.Options.MaxInFlight) { SingleReader = true, SingleWriter = true });
         var reading = ReadRequestsAsync(clientStream, upstreamStream, slots.Writer, cts.Token);
         var writing = WriteResponsesAsync(clientStream, upstreamStream, slots.Reader, cts.Token);

@@ -11,8 +11,11 @@ namespace Registry.Gateway.Proxy;
 /// </summary>
 internal sealed class PemFiles(string? certificateFile, string? keyFile, string? caFile, string setting, ILogger logger)
 {
+    public sealed record Material(X509Certificate2? Certificate, X509Certificate2Collection? Cas);
+
     private readonly object _gate = new();
-    private (X509Certificate2? Certificate, X509Certificate2Collection? Cas) _current;
+    // Swapped whole, so a handshake never pairs a new certificate with old CAs.
+    private volatile Material _current = new(null, null);
     private DateTime[] _stamps = [];
     private long _checkedAt;
 
@@ -25,11 +28,8 @@ internal sealed class PemFiles(string? certificateFile, string? keyFile, string?
         return this;
     }
 
-    public X509Certificate2? Certificate => Current.Certificate;
-
-    public X509Certificate2Collection? Cas => Current.Cas;
-
-    private (X509Certificate2? Certificate, X509Certificate2Collection? Cas) Current
+    /// <summary>The certificate and CAs in use, re-read first when the files changed.</summary>
+    public Material Current
     {
         get
         {
@@ -58,7 +58,7 @@ internal sealed class PemFiles(string? certificateFile, string? keyFile, string?
 
     private DateTime[] Stamps() => [.. new[] { certificateFile, keyFile, caFile }.Where(f => !string.IsNullOrEmpty(f)).Select(f => File.GetLastWriteTimeUtc(f!))];
 
-    private (X509Certificate2?, X509Certificate2Collection?) Read()
+    private Material Read()
     {
         var certificate = string.IsNullOrEmpty(certificateFile) ? null : X509Certificate2.CreateFromPemFile(certificateFile, string.IsNullOrEmpty(keyFile) ? null : keyFile);
         X509Certificate2Collection? cas = null;
@@ -68,7 +68,7 @@ internal sealed class PemFiles(string? certificateFile, string? keyFile, string?
             cas.ImportFromPemFile(caFile);
             if (cas.Count == 0) throw new InvalidOperationException($"{setting}: '{caFile}' holds no certificate");
         }
-        return (certificate, cas);
+        return new Material(certificate, cas);
     }
 
     /// <summary>Whether <paramref name="certificate"/> chains to one of <paramref name="cas"/> (and only to them) for <paramref name="usage"/>.</summary>
@@ -99,15 +99,15 @@ internal sealed class ListenerTls(PemFiles files, bool clientCertificates)
         var ssl = new SslStream(client, leaveInnerStreamOpen: false);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
-        var cas = files.Cas;
+        var (certificate, cas) = files.Current;
         await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
         {
-            ServerCertificate = files.Certificate,
+            ServerCertificate = certificate,
             ClientCertificateRequired = clientCertificates,
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             RemoteCertificateValidationCallback = clientCertificates
-                ? (_, certificate, _, _) => certificate is not null && PemFiles.ChainsTo(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()), cas!, PemFiles.ClientAuthentication)
+                ? (_, presented, _, _) => presented is not null && PemFiles.ChainsTo(X509CertificateLoader.LoadCertificate(presented.GetRawCertData()), cas!, PemFiles.ClientAuthentication)
                 : null,
         }, cts.Token);
         return ssl;
@@ -126,11 +126,11 @@ internal sealed class UpstreamTls(PemFiles files, bool verifyHostname)
         var ssl = new SslStream(upstream, leaveInnerStreamOpen: false);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
-        var cas = files.Cas;
+        var (own, cas) = files.Current;
         await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
         {
             TargetHost = host,
-            ClientCertificates = files.Certificate is { } certificate ? [certificate] : null,
+            ClientCertificates = own is null ? null : [own],
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
