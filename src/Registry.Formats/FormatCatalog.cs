@@ -6,6 +6,6 @@ namespace Registry.Formats;
 /// <summary>The formats this build supports.</summary>
 public static class FormatCatalog
 {
-    public static SchemaFormats Create(FormatLimits limits, int cacheCapacity = 10_000) =>
-        new([new AvroFormat(limits), new Json.JsonSchemaFormat(limits), new Protobuf.ProtobufFormat(limits)], cacheCapacity);
+    public static SchemaFormats Create(FormatLimits limits, long cacheBytes = SchemaFormats.DefaultCacheBytes) =>
+        new([new AvroFormat(limits), new Json.JsonSchemaFormat(limits), new Protobuf.ProtobufFormat(limits)], cacheBytes);
 }

@@ -44,6 +44,8 @@ public sealed class ObservabilityTests(RegistryServer server)
         // Gauges are process-wide and this test process hosts several servers: their presence is what can be asserted here.
         Assert.Contains("registry_server_ready", after.Keys);
         Assert.Contains("registry_storage_log_position", after.Keys);
+        Assert.Contains("registry_server_parsed_schema_cache_bytes", after.Keys);
+        Assert.Contains("registry_server_parsed_schema_cache_entries", after.Keys);
     }
 
     [Fact]

@@ -2,18 +2,34 @@ using System.Collections.Concurrent;
 
 namespace Registry.Core.Formats;
 
-/// <summary>The formats this registry knows, with a bounded cache of parsed schemas so each is parsed once.</summary>
+/// <summary>
+/// The formats this registry knows, with a cache of parsed schemas so each is parsed once. The cache is bounded by
+/// bytes: each entry is charged the bytes its parse allocated (an upper bound of what the parsed schema keeps) plus
+/// its key, and the oldest entries leave first once the total passes the budget. A schema whose parse alone costs more
+/// than the budget is parsed every time.
+/// </summary>
 public sealed class SchemaFormats
 {
-    private readonly Dictionary<string, ISchemaFormat> _formats;
-    private readonly ConcurrentDictionary<string, ParsedSchema> _cache = new(StringComparer.Ordinal);
-    private readonly int _cacheCapacity;
+    /// <summary>The default budget: 256 MiB.</summary>
+    public const long DefaultCacheBytes = 256L << 20;
 
-    public SchemaFormats(IEnumerable<ISchemaFormat> formats, int cacheCapacity = 10_000)
+    private readonly Dictionary<string, ISchemaFormat> _formats;
+    private readonly ConcurrentDictionary<string, (ParsedSchema Parsed, long Bytes)> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _order = new();
+    private readonly long _cacheBytes;
+    private long _bytes;
+
+    public SchemaFormats(IEnumerable<ISchemaFormat> formats, long cacheBytes = DefaultCacheBytes)
     {
         _formats = formats.ToDictionary(f => f.SchemaType, StringComparer.Ordinal);
-        _cacheCapacity = cacheCapacity;
+        _cacheBytes = cacheBytes;
     }
+
+    /// <summary>The bytes the cached parsed schemas are charged, in total.</summary>
+    public long CachedBytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>How many parsed schemas are cached.</summary>
+    public int CachedCount => _cache.Count;
 
     public IReadOnlyCollection<string> Types => _formats.Keys;
 
@@ -27,10 +43,17 @@ public sealed class SchemaFormats
     {
         var format = Get(schemaType);
         var key = CacheKey(schemaType, schema, references, normalize);
-        if (_cache.TryGetValue(key, out var cached)) return cached;
+        if (_cache.TryGetValue(key, out var cached)) return cached.Parsed;
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
         var parsed = format.Parse(schema, references, normalize);
-        if (_cache.Count >= _cacheCapacity) _cache.Clear();
-        _cache[key] = parsed;
+        var cost = GC.GetAllocatedBytesForCurrentThread() - allocated + 2L * key.Length;
+        if (cost <= _cacheBytes && _cache.TryAdd(key, (parsed, cost)))
+        {
+            _order.Enqueue(key);
+            Interlocked.Add(ref _bytes, cost);
+            while (Interlocked.Read(ref _bytes) > _cacheBytes && _order.TryDequeue(out var oldest))
+                if (_cache.TryRemove(oldest, out var evicted)) Interlocked.Add(ref _bytes, -evicted.Bytes);
+        }
         return parsed;
     }
 

@@ -152,7 +152,8 @@ public static class RegistryApp
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<RegistryOptions>>().Value;
-            var formats = FormatCatalog.Create(new FormatLimits { MaxNestingDepth = o.MaxNestingDepth }, o.ParsedSchemaCacheSize);
+            var formats = FormatCatalog.Create(new FormatLimits { MaxNestingDepth = o.MaxNestingDepth }, o.ParsedSchemaCacheBytes);
+            ServerMetrics.ParsedCache = formats;
             CompatibilityLevels.TryParse(o.DefaultCompatibility, out var level);
             var settings = new RegistrySettings
             {

@@ -80,9 +80,9 @@ public sealed class RegistryOptions
     [Range(1, int.MaxValue)]
     public int WriteTimeoutMs { get; set; } = 10_000;
 
-    /// <summary>Parsed schemas kept in memory for compatibility checks. Default 10000.</summary>
-    [Range(1, int.MaxValue)]
-    public int ParsedSchemaCacheSize { get; set; } = 10_000;
+    /// <summary>Bytes the parsed-schema cache may hold (each entry charged what its parse allocated). Default 256 MiB.</summary>
+    [Range(0, long.MaxValue)]
+    public long ParsedSchemaCacheBytes { get; set; } = Core.Formats.SchemaFormats.DefaultCacheBytes;
 
     /// <summary>Requests per second allowed per client (user, else address); 0 turns rate limiting off. Default 0.</summary>
     [Range(0, int.MaxValue)]

@@ -15,6 +15,13 @@ public static class ServerMetrics
 
     internal static Func<bool>? Ready { get; set; }
 
-    static ServerMetrics() =>
+    /// <summary>The parsed-schema cache whose size is reported.</summary>
+    internal static Core.Formats.SchemaFormats? ParsedCache { get; set; }
+
+    static ServerMetrics()
+    {
         Meter.CreateObservableGauge("ready", () => Ready?.Invoke() == true ? 1 : 0, description: "1 when this node has replayed the log and reaches its store");
+        Meter.CreateObservableGauge("parsed_schema_cache_bytes", () => ParsedCache?.CachedBytes ?? 0, description: "Bytes the parsed-schema cache is charged (what the cached parses allocated)");
+        Meter.CreateObservableGauge("parsed_schema_cache_entries", () => ParsedCache?.CachedCount ?? 0, description: "Parsed schemas cached");
+    }
 }
