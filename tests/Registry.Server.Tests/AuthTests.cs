@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Confluent.SchemaRegistry;
-using Registry.Core.Security;
 using Registry.Server.Hosting;
 using Registry.Server.Tests.Infrastructure;
 using static Registry.Server.Tests.Infrastructure.RegistryServer;
@@ -12,27 +11,17 @@ namespace Registry.Server.Tests;
 /// <summary>Basic authentication against a users file and role grants on subject prefixes.</summary>
 public sealed class AuthTests : IAsyncLifetime
 {
-    private static readonly string UsersFilePath = WriteUsers();
+    private static readonly string UsersFilePath = TestUsers.Write(
+        ("alice", "alice-pw", "writer:orders-"),
+        ("bob", "bob-pw", "reader:orders-"),
+        ("carol", "carol-pw", "reader:payments-"),
+        ("root", "root-pw", "admin"),
+        ("ann", "ann-pw", "auditor"),
+        ("rita", "rita-pw", "reader"),
+        ("walt", "walt-pw", "writer"),
+        ("tenant-a", "a-pw", "admin::.tenant-a:"),
+        ("tenant-b", "b-pw", "admin::.tenant-b:"));
     private readonly RegistryServer _server = new() { ExtraArgs = ["--Registry:AuthMode=basic", $"--Registry:UsersFile={UsersFilePath}"] };
-
-    private static string WriteUsers()
-    {
-        var path = Path.Combine(Path.GetTempPath(), "registry-users-" + Guid.NewGuid().ToString("N") + ".txt");
-        File.WriteAllLines(path,
-        [
-            "# name: hash, role[:prefix]...",
-            $"alice: {PasswordHash.Create("alice-pw")}, writer:orders-",
-            $"bob: {PasswordHash.Create("bob-pw")}, reader:orders-",
-            $"carol: {PasswordHash.Create("carol-pw")}, reader:payments-",
-            $"root: {PasswordHash.Create("root-pw")}, admin",
-            $"ann: {PasswordHash.Create("ann-pw")}, auditor",
-            $"rita: {PasswordHash.Create("rita-pw")}, reader",
-            $"walt: {PasswordHash.Create("walt-pw")}, writer",
-            $"tenant-a: {PasswordHash.Create("a-pw")}, admin::.tenant-a:",
-            $"tenant-b: {PasswordHash.Create("b-pw")}, admin::.tenant-b:",
-        ]);
-        return path;
-    }
 
     public Task InitializeAsync() => _server.InitializeAsync();
 

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Registry.Core.Security;
 using Registry.Server.Encryption;
 using Registry.Server.Tests.Infrastructure;
 using Registry.Testing;
@@ -290,21 +289,12 @@ public sealed class DekRegistryTests : IAsyncLifetime
 /// <summary>Who may touch which key: DEKs as their subjects, KEKs by admins; every DEK registry request is audited.</summary>
 public sealed class DekRegistryAuthTests : IAsyncLifetime
 {
-    private static readonly string UsersFile = WriteUsers();
+    private static readonly string UsersFile = TestUsers.Write(
+        ("root", "root-pw", "admin"),
+        ("olga", "olga-pw", "writer:orders-"),
+        ("rudi", "rudi-pw", "reader:orders-"),
+        ("ann", "ann-pw", "auditor"));
     private readonly RegistryServer _server = new() { ExtraArgs = ["--Registry:AuthMode=basic", $"--Registry:UsersFile={UsersFile}"] };
-
-    private static string WriteUsers()
-    {
-        var path = Path.Combine(Path.GetTempPath(), "registry-dek-users-" + Guid.NewGuid().ToString("N") + ".txt");
-        File.WriteAllLines(path,
-        [
-            $"root: {PasswordHash.Create("root-pw")}, admin",
-            $"olga: {PasswordHash.Create("olga-pw")}, writer:orders-",
-            $"rudi: {PasswordHash.Create("rudi-pw")}, reader:orders-",
-            $"ann: {PasswordHash.Create("ann-pw")}, auditor",
-        ]);
-        return path;
-    }
 
     public Task InitializeAsync() => _server.InitializeAsync();
 

@@ -40,6 +40,10 @@ public sealed partial class RegistryDecider
     public static string ValidDekSubject(string? subject) =>
         string.IsNullOrEmpty(subject) || subject.Any(char.IsControl) ? throw Errors.InvalidKeyError("subject") : subject;
 
+    /// <summary>Sent key material: non-empty standard base64 (42271 otherwise).</summary>
+    public static string ValidKeyMaterial(string material) =>
+        KeyMaterialText.IsBase64(material) ? material : throw Errors.InvalidKeyError("encryptedKeyMaterial");
+
     /// <summary>A KEK, soft-deleted ones only when asked for.</summary>
     public static Kek GetKek(RegistryState state, string name, bool includeDeleted) =>
         state.Keks.TryGetValue(ValidKekName(name), out var kek) && (includeDeleted || !kek.Deleted) ? kek : throw Errors.KeyNotFoundError(name);
@@ -123,7 +127,7 @@ public sealed partial class RegistryDecider
         if (state.Deks.Count > settings.MaxKeys) throw Errors.TooManyKeysError(settings.MaxKeys);
         var old = state.Deks.GetValueOrDefault(new DekKey(kek.Name, subject, algorithm, version));
         var material = command.EncryptedKeyMaterial;
-        if (material is not null && !KeyMaterialText.IsBase64(material)) throw Errors.InvalidKeyError("encryptedKeyMaterial");
+        if (material is not null) ValidKeyMaterial(material);
         // What the client sent: material the registry generated for a shared KEK was not sent.
         var sent = command.Generated ? null : material;
         if (old is not null && !command.Rewrap && (old.Deleted == deleted || sent != old.EncryptedKeyMaterial)) throw Errors.KeyExistsError(subject);

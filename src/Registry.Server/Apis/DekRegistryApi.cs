@@ -26,21 +26,15 @@ public static class DekRegistryApi
         keks.MapGet("/{name}", (RegistryService registry, string name, bool? deleted) =>
             RegistryJson.Ok(KekResponse.From(RegistryDecider.GetKek(registry.State, name, deleted == true))));
         keks.MapPut("/{name}", UpdateKek);
-        keks.MapDelete("/{name}", async (HttpContext context, RegistryService registry, string name, bool? permanent) =>
-        {
-            await registry.ExecuteAsync(state => registry.Decider.DeleteKek(state, name, permanent == true), context.RequestAborted);
-            return Results.NoContent();
-        });
-        keks.MapPost("/{name}/undelete", async (HttpContext context, RegistryService registry, string name) =>
-        {
-            await registry.ExecuteAsync(state => registry.Decider.UndeleteKek(state, name), context.RequestAborted);
-            return Results.NoContent();
-        });
+        keks.MapDelete("/{name}", (HttpContext context, RegistryService registry, string name, bool? permanent) =>
+            Execute(context, registry, state => registry.Decider.DeleteKek(state, name, permanent == true)));
+        keks.MapPost("/{name}/undelete", (HttpContext context, RegistryService registry, string name) =>
+            Execute(context, registry, state => registry.Decider.UndeleteKek(state, name)));
         keks.MapPost("/{name}/test", (RegistryService registry, KmsDrivers kms, string name) =>
         {
             var kek = RegistryDecider.GetKek(registry.State, name, includeDeleted: false);
             if (!kek.Shared) throw Errors.InvalidKeyError("shared");
-            kms.Wrap(kek, "__TEST", KmsDrivers.NewKeyMaterial(DekAlgorithm.AES256_GCM));
+            WrapTestKey(kms, kek);
             return RegistryJson.Ok(KekResponse.From(kek));
         });
         keks.MapGet("/{name}/deks", (HttpContext context, RegistryService registry, string name, bool? deleted, int? offset, int? limit) =>
@@ -152,13 +146,16 @@ public static class DekRegistryApi
     {
         try
         {
-            kms.Wrap(kek, "__TEST", KmsDrivers.NewKeyMaterial(DekAlgorithm.AES256_GCM));
+            WrapTestKey(kms, kek);
         }
         catch (RegistryException e)
         {
             throw new RegistryException(Errors.InternalError, $"Error while creating key: {e.Message}");
         }
     }
+
+    /// <summary>Wraps a fresh key with the KEK's KMS, as Confluent's /test and testSharing do; the KMS's error otherwise.</summary>
+    private static void WrapTestKey(KmsDrivers kms, Kek kek) => kms.Wrap(kek, "__TEST", KmsDrivers.NewKeyMaterial(DekAlgorithm.AES256_GCM));
 
     private static async Task<IResult> CreateDek(HttpContext context, RegistryService registry, KmsDrivers kms, string name, string subject, CreateDekBody body, bool rewrap)
     {
@@ -180,8 +177,7 @@ public static class DekRegistryApi
         if (kek is { Shared: true } && !importing && raw is null && body.EncryptedKeyMaterial is { } sent)
         {
             // Checked as the decider checks it, before the KMS sees it: malformed material is the sender's error (42271).
-            if (!KeyMaterialText.IsBase64(sent)) throw Errors.InvalidKeyError("encryptedKeyMaterial");
-            raw = kms.Unwrap(kek, subject, sent);
+            raw = kms.Unwrap(kek, subject, RegistryDecider.ValidKeyMaterial(sent));
         }
         var dek = await registry.ExecuteAsync(s => registry.Decider.CreateDek(s, command), context.RequestAborted);
         return RegistryJson.Ok(DekResponse.From(dek, kek is { Shared: true } && !importing ? raw : null));
@@ -195,7 +191,7 @@ public static class DekRegistryApi
         return RegistryJson.Ok(DekResponse.From(dek, kek.Shared && dek.EncryptedKeyMaterial is { } material ? kms.Unwrap(kek, subject, material) : null));
     }
 
-    private static async Task<IResult> Execute(HttpContext context, RegistryService registry, Func<RegistryState, Decision<int>> decide)
+    private static async Task<IResult> Execute<T>(HttpContext context, RegistryService registry, Func<RegistryState, Decision<T>> decide)
     {
         await registry.ExecuteAsync(decide, context.RequestAborted);
         return Results.NoContent();
