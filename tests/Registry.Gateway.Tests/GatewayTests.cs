@@ -396,12 +396,7 @@ public sealed class GatewayTests(GatewayFixture fx, ITestOutputHelper output) : 
 
         static byte[] Request(short api, short version, int correlation, Action<Registry.Gateway.Protocol.KafkaWriter> body)
         {
-            var w = new Registry.Gateway.Protocol.KafkaWriter();
-            w.Int16(api);
-            w.Int16(version);
-            w.Int32(correlation);
-            w.String("sasl-client", flexible: false);
-            if (version >= 2) w.EmptyTaggedFields();
+            var w = RawKafka.Request(api, version, correlation, "sasl-client", flexible: version >= 2);
             body(w);
             if (version >= 2) w.EmptyTaggedFields();
             return w.ToArray();

@@ -121,12 +121,7 @@ public sealed class GatewayTlsTests : IAsyncLifetime
                 presented = ssl.RemoteCertificate;
                 stream = ssl;
             }
-            var frame = new KafkaWriter();
-            frame.Int16(Apis.ApiVersions);
-            frame.Int16(0);
-            frame.Int32(1);
-            frame.String("tls-test", flexible: false);
-            await FrameIO.WriteAsync(stream, frame.ToArray(), CancellationToken.None);
+            await FrameIO.WriteAsync(stream, RawKafka.Request(Apis.ApiVersions, 0, 1, "tls-test", flexible: false).ToArray(), CancellationToken.None);
             return (await FrameIO.ReadAsync(stream, 1 << 20, TimeSpan.FromSeconds(10), CancellationToken.None) is not null, presented);
         }
         catch (Exception e) when (FrameIO.IsDisconnect(e) || e is System.Security.Authentication.AuthenticationException)

@@ -24,6 +24,18 @@ public sealed class RawKafka : IDisposable
 
     public void Dispose() => _tcp.Dispose();
 
+    /// <summary>A request frame's header (v1, or v2 with its empty tagged fields when <paramref name="flexible"/>), ready for the body.</summary>
+    public static KafkaWriter Request(short api, short version, int correlation, string clientId, bool flexible)
+    {
+        var frame = new KafkaWriter();
+        frame.Int16(api);
+        frame.Int16(version);
+        frame.Int32(correlation);
+        frame.String(clientId, flexible: false);
+        if (flexible) frame.EmptyTaggedFields();
+        return frame;
+    }
+
     /// <summary>A magic-2 record batch holding these values with null keys.</summary>
     public static byte[] Batch(params byte[]?[] values) => RecordBatches.Write(values.Select(v => ((byte[]?)null, v)).ToList());
 
@@ -37,13 +49,8 @@ public sealed class RawKafka : IDisposable
             foreach (var (_, partition, records) in group) topic.Partitions.Add(new ProducePartition(partition, records));
             request.Topics.Add(topic);
         }
-        var frame = new KafkaWriter();
         var correlation = ++_correlation;
-        frame.Int16(Apis.Produce);
-        frame.Int16(9);
-        frame.Int32(correlation);
-        frame.String("raw-test", flexible: false);
-        frame.EmptyTaggedFields();
+        var frame = Request(Apis.Produce, 9, correlation, "raw-test", flexible: true);
         request.Write(frame, 9);
         FrameIO.WriteAsync(Stream, frame.ToArray(), CancellationToken.None).GetAwaiter().GetResult();
         var response = FrameIO.ReadAsync(Stream, int.MaxValue, TimeSpan.FromSeconds(30), CancellationToken.None).GetAwaiter().GetResult()

@@ -15,11 +15,14 @@ public sealed class RefusalLog(int perTopic, int maxTopics, int maxClientIds)
 {
     private readonly ConcurrentDictionary<string, Queue<Refusal>> _byTopic = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _clientLabels = new(StringComparer.Ordinal);
+    // ConcurrentDictionary.Count takes every lock: the bounds are checked only when a new topic or client id appears.
+    private int _topics;
+    private int _clients;
 
     public void Add(string topic, int partition, IEnumerable<Violation> violations, string? clientId, DateTimeOffset time)
     {
         var label = ClientLabel(clientId);
-        var queue = _byTopic.Count < maxTopics ? _byTopic.GetOrAdd(topic, _ => new Queue<Refusal>()) : _byTopic.GetValueOrDefault(topic);
+        var queue = _byTopic.TryGetValue(topic, out var known) ? known : Admit(ref _topics, maxTopics) ? _byTopic.GetOrAdd(topic, _ => new Queue<Refusal>()) : null;
         foreach (var v in violations)
         {
             GatewayMetrics.RefusalsByClient.Add(1, new KeyValuePair<string, object?>("client_id", label));
@@ -46,6 +49,13 @@ public sealed class RefusalLog(int perTopic, int maxTopics, int maxClientIds)
     {
         var id = string.IsNullOrEmpty(clientId) ? "_none" : clientId;
         if (_clientLabels.TryGetValue(id, out var label)) return label;
-        return _clientLabels.Count < maxClientIds ? _clientLabels.GetOrAdd(id, id) : "_other";
+        return Admit(ref _clients, maxClientIds) ? _clientLabels.GetOrAdd(id, id) : "_other";
+    }
+
+    /// <summary>Takes one of <paramref name="limit"/> places; false once all are taken (two racing adds of one key may both take one).</summary>
+    private static bool Admit(ref int taken, int limit)
+    {
+        if (Volatile.Read(ref taken) >= limit) return false;
+        return Interlocked.Increment(ref taken) <= limit;
     }
 }
