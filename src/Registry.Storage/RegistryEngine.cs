@@ -115,6 +115,13 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout, Micr
         }
     }
 
+    /// <summary>Whether <see cref="ReadFromAsync"/> works on this store.</summary>
+    public bool ReadsFromAnyPosition => log.ReadsFromAnyPosition;
+
+    /// <summary>The log's entries after <paramref name="afterPosition"/>, read beside the snapshot (for exporters).</summary>
+    public IAsyncEnumerable<LogEntry> ReadFromAsync(long afterPosition, CancellationToken cancellationToken) =>
+        log.ReadsFromAnyPosition ? log.ReadAsync(afterPosition, cancellationToken) : throw new NotSupportedException("This store reads only from its own position");
+
     /// <summary>Applies every entry the log has past the current position.</summary>
     public async Task CatchUpAsync(CancellationToken cancellationToken)
     {

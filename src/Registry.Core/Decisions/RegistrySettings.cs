@@ -31,4 +31,7 @@ public sealed record RegistrySettings
     /// <c>dek.registry.max.keys</c>, a create is refused once the count already exceeds it. Default 20,000.
     /// </summary>
     public int MaxKeys { get; init; } = 20_000;
+
+    /// <summary>Exporters this registry holds at most (40964 beyond).</summary>
+    public int MaxExporters { get; init; } = 100;
 }

@@ -28,6 +28,12 @@ public interface IRegistryLog : IAsyncDisposable
     /// the writer's URL, or an empty string while no writer is known.
     /// </summary>
     string? ForwardTo => null;
+
+    /// <summary>
+    /// Whether <see cref="ReadAsync"/> reads on from any position it gave, at any time, beside the engine's own reading
+    /// (exporters do). A store whose positions are this node's own count (Kafka) reads only from where it is.
+    /// </summary>
+    bool ReadsFromAnyPosition => true;
 }
 
 /// <summary>This node does not write to the store; the request goes to <see cref="WriterUrl"/> (empty while none is known).</summary>

@@ -20,6 +20,9 @@ namespace Registry.Core.Events;
 [JsonDerivedType(typeof(KekRemoved), "KEK_REMOVED")]
 [JsonDerivedType(typeof(DekPut), "DEK")]
 [JsonDerivedType(typeof(DekRemoved), "DEK_REMOVED")]
+[JsonDerivedType(typeof(ExporterPut), "EXPORTER")]
+[JsonDerivedType(typeof(ExporterDeleted), "EXPORTER_DELETED")]
+[JsonDerivedType(typeof(ExporterProgressed), "EXPORTER_PROGRESS")]
 public abstract record RegistryEvent;
 
 /// <summary>
@@ -76,3 +79,12 @@ public sealed record DekPut(Dek Dek) : RegistryEvent;
 
 /// <summary>A DEK version permanently deleted.</summary>
 public sealed record DekRemoved(string KekName, string Subject, DekAlgorithm Algorithm, int Version) : RegistryEvent;
+
+/// <summary>An exporter created or changed (its definition, paused or not).</summary>
+public sealed record ExporterPut(ExporterDefinition Exporter) : RegistryEvent;
+
+/// <summary>An exporter deleted, with its progress.</summary>
+public sealed record ExporterDeleted(string Name) : RegistryEvent;
+
+/// <summary>An exporter's progress: claimed, moved on, failed, or reset to the start of the log.</summary>
+public sealed record ExporterProgressed(ExporterProgress Progress) : RegistryEvent;

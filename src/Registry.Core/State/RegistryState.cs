@@ -19,7 +19,8 @@ public sealed record RegistryState(
     ImmutableDictionary<ContextId, ImmutableSortedSet<SubjectVersionRef>> Usages,
     ImmutableSortedDictionary<string, TopicPolicy> Policies,
     ImmutableSortedDictionary<string, Kek> Keks,
-    ImmutableSortedDictionary<DekKey, Dek> Deks)
+    ImmutableSortedDictionary<DekKey, Dek> Deks,
+    ImmutableSortedDictionary<string, ExporterEntry> Exporters)
 {
     /// <summary>The key under which the global config and mode are kept.</summary>
     public const string GlobalScope = "";
@@ -35,7 +36,8 @@ public sealed record RegistryState(
         ImmutableDictionary<ContextId, ImmutableSortedSet<SubjectVersionRef>>.Empty,
         ImmutableSortedDictionary<string, TopicPolicy>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableSortedDictionary<string, Kek>.Empty.WithComparers(StringComparer.Ordinal),
-        ImmutableSortedDictionary<DekKey, Dek>.Empty);
+        ImmutableSortedDictionary<DekKey, Dek>.Empty,
+        ImmutableSortedDictionary<string, ExporterEntry>.Empty.WithComparers(StringComparer.Ordinal));
 
     /// <summary>The subject versions (soft-deleted included) that use a schema id.</summary>
     public ImmutableSortedSet<SubjectVersionRef> UsagesOf(ContextId id) => Usages.GetValueOrDefault(id) ?? [];
@@ -82,6 +84,17 @@ public sealed record RegistryState(
         KekRemoved k => this with { Keks = Keks.Remove(k.Name) },
         DekPut d => this with { Deks = Deks.SetItem(d.Dek.Key, d.Dek) },
         DekRemoved d => this with { Deks = Deks.Remove(new DekKey(d.KekName, d.Subject, d.Algorithm, d.Version)) },
+        ExporterPut x => this with
+        {
+            Exporters = Exporters.SetItem(x.Exporter.Name, Exporters.TryGetValue(x.Exporter.Name, out var known)
+                ? known with { Definition = x.Exporter }
+                : new ExporterEntry(x.Exporter, ExporterProgress.Initial(x.Exporter.Name))),
+        },
+        ExporterDeleted x => this with { Exporters = Exporters.Remove(x.Name) },
+        // Progress of an exporter deleted since is dropped: it must not bring the exporter back.
+        ExporterProgressed x => Exporters.TryGetValue(x.Progress.Name, out var running)
+            ? this with { Exporters = Exporters.SetItem(x.Progress.Name, running with { Progress = x.Progress }) }
+            : this,
         _ => this,
     };
 

@@ -13,6 +13,7 @@ public static class RegistryApis
         app.MapModeApi();
         app.MapPoliciesApi();
         app.MapDekRegistryApi();
+        app.MapExportersApi();
         app.MapHealthApi();
         Ui.UiApi.MapUiApi(app);
         return app;

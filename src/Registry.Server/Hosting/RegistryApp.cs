@@ -165,6 +165,7 @@ public static class RegistryApp
                 MaxSubjectsPerContext = o.MaxSubjectsPerContext,
                 SubjectLimits = o.SubjectLimits,
                 MaxKeys = o.MaxKeys,
+                MaxExporters = o.Exporters.MaxExporters,
             };
             return new RegistryDecider(formats, settings, sp.GetRequiredService<TimeProvider>());
         });
@@ -210,6 +211,9 @@ public static class RegistryApp
         services.AddSingleton<WriterForwarding>();
         services.AddSingleton(sp => new Security.AuditLog(sp.GetRequiredService<IOptions<RegistryOptions>>().Value.DataDirectory, sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<RegistryStartup>();
+        services.AddSingleton(sp => new Exporters.ExporterSecrets(sp.GetRequiredService<IOptions<RegistryOptions>>().Value.Exporters.SecretKey));
+        services.AddSingleton<Exporters.ExporterService>();
+        services.AddHostedService(sp => sp.GetRequiredService<Exporters.ExporterService>());
         return services;
     }
 }

@@ -116,6 +116,49 @@ public sealed class RegistryOptions
 
     /// <summary>The Kafka cluster id reported by /v1/metadata/id. Default "registry-embedded".</summary>
     public string KafkaClusterId { get; set; } = "registry-embedded";
+
+    /// <summary>This node's name among the nodes of one store (exporter leases). Default: kept in DataDirectory/node-id.</summary>
+    public string? NodeId { get; set; }
+
+    /// <summary>Schema exporters (Schema Linking to another registry).</summary>
+    public ExporterOptions Exporters { get; set; } = new();
+}
+
+/// <summary>Settings under <c>Registry:Exporters:</c> (docs/dr.md).</summary>
+public sealed class ExporterOptions
+{
+    /// <summary>
+    /// Base64 of 32 random bytes sealing exporter credentials in the log (AES-256-GCM). Without it, an exporter whose
+    /// config holds a credential is refused.
+    /// </summary>
+    public string? SecretKey { get; set; }
+
+    /// <summary>The context an AUTO exporter writes to at its destination is ".{SourceName}"; default ".{exporter name}".</summary>
+    public string? SourceName { get; set; }
+
+    /// <summary>Most exporters. Default 100.</summary>
+    [Range(0, 10_000)]
+    public int MaxExporters { get; set; } = 100;
+
+    /// <summary>How long a node holds an exporter without renewing; another node takes it over after this. Default 30000 ms.</summary>
+    [Range(1000, int.MaxValue)]
+    public int LeaseMs { get; set; } = 30_000;
+
+    /// <summary>How often each node looks for exporters to start or stop, and a running exporter for new events. Default 500 ms.</summary>
+    [Range(10, int.MaxValue)]
+    public int PollIntervalMs { get; set; } = 500;
+
+    /// <summary>Least time between two progress records of a running exporter. Default 1000 ms.</summary>
+    [Range(10, int.MaxValue)]
+    public int CheckpointIntervalMs { get; set; } = 1000;
+
+    /// <summary>Longest wait between two attempts at a change the destination refused or did not answer. Default 30000 ms.</summary>
+    [Range(10, int.MaxValue)]
+    public int RetryMaxMs { get; set; } = 30_000;
+
+    /// <summary>Timeout of one request to the destination. Default 10000 ms.</summary>
+    [Range(100, int.MaxValue)]
+    public int RequestTimeoutMs { get; set; } = 10_000;
 }
 
 /// <summary>Settings under <c>Registry:Postgres:</c>.</summary>

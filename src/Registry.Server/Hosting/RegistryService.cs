@@ -19,6 +19,9 @@ public sealed class RegistryService(RegistryEngine engine, RegistryDecider decid
 
     public bool IsReady => engine.IsReady;
 
+    /// <summary>Whether the store lets exporters read the log from their own positions.</summary>
+    public bool ReadsFromAnyPosition => engine.ReadsFromAnyPosition;
+
     public Task<T> ExecuteAsync<T>(Func<RegistryState, Decision<T>> decide, CancellationToken cancellationToken) =>
         engine.ExecuteAsync(decide, cancellationToken);
 

@@ -248,6 +248,9 @@ public sealed class KafkaRegistryLog : IRegistryLog
         StorageLog.BecameWriter(_settings.Logger, url);
     }
 
+    /// <summary>Positions are sums of this node's offsets; another reader could not resume from them.</summary>
+    public bool ReadsFromAnyPosition => false;
+
     public async IAsyncEnumerable<LogEntry> ReadAsync(long afterPosition, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (!_opened) throw new InvalidOperationException("The Kafka store is not open.");
