@@ -72,17 +72,19 @@ public sealed partial class RegistryDecider
     }
 
     /// <summary>
-    /// The node <paramref name="node"/> takes or renews an exporter's lease, recording how far it got. Refused (the
-    /// node must stop) when the exporter is gone or paused, or another node holds a lease that has not expired: the
-    /// log's order decides between two nodes claiming at once, as it does for every write.
+    /// The node <paramref name="node"/> takes (<paramref name="position"/> null) or renews an exporter's lease, recording
+    /// how far it got. Refused (the node must stop) when the exporter is gone, paused or changed since the node started
+    /// it (<paramref name="definition"/>), when another node holds a lease that has not expired (the log's order decides
+    /// between two nodes claiming at once, as for every write), or, on renewal, when the node no longer holds it (reset).
     /// </summary>
-    public Decision<ExporterProgress> ClaimExporter(RegistryState state, string name, string node, long? position, string trace, TimeSpan lease)
+    public Decision<ExporterProgress> ClaimExporter(RegistryState state, ExporterDefinition definition, string node, long? position, string trace, TimeSpan lease)
     {
+        var name = definition.Name;
         var known = Exporter(state, name);
-        if (known.Definition.Paused) throw new RegistryException(ExporterNotPaused, $"Exporter '{Errors.Printable(name)}' is paused");
+        if (known.Definition != definition) throw new RegistryException(ExporterNotPaused, $"Exporter '{Errors.Printable(name)}' was paused or changed");
         var now = Now;
-        if (!known.Progress.FreeFor(node, now))
-            throw new RegistryException(ExporterRunning, $"Exporter '{Errors.Printable(name)}' runs on {known.Progress.Owner}");
+        if (!known.Progress.FreeFor(node, now) || (position is not null && known.Progress.Owner != node))
+            throw new RegistryException(ExporterRunning, $"Exporter '{Errors.Printable(name)}' is not held by {node}");
         var progress = new ExporterProgress(name, position ?? known.Progress.Position, now, trace, node, now + (long)lease.TotalMilliseconds);
         return new Decision<ExporterProgress>(progress, [new ExporterProgressed(progress)]);
     }

@@ -36,17 +36,18 @@ public sealed partial class ExporterService(
     ILogger<ExporterService> logger) : BackgroundService
 {
     private static readonly Meter Meter = new("Registry.Exporters");
-    private static readonly Counter<long> AppliedCounter = Meter.CreateCounter<long>("exporter_applied", description: "Changes applied to exporters' destinations");
-    private static readonly Counter<long> FailedCounter = Meter.CreateCounter<long>("exporter_failures", description: "Attempts the destination refused or did not answer");
-    private static ExporterService? _current;
+    private static readonly Counter<long> AppliedCounter = Meter.CreateCounter<long>("applied", description: "Changes applied to exporters' destinations");
+    private static readonly Counter<long> FailedCounter = Meter.CreateCounter<long>("failures", description: "Attempts the destination refused or did not answer");
+    // Every service of the process (tests host several registries in one): each reports the exporters it runs.
+    private static readonly ConcurrentDictionary<ExporterService, byte> Live = new();
 
-    private readonly ConcurrentDictionary<string, (ExporterRun Run, CancellationTokenSource Stop, Task Task)> _workers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (ExporterDefinition Definition, ExporterRun Run, CancellationTokenSource Stop, Task Task)> _workers = new(StringComparer.Ordinal);
     private readonly ExporterOptions _options = options.Value.Exporters;
 
     static ExporterService()
     {
-        Meter.CreateObservableGauge("exporter_lag_events", () => _current?.Measure(r => r.LagEvents) ?? [], description: "Log entries the destination has not got yet, per exporter this node runs");
-        Meter.CreateObservableGauge("exporter_lag_seconds", () => _current?.Measure(r => r.LagSeconds) ?? [], description: "Seconds since the exporter was last caught up, per exporter this node runs");
+        Meter.CreateObservableGauge("lag_events", () => Live.Keys.SelectMany(x => x.Measure(r => r.LagEvents)), description: "Log entries the destination has not got yet, per exporter this node runs");
+        Meter.CreateObservableGauge("lag_seconds", () => Live.Keys.SelectMany(x => x.Measure(r => r.LagSeconds)), description: "Seconds since the exporter was last caught up, per exporter this node runs");
     }
 
     /// <summary>This node's name in exporter leases.</summary>
@@ -67,17 +68,19 @@ public sealed partial class ExporterService(
 
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
+    private int _stopped;
+
     private TimeSpan Lease => TimeSpan.FromMilliseconds(_options.LeaseMs);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _current = this;
+        Live[this] = 0;
         if (!engine.ReadsFromAnyPosition) return;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                if (engine.HasReplayed) Reconcile(stoppingToken);
+                if (engine.HasReplayed && Volatile.Read(ref _stopped) == 0) Reconcile(stoppingToken);
                 await Task.Delay(_options.PollIntervalMs, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -95,7 +98,7 @@ public sealed partial class ExporterService(
         var now = Now;
         foreach (var (name, worker) in _workers)
         {
-            var keep = state.Exporters.TryGetValue(name, out var entry) && !entry.Definition.Paused && entry.Progress.FreeFor(Node, now);
+            var keep = state.Exporters.TryGetValue(name, out var entry) && entry.Definition == worker.Definition && entry.Progress.FreeFor(Node, now);
             if (keep && !worker.Task.IsCompleted) continue;
             // A run that failed is started again after a pause, not at once.
             if (keep && now - Interlocked.Read(ref worker.Run.EndedAt) < Math.Min(_options.RetryMaxMs, 5000)) continue;
@@ -107,12 +110,15 @@ public sealed partial class ExporterService(
             if (entry.Definition.Paused || !entry.Progress.FreeFor(Node, now) || _workers.ContainsKey(name)) continue;
             var run = new ExporterRun { Position = entry.Progress.Position, CaughtUpAt = now };
             var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            _workers[name] = (run, stop, Task.Run(() => RunAsync(entry.Definition, run, stop.Token), CancellationToken.None));
+            _workers[name] = (entry.Definition, run, stop, Task.Run(() => RunAsync(entry.Definition, run, stop.Token), CancellationToken.None));
         }
     }
 
-    private async Task StopAllAsync()
+    /// <summary>Stops every exporter of this node and gives their leases up; the host's shutdown calls it before the engine closes.</summary>
+    public async Task StopAllAsync()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+        Live.TryRemove(this, out _);
         foreach (var worker in _workers.Values) worker.Stop.Cancel();
         await Task.WhenAll(_workers.Values.Select(w => w.Task));
         // Give the leases up, so another node goes on at once instead of after the lease.
@@ -123,7 +129,7 @@ public sealed partial class ExporterService(
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
                 await engine.ExecuteAsync(s => decider.ReleaseExporter(s, name, Node, Interlocked.Read(ref worker.Run.Position), worker.Run.Trace), timeout.Token);
             }
-            catch (Exception e) when (e is RegistryException or OperationCanceledException or Core.Events.NotWriterException)
+            catch (Exception e) when (e is RegistryException or OperationCanceledException or ObjectDisposedException or Core.Events.NotWriterException)
             {
                 LogReleaseFailed(logger, name, e.Message);
             }
@@ -136,12 +142,12 @@ public sealed partial class ExporterService(
         try
         {
             var route = new ExportRoute(exporter, _options.SourceName);
-            var progress = await ClaimAsync(name, null, "", cancellationToken);
+            var progress = await ClaimAsync(exporter, null, "", cancellationToken);
             if (progress is null) return;
             using var destination = Open(exporter, run);
             if (destination is null)
             {
-                await ClaimAsync(name, progress.Position, run.Trace, cancellationToken);
+                await ClaimAsync(exporter, progress.Position, run.Trace, cancellationToken);
                 return;
             }
             LogStarted(logger, name, progress.Position, exporter.Config[ExportRoute.UrlKey]);
@@ -155,17 +161,20 @@ public sealed partial class ExporterService(
                 {
                     foreach (var operation in route.Map(entry.Event))
                     {
-                        await ApplyAsync(name, destination, operation, run, checkpoint, position, cancellationToken);
+                        // Paused, changed or deleted (on this node, the snapshot has it as soon as the request is answered): stop here.
+                        if (!engine.State.Exporters.TryGetValue(name, out var current) || current.Definition != exporter)
+                            throw new LeaseLost("the exporter was paused, changed or deleted");
+                        await ApplyAsync(exporter, destination, operation, run, checkpoint, position, cancellationToken);
                         checkpoint.Changed = true;
                         Interlocked.Increment(ref run.Applied);
                         AppliedCounter.Add(1, new KeyValuePair<string, object?>("exporter", name));
                     }
                     position = entry.Position;
                     Interlocked.Exchange(ref run.Position, position);
-                    await CheckpointAsync(name, run, checkpoint, position, cancellationToken);
+                    await CheckpointAsync(exporter, run, checkpoint, position, cancellationToken);
                 }
                 Interlocked.Exchange(ref run.CaughtUpAt, Now);
-                await CheckpointAsync(name, run, checkpoint, position, cancellationToken);
+                await CheckpointAsync(exporter, run, checkpoint, position, cancellationToken);
                 await Task.Delay(_options.PollIntervalMs, cancellationToken);
             }
         }
@@ -205,12 +214,12 @@ public sealed partial class ExporterService(
         }
     }
 
-    private async Task ApplyAsync(string name, Destination destination, ExportOperation operation, ExporterRun run, Checkpoint checkpoint, long position, CancellationToken cancellationToken)
+    private async Task ApplyAsync(ExporterDefinition exporter, Destination destination, ExportOperation operation, ExporterRun run, Checkpoint checkpoint, long position, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
             // Never apply past the lease: another node may take the exporter over once it ends.
-            if (Now >= checkpoint.Progress.LeaseUntil - _options.LeaseMs / 3) await CheckpointAsync(name, run, checkpoint, position, cancellationToken, renew: true);
+            if (Now >= checkpoint.Progress.LeaseUntil - _options.LeaseMs / 3) await CheckpointAsync(exporter, run, checkpoint, position, cancellationToken, renew: true);
             try
             {
                 await destination.ApplyAsync(operation, cancellationToken);
@@ -223,11 +232,11 @@ public sealed partial class ExporterService(
             }
             catch (ExportFailure e)
             {
-                FailedCounter.Add(1, new KeyValuePair<string, object?>("exporter", name));
-                if (run.Trace != e.Message) LogApplyFailed(logger, name, e.Message);
+                FailedCounter.Add(1, new KeyValuePair<string, object?>("exporter", exporter.Name));
+                if (run.Trace != e.Message) LogApplyFailed(logger, exporter.Name, e.Message);
                 run.Trace = e.Message;
                 checkpoint.Changed = true;
-                await CheckpointAsync(name, run, checkpoint, position, cancellationToken);
+                await CheckpointAsync(exporter, run, checkpoint, position, cancellationToken);
                 var delay = Math.Min(_options.RetryMaxMs, 100.0 * Math.Pow(2, Math.Min(attempt, 20)));
                 await Task.Delay(TimeSpan.FromMilliseconds(delay), cancellationToken);
             }
@@ -245,12 +254,12 @@ public sealed partial class ExporterService(
     private sealed class LeaseLost(string message) : Exception(message);
 
     /// <summary>Records progress when something changed and the interval has passed, or when the lease needs renewing.</summary>
-    private async Task CheckpointAsync(string name, ExporterRun run, Checkpoint checkpoint, long position, CancellationToken cancellationToken, bool renew = false)
+    private async Task CheckpointAsync(ExporterDefinition exporter, ExporterRun run, Checkpoint checkpoint, long position, CancellationToken cancellationToken, bool renew = false)
     {
         var now = Now;
         renew |= now >= checkpoint.Progress.LeaseUntil - _options.LeaseMs / 2;
         if (!renew && !(checkpoint.Changed && now - checkpoint.At >= _options.CheckpointIntervalMs)) return;
-        var progress = await ClaimAsync(name, position, run.Trace, cancellationToken)
+        var progress = await ClaimAsync(exporter, position, run.Trace, cancellationToken)
             ?? throw new LeaseLost("the exporter is paused, deleted or held by another node");
         checkpoint.Progress = progress;
         checkpoint.At = now;
@@ -258,14 +267,14 @@ public sealed partial class ExporterService(
     }
 
     /// <summary>Takes or renews the lease; null when this node may not run the exporter. A store failure is retried until the lease ends.</summary>
-    private async Task<ExporterProgress?> ClaimAsync(string name, long? position, string trace, CancellationToken cancellationToken)
+    private async Task<ExporterProgress?> ClaimAsync(ExporterDefinition exporter, long? position, string trace, CancellationToken cancellationToken)
     {
         var deadline = Now + _options.LeaseMs / 2;
         while (true)
         {
             try
             {
-                return await engine.ExecuteAsync(s => decider.ClaimExporter(s, name, Node, position, trace, Lease), cancellationToken);
+                return await engine.ExecuteAsync(s => decider.ClaimExporter(s, exporter, Node, position, trace, Lease), cancellationToken);
             }
             catch (RegistryException e) when (e.ErrorCode is not (Errors.StoreError or Errors.OperationTimeout))
             {

@@ -8,7 +8,7 @@ namespace Registry.Server.Hosting;
 /// Replays the log before the server takes requests (or keeps trying, if the store is down), then follows
 /// the log for writes of other nodes until shutdown.
 /// </summary>
-internal sealed partial class RegistryStartup(RegistryEngine engine, ILogger<RegistryStartup> logger, IOptions<RegistryOptions> options) : IHostedService
+internal sealed partial class RegistryStartup(RegistryEngine engine, Exporters.ExporterService exporters, ILogger<RegistryStartup> logger, IOptions<RegistryOptions> options) : IHostedService
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task? _follower;
@@ -39,6 +39,8 @@ internal sealed partial class RegistryStartup(RegistryEngine engine, ILogger<Reg
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // Exporters write their last progress through the engine, so they stop before it closes.
+        await exporters.StopAllAsync();
         await _stopping.CancelAsync();
         if (_follower is not null) await _follower;
         await engine.DisposeAsync();

@@ -38,7 +38,13 @@ public sealed class RegistryServer : IAsyncLifetime, IAsyncDisposable
     public async Task DisposeAsync()
     {
         Http.Dispose();
-        if (_app is not null) await _app.DisposeAsync();
+        if (_app is not null)
+        {
+            // As a real shutdown: hosted services stop (the follower, exporters) before the services are disposed.
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+            _app = null;
+        }
         if (!KeepData)
         {
             try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }

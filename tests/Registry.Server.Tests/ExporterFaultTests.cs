@@ -1,0 +1,168 @@
+using System.Text.Json;
+using Registry.Server.Tests.Infrastructure;
+using Registry.Testing;
+using Xunit.Abstractions;
+
+namespace Registry.Server.Tests;
+
+/// <summary>Exporters when things go wrong: credentials, a destination that goes away, a source killed mid-sync.</summary>
+[Trait("Category", "Slow")]
+public sealed class ExporterFaultTests(ITestOutputHelper output)
+{
+    private static readonly string SecretKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    [Fact]
+    public async Task Credentials_reach_the_destination_and_never_the_log_or_an_answer()
+    {
+        var users = TestUsers.Write(("linker", "linker-pw-7Q", "admin"));
+        await using var destination = new RegistryServer { ExtraArgs = ["--Registry:AuthMode=basic", $"--Registry:UsersFile={users}"] };
+        await destination.InitializeAsync();
+        await using var source = new RegistryServer { ExtraArgs = [.. ExporterTests.Fast, $"--Registry:Exporters:SecretKey={SecretKey}"] };
+        await source.InitializeAsync();
+
+        Assert.Equal(200, (await source.PostAsync("/subjects/orders-value/versions", RegistryServer.Body(Schemas.V1))).Status);
+        var body = $$$"""{"name":"dr","contextType":"CUSTOM","context":"east","config":{"schema.registry.url":"{{{destination.Url}}}","basic.auth.credentials.source":"USER_INFO","basic.auth.user.info":"linker:linker-pw-7Q"}}""";
+        Assert.Equal(200, (await source.PostAsync("/exporters", body)).Status);
+        await ExporterTests.CaughtUpAsync(source, "dr");
+        Assert.Equal(200, (await destination.SendAsAsync("linker", "linker-pw-7Q", HttpMethod.Get, "/subjects/:.east:orders-value/versions/1")).Status);
+
+        Assert.Equal("[hidden]", (await source.GetAsync("/exporters/dr")).Json.GetProperty("config").GetProperty("basic.auth.user.info").GetString());
+        Assert.Equal("[hidden]", (await source.GetAsync("/exporters/dr/config")).Json.GetProperty("basic.auth.user.info").GetString());
+        // Sent back masked (a GET, then a PUT of what it gave), the credential is kept.
+        Assert.Equal(200, (await source.PutAsync("/exporters/dr/pause", "")).Status);
+        Assert.Equal(200, (await source.PutAsync("/exporters/dr/config", (await source.GetAsync("/exporters/dr/config")).Body)).Status);
+        Assert.Equal(200, (await source.PutAsync("/exporters/dr/resume", "")).Status);
+        Assert.Equal(200, (await source.PostAsync("/subjects/orders-value/versions", RegistryServer.Body(Schemas.V2))).Status);
+        await ExporterTests.CaughtUpAsync(source, "dr");
+        Assert.Equal(200, (await destination.SendAsAsync("linker", "linker-pw-7Q", HttpMethod.Get, "/subjects/:.east:orders-value/versions/2")).Status);
+
+        // Neither the store's files nor the audit log hold the password.
+        foreach (var file in Directory.EnumerateFiles(source.DataDirectory, "*", SearchOption.AllDirectories))
+        {
+            var bytes = await ReadSharedAsync(file);
+            Assert.False(System.Text.Encoding.UTF8.GetString(bytes).Contains("linker-pw-7Q", StringComparison.Ordinal), $"{file} holds the password");
+        }
+        // A wrong password is the destination's 401, in the trace.
+        Assert.Equal(200, (await source.PutAsync("/exporters/dr/pause", "")).Status);
+        Assert.Equal(200, (await source.PutAsync("/exporters/dr/config", $$"""{"schema.registry.url":"{{destination.Url}}","basic.auth.user.info":"linker:wrong"}""")).Status);
+        Assert.Equal(200, (await source.PutAsync("/exporters/dr/resume", "")).Status);
+        Assert.Equal(200, (await source.PostAsync("/subjects/more/versions", RegistryServer.Body(Schemas.V1))).Status);
+        var status = await StatusAsync(source.Http, "dr", s => s.GetProperty("trace").GetString()!.Contains("401", StringComparison.Ordinal));
+        output.WriteLine(status.ToString());
+    }
+
+    [Fact]
+    public async Task A_destination_away_for_a_while_grows_the_lag_and_the_exporter_recovers_by_itself()
+    {
+        var port = Processes.FreePort();
+        var data = Path.Combine(Path.GetTempPath(), "registry-dr-" + Guid.NewGuid().ToString("N"));
+        var destination = new RegistryServer { DataDirectory = data, KeepData = true, ExtraArgs = ["--urls", $"http://127.0.0.1:{port}"] };
+        await destination.InitializeAsync();
+        await using var source = new RegistryServer { ExtraArgs = ExporterTests.Fast };
+        await source.InitializeAsync();
+        try
+        {
+            Assert.Equal(200, (await source.PostAsync("/exporters", $$$"""{"name":"dr","config":{"schema.registry.url":"http://127.0.0.1:{{{port}}}"}}""")).Status);
+            Assert.Equal(200, (await source.PostAsync("/subjects/a/versions", RegistryServer.Body(Schemas.V1))).Status);
+            await ExporterTests.CaughtUpAsync(source, "dr");
+            await destination.DisposeAsync();
+
+            Assert.Equal(200, (await source.PostAsync("/subjects/b/versions", RegistryServer.Body(Schemas.V1))).Status);
+            Assert.Equal(200, (await source.PostAsync("/subjects/c/versions", RegistryServer.Body(Schemas.V2))).Status);
+            var failing = await StatusAsync(source.Http, "dr", s => s.GetProperty("trace").GetString()!.Contains($"127.0.0.1:{port}", StringComparison.Ordinal));
+            Assert.Equal("RUNNING", failing.GetProperty("state").GetString());
+            Assert.True(failing.GetProperty("lagEvents").GetInt64() >= 2, failing.ToString());
+            await Task.Delay(1500);
+            var later = (await source.GetAsync("/exporters/dr/status")).Json;
+            Assert.True(later.GetProperty("lagSeconds").GetDouble() > failing.GetProperty("lagSeconds").GetDouble(), later.ToString());
+            var metrics = await source.Http.GetStringAsync("/metrics");
+            Assert.Matches("registry_exporters_lag_events\\{exporter=\"dr\"\\} [1-9]", metrics);
+            Assert.Matches("registry_exporters_failures\\{exporter=\"dr\"\\} [1-9]", metrics);
+
+            // Back on the same address with the same data: the exporter goes on by itself.
+            destination = new RegistryServer { DataDirectory = data, ExtraArgs = ["--urls", $"http://127.0.0.1:{port}"] };
+            await destination.InitializeAsync();
+            await ExporterTests.CaughtUpAsync(source, "dr");
+            Assert.Equal("""[":.dr:a",":.dr:b",":.dr:c"]""", (await destination.GetAsync("/subjects?subjectPrefix=:.dr:")).Body);
+        }
+        finally
+        {
+            await destination.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_source_killed_mid_sync_loses_and_duplicates_nothing()
+    {
+        await using var destination = new RegistryServer();
+        await destination.InitializeAsync();
+        var data = Path.Combine(Path.GetTempPath(), "registry-src-" + Guid.NewGuid().ToString("N"));
+        const int subjects = 1200;
+        var source = await ServerProcess.StartAsync(data, ExporterTests.Fast);
+        try
+        {
+            using (var http = new HttpClient { BaseAddress = new Uri(source.Url) })
+            {
+                await Parallel.ForEachAsync(Enumerable.Range(0, subjects), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, ct) =>
+                {
+                    var response = await http.PostAsync($"/subjects/s{i}/versions", Json(RegistryServer.Body(Schemas.Record("R" + i, Schemas.Field("f", "int")))), ct);
+                    Assert.True(response.IsSuccessStatusCode);
+                });
+                Assert.True((await http.PostAsync("/exporters", Json($$$"""{"name":"dr","config":{"schema.registry.url":"{{{destination.Url}}}"}}"""))).IsSuccessStatusCode);
+                int copied;
+                var deadline = DateTime.UtcNow.AddSeconds(60);
+                do
+                {
+                    await Task.Delay(20);
+                    copied = JsonDocument.Parse((await destination.GetAsync("/subjects?subjectPrefix=:.dr:")).Body).RootElement.GetArrayLength();
+                }
+                while (copied < 100 && DateTime.UtcNow < deadline);
+                source.Kill();
+                output.WriteLine($"killed the source with {copied} of {subjects} subjects copied");
+                Assert.InRange(copied, 100, subjects - 1);
+            }
+            source.Dispose();
+            source = await ServerProcess.StartAsync(data, ExporterTests.Fast);
+            using var again = new HttpClient { BaseAddress = new Uri(source.Url) };
+            await ExporterTests.CaughtUpAsync(again, "dr", seconds: 120);
+            var names = JsonDocument.Parse((await destination.GetAsync("/subjects?subjectPrefix=:.dr:")).Body).RootElement.EnumerateArray().Select(e => e.GetString()).ToList();
+            Assert.Equal(subjects, names.Count);
+            for (var i = 0; i < subjects; i++)
+            {
+                var at = JsonDocument.Parse(await again.GetStringAsync($"/subjects/s{i}/versions/1")).RootElement.GetProperty("id").GetInt32();
+                Assert.Equal("[1]", (await destination.GetAsync($"/subjects/:.dr:s{i}/versions?deleted=true")).Body);
+                Assert.Equal(at, (await destination.GetAsync($"/subjects/:.dr:s{i}/versions/1")).Json.GetProperty("id").GetInt32());
+            }
+        }
+        finally
+        {
+            source.Dispose();
+            try { Directory.Delete(data, true); } catch (IOException) { }
+        }
+    }
+
+    private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/vnd.schemaregistry.v1+json");
+
+    private static async Task<byte[]> ReadSharedAsync(string file)
+    {
+        await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var copy = new MemoryStream();
+        await stream.CopyToAsync(copy);
+        return copy.ToArray();
+    }
+
+    /// <summary>Waits until the exporter's status satisfies <paramref name="condition"/>.</summary>
+    private static async Task<JsonElement> StatusAsync(HttpClient http, string exporter, Func<JsonElement, bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            last = await http.GetStringAsync($"/exporters/{exporter}/status");
+            var status = JsonDocument.Parse(last).RootElement;
+            if (condition(status)) return status;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"exporter {exporter}: {last}");
+    }
+}
