@@ -27,12 +27,12 @@ public sealed class PostgresClusterTests(ITestOutputHelper output) : IAsyncLifet
         try { Directory.Delete(_scratch, true); } catch (IOException) { }
     }
 
-    private async Task<ServerProcess[]> StartNodesAsync(int count)
+    private async Task<ServerProcess[]> StartNodesAsync(int count, params string[] extra)
     {
         // All at once on an empty database: one creates the schema objects, the others wait for it.
         var nodes = await Task.WhenAll(Enumerable.Range(0, count).Select(i => ServerProcess.StartAsync(
-            Path.Combine(_scratch, "node" + i), "--store", "postgres", "--postgres", _postgres.ConnectionString(),
-            "--Registry:PollIntervalMs=250", "--Registry:WriteTimeoutMs=5000")));
+            Path.Combine(_scratch, "node" + i), ["--store", "postgres", "--postgres", _postgres.ConnectionString(),
+            "--Registry:PollIntervalMs=250", "--Registry:WriteTimeoutMs=5000", .. extra])));
         _nodes.AddRange(nodes);
         return nodes;
     }
@@ -112,4 +112,54 @@ public sealed class PostgresClusterTests(ITestOutputHelper output) : IAsyncLifet
         AssertInvariants(await ConvergedAsync(nodes, output), acknowledged);
     }
 
+    [Fact]
+    public async Task One_node_runs_an_exporter_and_another_takes_it_over_when_that_node_is_killed()
+    {
+        await using var destination = new RegistryServer();
+        await destination.InitializeAsync();
+        var nodes = await StartNodesAsync(2, ExporterTests.Fast);
+        using var first = Client(nodes[0]);
+        using var second = Client(nodes[1]);
+        for (var i = 0; i < 20; i++)
+            Assert.True((await first.PostAsync($"/subjects/s{i}/versions", JsonBody(Schema("S" + i, 1)))).IsSuccessStatusCode);
+        Assert.True((await second.PostAsync("/exporters", JsonBody($$$"""{"name":"dr","config":{"schema.registry.url":"{{{destination.Url}}}"}}"""))).IsSuccessStatusCode);
+
+        await WaitAsync(async () => (await first.GetAsync("/exporters/dr/status")).IsSuccessStatusCode);
+        // Exactly one node runs it (only that node reports lag), both name the same node, every time we look.
+        int runner = -1;
+        for (var look = 0; look < 10; look++)
+        {
+            var statuses = await Task.WhenAll(first.GetStringAsync("/exporters/dr/status"), second.GetStringAsync("/exporters/dr/status"));
+            var local = statuses.Select(s => JsonDocument.Parse(s).RootElement).Select(s => s.TryGetProperty("lagEvents", out var lag) && lag.ValueKind == JsonValueKind.Number).ToArray();
+            Assert.True(local.Count(l => l) <= 1, string.Join(" / ", statuses));
+            if (local.Any(l => l)) runner = Array.IndexOf(local, true);
+            await Task.Delay(200);
+        }
+        Assert.InRange(runner, 0, 1);
+        var runnerStatus = await ExporterTests.CaughtUpAsync(runner == 0 ? first : second, "dr");
+        var other = runner == 0 ? second : first;
+        await WaitAsync(async () => JsonDocument.Parse(await other.GetStringAsync("/exporters/dr/status")).RootElement.GetProperty("node").GetString() == runnerStatus.GetProperty("node").GetString());
+        Assert.Equal(20, JsonDocument.Parse((await destination.GetAsync("/subjects?subjectPrefix=:.dr:")).Body).RootElement.GetArrayLength());
+
+        // SIGKILL: no lease is given up; the other node takes the exporter over once the lease (3 s) runs out.
+        nodes[runner].Kill();
+        var killed = Stopwatch.StartNew();
+        for (var i = 20; i < 30; i++)
+            Assert.True((await other.PostAsync($"/subjects/s{i}/versions", JsonBody(Schema("S" + i, 1)))).IsSuccessStatusCode);
+        await ExporterTests.CaughtUpAsync(other, "dr", seconds: 60);
+        output.WriteLine($"taken over and caught up {killed.ElapsedMilliseconds} ms after the SIGKILL (lease 3000 ms)");
+        Assert.Equal(30, JsonDocument.Parse((await destination.GetAsync("/subjects?subjectPrefix=:.dr:")).Body).RootElement.GetArrayLength());
+        for (var i = 0; i < 30; i++)
+            Assert.Equal("[1]", (await destination.GetAsync($"/subjects/:.dr:s{i}/versions?deleted=true")).Body);
+    }
+
+    private static async Task WaitAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the condition did not hold within 30 s");
+            await Task.Delay(100);
+        }
+    }
 }
