@@ -156,6 +156,34 @@ public sealed class ExporterTests : IAsyncLifetime
         Assert.Equal("[]", (await _source.GetAsync("/exporters")).Body);
     }
 
+    [Fact]
+    public async Task KEKs_and_the_DEKs_of_exported_subjects_follow_renamed_with_their_material()
+    {
+        var material = Convert.ToBase64String(new byte[48]);
+        Assert.Equal(200, (await _source.PostAsync("/dek-registry/v1/keks", """{"name":"k1","kmsType":"local-kms","kmsKeyId":"mykey","doc":"one"}""")).Status);
+        Assert.Equal(200, (await _source.PostAsync("/dek-registry/v1/keks/k1/deks/orders-value", $$"""{"encryptedKeyMaterial":"{{material}}"}""")).Status);
+        Assert.Equal(200, (await _source.PostAsync("/dek-registry/v1/keks/k1/deks/orders-value", $$"""{"version":2,"encryptedKeyMaterial":"{{material}}"}""")).Status);
+        Assert.Equal(200, (await _source.PostAsync("/dek-registry/v1/keks/k1/deks/other-value", $$"""{"encryptedKeyMaterial":"{{material}}"}""")).Status);
+        Assert.Equal(200, (await _source.PostAsync("/exporters", """{"name":"dr","subjects":["orders-*"],"kekRenameFormat":"dc_${kek}","config":{"schema.registry.url":"URL"}}""".Replace("URL", _destination.Url))).Status);
+        await CaughtUpAsync(_source, "dr");
+
+        var kek = (await _destination.GetAsync("/dek-registry/v1/keks/dc_k1")).Json;
+        Assert.Equal(("local-kms", "mykey", "one"), (kek.GetProperty("kmsType").GetString(), kek.GetProperty("kmsKeyId").GetString(), kek.GetProperty("doc").GetString()));
+        Assert.Equal("[1,2]", (await _destination.GetAsync("/dek-registry/v1/keks/dc_k1/deks/:.dr:orders-value/versions")).Body);
+        Assert.Equal(material, (await _destination.GetAsync("/dek-registry/v1/keks/dc_k1/deks/:.dr:orders-value/versions/2")).Json.GetProperty("encryptedKeyMaterial").GetString());
+        // A client of the destination's context finds the DEK under the subject it knows.
+        Assert.Equal(200, (await _destination.GetAsync("/contexts/.dr/dek-registry/v1/keks/dc_k1/deks/orders-value/versions/1")).Status);
+        Assert.Equal(404, (await _destination.GetAsync("/dek-registry/v1/keks/dc_k1/deks/:.dr:other-value")).Status);
+
+        // Deletes follow: one version permanently, then the KEK's doc changes.
+        Assert.Equal(204, (await _source.DeleteAsync("/dek-registry/v1/keks/k1/deks/orders-value/versions/2")).Status);
+        Assert.Equal(204, (await _source.DeleteAsync("/dek-registry/v1/keks/k1/deks/orders-value/versions/2?permanent=true")).Status);
+        Assert.Equal(200, (await _source.PutAsync("/dek-registry/v1/keks/k1", """{"doc":"two"}""")).Status);
+        await CaughtUpAsync(_source, "dr");
+        Assert.Equal("[1]", (await _destination.GetAsync("/dek-registry/v1/keks/dc_k1/deks/:.dr:orders-value/versions?deleted=true")).Body);
+        Assert.Equal("two", (await _destination.GetAsync("/dek-registry/v1/keks/dc_k1")).Json.GetProperty("doc").GetString());
+    }
+
     internal static async Task<JsonElement> CaughtUpAsync(RegistryServer server, string exporter, int seconds = 30) =>
         await CaughtUpAsync(server.Http, exporter, seconds);
 

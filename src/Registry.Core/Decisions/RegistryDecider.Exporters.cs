@@ -124,6 +124,17 @@ public sealed partial class RegistryDecider
         if (rename is not null && (rename.Contains(':', StringComparison.Ordinal) || QualifiedSubject.Validate(rename.Replace(ExportRoute.SubjectPlaceholder, "x", StringComparison.Ordinal), settings.MaxSubjectLength) is not null))
             throw new RegistryException(InvalidExporterSubjects, $"Invalid subjectRenameFormat '{Errors.Printable(rename)}'");
         var kekRename = string.IsNullOrEmpty(exporter.KekRenameFormat) ? null : exporter.KekRenameFormat;
+        if (kekRename is not null)
+        {
+            try
+            {
+                ValidKekName(kekRename.Replace(ExportRoute.KekPlaceholder, "k", StringComparison.Ordinal));
+            }
+            catch (RegistryException)
+            {
+                throw new RegistryException(InvalidExporterConfig, $"Invalid kekRenameFormat '{Errors.Printable(kekRename)}'");
+            }
+        }
         var config = exporter.Config ?? ImmutableSortedDictionary<string, string>.Empty;
         if (!config.TryGetValue(ExportRoute.UrlKey, out var url) || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             throw new RegistryException(InvalidExporterConfig, $"Missing or invalid exporter config: '{ExportRoute.UrlKey}' must be an http or https URL");

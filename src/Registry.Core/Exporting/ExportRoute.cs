@@ -21,10 +21,23 @@ public sealed record ExportDeleteSubject(string Subject) : ExportOperation(Subje
 /// <summary>Set (or, with no config, clear) a subject's or context's config; a context scope is <c>:.ctx:</c>.</summary>
 public sealed record ExportConfig(string Subject, SubjectConfig? Config) : ExportOperation(Subject);
 
+/// <summary>Create or bring in step a KEK (its definition and deleted flag), under its destination name.</summary>
+public sealed record ExportKek(Kek Kek) : ExportOperation(Kek.Name);
+
+/// <summary>Delete a KEK permanently.</summary>
+public sealed record ExportKekRemoved(string Name) : ExportOperation(Name);
+
+/// <summary>Create or bring in step a DEK version with its wrapped material, under its destination KEK and subject.</summary>
+public sealed record ExportDek(Dek Dek) : ExportOperation(Dek.Subject);
+
+/// <summary>Delete a DEK version permanently.</summary>
+public sealed record ExportDekRemoved(string KekName, string Subject, DekAlgorithm Algorithm, int Version) : ExportOperation(Subject);
+
 /// <summary>
 /// Where an exporter sends each subject, and which events it copies: schema versions with their ids, soft and
 /// permanent deletes, and configs of the subjects it exports (and, into an AUTO or CUSTOM context, the source
-/// context's config). Pure: the same definition and event always give the same operations.
+/// context's config); every KEK (renamed by <c>kekRenameFormat</c>) and the DEKs of the subjects it exports.
+/// Pure: the same definition and event always give the same operations.
 /// </summary>
 /// <remarks>
 /// Modes are not copied: the destination's subjects must stay in IMPORT mode to take the copies, and a mode copied
@@ -35,6 +48,10 @@ public sealed class ExportRoute(ExporterDefinition exporter, string? autoContext
     public const string UrlKey = "schema.registry.url";
     public const string SubjectPlaceholder = "${subject}";
     public const string AllContexts = ":*:";
+    public const string KekPlaceholder = "${kek}";
+
+    /// <summary>The destination name of a KEK.</summary>
+    public string KekName(string name) => exporter.KekRenameFormat?.Replace(KekPlaceholder, name, StringComparison.Ordinal) ?? name;
 
     public ExporterDefinition Exporter => exporter;
 
@@ -86,6 +103,10 @@ public sealed class ExportRoute(ExporterDefinition exporter, string? autoContext
         SubjectSoftDeleted d when Selects(d.Subject) => [new ExportDeleteSubject(Destination(d.Subject))],
         ConfigSet c => Config(c.Subject, c.Config),
         ConfigCleared c => Config(c.Subject, null),
+        KekPut k => [new ExportKek(k.Kek with { Name = KekName(k.Kek.Name) })],
+        KekRemoved k => [new ExportKekRemoved(KekName(k.Name))],
+        DekPut d when Selects(d.Dek.Subject) => [new ExportDek(d.Dek with { KekName = KekName(d.Dek.KekName), Subject = Destination(d.Dek.Subject) })],
+        DekRemoved d when Selects(d.Subject) => [new ExportDekRemoved(KekName(d.KekName), Destination(d.Subject), d.Algorithm, d.Version)],
         _ => [],
     };
 

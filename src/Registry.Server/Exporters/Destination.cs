@@ -80,6 +80,11 @@ public sealed class Destination : IDisposable
         ExportDeleteVersion d => DeleteVersionAsync(d, cancellationToken),
         ExportDeleteSubject d => DeleteSubjectAsync(d, cancellationToken),
         ExportConfig c => ConfigAsync(c, cancellationToken),
+        ExportKek k => KekAsync(k.Kek, cancellationToken),
+        ExportKekRemoved k => RemoveAsync($"dek-registry/v1/keks/{Path(k.Name)}", $"KEK {k.Name}", cancellationToken),
+        ExportDek d => DekAsync(d.Dek, cancellationToken),
+        ExportDekRemoved d => RemoveAsync($"dek-registry/v1/keks/{Path(d.KekName)}/deks/{Path(d.Subject)}/versions/{d.Version}?algorithm={d.Algorithm}",
+            $"DEK {d.KekName}/{d.Subject} version {d.Version}", cancellationToken),
         _ => throw new ArgumentException($"Unknown operation {operation.GetType().Name}", nameof(operation)),
     };
 
@@ -160,6 +165,93 @@ public sealed class Destination : IDisposable
         if (body.Remove("compatibilityLevel", out var level)) body["compatibility"] = level;
         var (status, answer) = await SendAsync(HttpMethod.Put, path, body, cancellationToken);
         if (status != HttpStatusCode.OK) throw Failure($"setting the config of {c.Subject}", status, answer);
+    }
+
+    /// <summary>Whether the destination serves the DEK registry (asked once); keys are copied only where it does.</summary>
+    private async Task<bool> ServesKeysAsync(CancellationToken cancellationToken)
+    {
+        if (_servesKeys is { } known) return known;
+        var (status, answer) = await SendAsync(HttpMethod.Get, "dek-registry/v1/keks", null, cancellationToken);
+        if (status is not (HttpStatusCode.OK or HttpStatusCode.NotFound)) throw Failure("asking for the DEK registry", status, answer);
+        _servesKeys = status == HttpStatusCode.OK;
+        return _servesKeys.Value;
+    }
+
+    private bool? _servesKeys;
+
+    private async Task KekAsync(Kek kek, CancellationToken cancellationToken)
+    {
+        if (!await ServesKeysAsync(cancellationToken)) return;
+        var path = $"dek-registry/v1/keks/{Path(kek.Name)}";
+        var (status, answer) = await SendAsync(HttpMethod.Get, path + "?deleted=true", null, cancellationToken);
+        if (status == HttpStatusCode.NotFound)
+        {
+            var create = new JsonObject
+            {
+                ["name"] = kek.Name, ["kmsType"] = kek.KmsType, ["kmsKeyId"] = kek.KmsKeyId, ["doc"] = kek.Doc, ["shared"] = kek.Shared, ["deleted"] = kek.Deleted,
+                ["kmsProps"] = JsonSerializer.SerializeToNode(kek.KmsProps, CanonicalJson.Options),
+            };
+            (status, answer) = await SendAsync(HttpMethod.Post, "dek-registry/v1/keks", create, cancellationToken);
+            if (status != HttpStatusCode.OK) throw Failure($"creating KEK {kek.Name}", status, answer);
+            return;
+        }
+        if (status != HttpStatusCode.OK) throw Failure($"reading KEK {kek.Name}", status, answer);
+        var held = JsonNode.Parse(answer)!;
+        var deleted = held["deleted"]?.GetValue<bool>() == true;
+        if (deleted && !kek.Deleted) await StepAsync(HttpMethod.Post, path + "/undelete", $"undeleting KEK {kek.Name}", cancellationToken);
+        if (!kek.Deleted)
+        {
+            var update = new JsonObject { ["kmsProps"] = JsonSerializer.SerializeToNode(kek.KmsProps, CanonicalJson.Options), ["doc"] = kek.Doc, ["shared"] = kek.Shared };
+            (status, answer) = await SendAsync(HttpMethod.Put, path, update, cancellationToken);
+            if (status != HttpStatusCode.OK) throw Failure($"updating KEK {kek.Name}", status, answer);
+        }
+        if (!deleted && kek.Deleted) await StepAsync(HttpMethod.Delete, path, $"deleting KEK {kek.Name}", cancellationToken);
+    }
+
+    private async Task DekAsync(Dek dek, CancellationToken cancellationToken)
+    {
+        if (!await ServesKeysAsync(cancellationToken)) return;
+        var path = $"dek-registry/v1/keks/{Path(dek.KekName)}/deks/{Path(dek.Subject)}";
+        var version = $"{path}/versions/{dek.Version}";
+        var query = $"?algorithm={dek.Algorithm}";
+        var (status, answer) = await SendAsync(HttpMethod.Get, version + query + "&deleted=true", null, cancellationToken);
+        if (status == HttpStatusCode.NotFound)
+        {
+            var create = new JsonObject
+            {
+                ["subject"] = dek.Subject, ["version"] = dek.Version, ["algorithm"] = dek.Algorithm.ToString(),
+                ["encryptedKeyMaterial"] = dek.EncryptedKeyMaterial, ["deleted"] = dek.Deleted,
+            };
+            (status, answer) = await SendAsync(HttpMethod.Post, path, create, cancellationToken);
+            if (status != HttpStatusCode.OK) throw Failure($"creating DEK {dek.KekName}/{dek.Subject} version {dek.Version}", status, answer);
+            return;
+        }
+        if (status != HttpStatusCode.OK) throw Failure($"reading DEK {dek.KekName}/{dek.Subject} version {dek.Version}", status, answer);
+        var deleted = JsonNode.Parse(answer)?["deleted"]?.GetValue<bool>() == true;
+        if (deleted && !dek.Deleted) await StepAsync(HttpMethod.Post, version + "/undelete" + query, $"undeleting DEK {dek.Subject}", cancellationToken);
+        if (!deleted && dek.Deleted) await StepAsync(HttpMethod.Delete, version + query, $"deleting DEK {dek.Subject}", cancellationToken);
+    }
+
+    /// <summary>A permanent delete of a key: soft first where the destination wants it, and gone already counts as done.</summary>
+    private async Task RemoveAsync(string path, string what, CancellationToken cancellationToken)
+    {
+        if (!await ServesKeysAsync(cancellationToken)) return;
+        var separator = path.Contains('?', StringComparison.Ordinal) ? '&' : '?';
+        var (status, answer) = await SendAsync(HttpMethod.Delete, path + separator + "permanent=true", null, cancellationToken);
+        if (status == HttpStatusCode.OK || status == HttpStatusCode.NoContent || status == HttpStatusCode.NotFound) return;
+        if (ErrorCode(answer) == Core.Errors.KeyNotSoftDeleted)
+        {
+            await StepAsync(HttpMethod.Delete, path, $"deleting {what}", cancellationToken);
+            await RemoveAsync(path, what, cancellationToken);
+            return;
+        }
+        throw Failure($"deleting {what} permanently", status, answer);
+    }
+
+    private async Task StepAsync(HttpMethod method, string path, string what, CancellationToken cancellationToken)
+    {
+        var (status, answer) = await SendAsync(method, path, null, cancellationToken);
+        if (status is not (HttpStatusCode.OK or HttpStatusCode.NoContent)) throw Failure(what, status, answer);
     }
 
     /// <summary>
