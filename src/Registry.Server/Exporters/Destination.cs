@@ -188,7 +188,12 @@ public sealed class Destination : IDisposable
         {
             var create = new JsonObject
             {
-                ["name"] = kek.Name, ["kmsType"] = kek.KmsType, ["kmsKeyId"] = kek.KmsKeyId, ["doc"] = kek.Doc, ["shared"] = kek.Shared, ["deleted"] = kek.Deleted,
+                ["name"] = kek.Name,
+                ["kmsType"] = kek.KmsType,
+                ["kmsKeyId"] = kek.KmsKeyId,
+                ["doc"] = kek.Doc,
+                ["shared"] = kek.Shared,
+                ["deleted"] = kek.Deleted,
                 ["kmsProps"] = JsonSerializer.SerializeToNode(kek.KmsProps, CanonicalJson.Options),
             };
             (status, answer) = await SendAsync(HttpMethod.Post, "dek-registry/v1/keks", create, cancellationToken);
@@ -219,8 +224,11 @@ public sealed class Destination : IDisposable
         {
             var create = new JsonObject
             {
-                ["subject"] = dek.Subject, ["version"] = dek.Version, ["algorithm"] = dek.Algorithm.ToString(),
-                ["encryptedKeyMaterial"] = dek.EncryptedKeyMaterial, ["deleted"] = dek.Deleted,
+                ["subject"] = dek.Subject,
+                ["version"] = dek.Version,
+                ["algorithm"] = dek.Algorithm.ToString(),
+                ["encryptedKeyMaterial"] = dek.EncryptedKeyMaterial,
+                ["deleted"] = dek.Deleted,
             };
             (status, answer) = await SendAsync(HttpMethod.Post, path, create, cancellationToken);
             if (status != HttpStatusCode.OK) throw Failure($"creating DEK {dek.KekName}/{dek.Subject} version {dek.Version}", status, answer);
