@@ -157,6 +157,24 @@ public sealed class ExporterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_NONE_exporter_mirrors_the_default_context_and_the_mirror_is_promoted_with_one_mode_change()
+    {
+        var first = (await _source.PostAsync("/subjects/orders-value/versions", RegistryServer.Body(Schemas.V1))).Json.GetProperty("id").GetInt32();
+        Assert.Equal(200, (await _source.PostAsync("/subjects/orders-value/versions", RegistryServer.Body(Schemas.V2))).Status);
+        Assert.Equal(200, (await _source.PostAsync("/exporters", Exporter(_destination.Url).Replace("AUTO", "NONE", StringComparison.Ordinal))).Status);
+        await CaughtUpAsync(_source, "dr");
+        Assert.Equal("[1,2]", (await _destination.GetAsync("/subjects/orders-value/versions")).Body);
+        Assert.Equal(first, (await _destination.GetAsync("/subjects/orders-value/versions/1")).Json.GetProperty("id").GetInt32());
+        // The mirror takes no writes of its own until promoted (docs/dr.md): one mode change.
+        Assert.Equal("IMPORT", (await _destination.GetAsync("/mode")).Json.GetProperty("mode").GetString());
+        var v3 = RegistryServer.Body(Schemas.Record("User", Schemas.Field("name", "string"), Schemas.FieldWithDefault("age", "int", "0"), Schemas.FieldWithDefault("x", "int", "1")));
+        Assert.Equal(42205, (await _destination.PostAsync("/subjects/orders-value/versions", v3)).ErrorCode);
+        Assert.Equal(200, (await _destination.PutAsync("/mode", """{"mode":"READWRITE"}""")).Status);
+        var promoted = (await _destination.PostAsync("/subjects/orders-value/versions", v3)).Json;
+        Assert.Equal(3, promoted.GetProperty("id").GetInt32());
+    }
+
+    [Fact]
     public async Task KEKs_and_the_DEKs_of_exported_subjects_follow_renamed_with_their_material()
     {
         var material = Convert.ToBase64String(new byte[48]);

@@ -22,11 +22,9 @@ public sealed class Destination : IDisposable
     private const string MediaType = "application/vnd.schemaregistry.v1+json";
     private readonly HttpClient _http;
     private readonly HashSet<string> _importing = new(StringComparer.Ordinal);
-    private readonly bool _contextModes;
 
-    public Destination(string exporter, IReadOnlyDictionary<string, string> config, bool contextModes, TimeSpan timeout)
+    public Destination(string exporter, IReadOnlyDictionary<string, string> config, TimeSpan timeout)
     {
-        _contextModes = contextModes;
         var url = config[ExportRoute.UrlKey].Split(',')[0].Trim().TrimEnd('/') + "/";
         var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
         if (config.GetValueOrDefault("ssl.ca.location") is { Length: > 0 } caFile)
@@ -263,12 +261,12 @@ public sealed class Destination : IDisposable
     }
 
     /// <summary>
-    /// Puts the destination in IMPORT mode where the copy lands, once per run: the destination context (AUTO, CUSTOM),
-    /// or each subject (NONE, whose subjects share the default context with the destination's own).
+    /// Puts the context where the copy lands in IMPORT mode, once per run (for NONE into the default context, that is
+    /// the destination's top-level mode): the destination is a mirror, and promoting it is one mode change (docs/dr.md).
     /// </summary>
     private async Task ImportModeAsync(string subject, CancellationToken cancellationToken)
     {
-        var scope = _contextModes ? QualifiedSubject.Parse(subject).ContextScope : subject;
+        var scope = QualifiedSubject.Parse(subject).ContextScope;
         if (_importing.Contains(scope)) return;
         var path = scope.Length == 0 ? "mode?force=true" : $"mode/{Path(scope)}?force=true";
         var (status, answer) = await SendAsync(HttpMethod.Put, path, new JsonObject { ["mode"] = "IMPORT" }, cancellationToken);

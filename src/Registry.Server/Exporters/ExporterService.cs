@@ -203,8 +203,7 @@ public sealed partial class ExporterService(
     {
         try
         {
-            return new Destination(exporter.Name, secrets.Open(exporter.Config), exporter.ContextType != ExporterDefinition.None,
-                TimeSpan.FromMilliseconds(_options.RequestTimeoutMs));
+            return new Destination(exporter.Name, secrets.Open(exporter.Config), TimeSpan.FromMilliseconds(_options.RequestTimeoutMs));
         }
         catch (Exception e) when (e is ExportFailure or InvalidOperationException or IOException or System.Security.Cryptography.CryptographicException or FormatException)
         {
