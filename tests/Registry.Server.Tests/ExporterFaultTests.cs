@@ -141,6 +141,59 @@ public sealed class ExporterFaultTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>docs/dr.md step by step: a NONE mirror, the source lost, DR promoted and written, then failing back.</summary>
+    [Fact]
+    public async Task The_failover_runbook_promotes_the_mirror_and_fails_back_without_losing_a_version()
+    {
+        var sourceData = Path.Combine(Path.GetTempPath(), "registry-src-" + Guid.NewGuid().ToString("N"));
+        var source = new RegistryServer { DataDirectory = sourceData, KeepData = true, ExtraArgs = ExporterTests.Fast };
+        await source.InitializeAsync();
+        await using var dr = new RegistryServer { ExtraArgs = ExporterTests.Fast };
+        await dr.InitializeAsync();
+        try
+        {
+            Assert.Equal(200, (await source.PostAsync("/subjects/orders-value/versions", RegistryServer.Body(Schemas.V1))).Status);
+            Assert.Equal(200, (await source.PostAsync("/subjects/orders-value/versions", RegistryServer.Body(Schemas.V2))).Status);
+            Assert.Equal(200, (await source.PostAsync("/exporters", $$$"""{"name":"to-dr","contextType":"NONE","config":{"schema.registry.url":"{{{dr.Url}}}"}}""")).Status);
+            await ExporterTests.CaughtUpAsync(source, "to-dr");
+
+            // The source is lost. Failover: promote DR (one mode change), and clients write there.
+            await source.DisposeAsync();
+            Assert.Equal(200, (await dr.PutAsync("/mode", """{"mode":"READWRITE"}""")).Status);
+            var v3 = Schemas.Record("User", Schemas.Field("name", "string"), Schemas.FieldWithDefault("age", "int", "0"), Schemas.FieldWithDefault("x", "int", "1"));
+            var written = (await dr.PostAsync("/subjects/orders-value/versions", RegistryServer.Body(v3))).Json.GetProperty("id").GetInt32();
+
+            // Failing back: the old source returns, its exporter is paused, DR exports to it, writers move back.
+            source = new RegistryServer { DataDirectory = sourceData, KeepData = true, ExtraArgs = ExporterTests.Fast };
+            await source.InitializeAsync();
+            Assert.Equal(200, (await source.PutAsync("/exporters/to-dr/pause", "")).Status);
+            Assert.Equal(200, (await source.PutAsync("/mode", """{"mode":"READONLY"}""")).Status);
+            Assert.Equal(200, (await dr.PostAsync("/exporters", $$$"""{"name":"back","contextType":"NONE","config":{"schema.registry.url":"{{{source.Url}}}"}}""")).Status);
+            await ExporterTests.CaughtUpAsync(dr, "back");
+            Assert.Equal(200, (await dr.PutAsync("/mode", """{"mode":"READONLY"}""")).Status);
+            Assert.Equal(written, (await source.GetAsync("/subjects/orders-value/versions/3")).Json.GetProperty("id").GetInt32());
+            Assert.Equal(200, (await source.PutAsync("/mode", """{"mode":"READWRITE"}""")).Status);
+            Assert.Equal(204, (await dr.DeleteAsync("/exporters/back")).Status);
+            Assert.Equal(200, (await dr.PutAsync("/mode?force=true", """{"mode":"IMPORT"}""")).Status);
+            foreach (var step in new[] { "reset", "resume" })
+                Assert.Equal(200, (await source.PutAsync($"/exporters/to-dr/{step}", "")).Status);
+
+            // Back to normal: a new version on the source reaches DR with its id, and both hold the same versions.
+            var v4 = (await source.PostAsync("/subjects/orders-value/versions", RegistryServer.Body(Schemas.Record("User", Schemas.Field("name", "string"), Schemas.FieldWithDefault("age", "int", "0"), Schemas.FieldWithDefault("x", "int", "1"), Schemas.FieldWithDefault("y", "int", "2"))))).Json.GetProperty("id").GetInt32();
+            await ExporterTests.CaughtUpAsync(source, "to-dr");
+            Assert.Equal("[1,2,3,4]", (await dr.GetAsync("/subjects/orders-value/versions")).Body);
+            for (var version = 1; version <= 4; version++)
+                Assert.Equal((await source.GetAsync($"/subjects/orders-value/versions/{version}")).Json.GetProperty("id").GetInt32(),
+                    (await dr.GetAsync($"/subjects/orders-value/versions/{version}")).Json.GetProperty("id").GetInt32());
+            Assert.Equal(v4, (await dr.GetAsync("/subjects/orders-value/versions/4")).Json.GetProperty("id").GetInt32());
+        }
+        finally
+        {
+            await source.DisposeAsync();
+            try { Directory.Delete(sourceData, true); } catch (IOException) { }
+        }
+    }
+
     private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/vnd.schemaregistry.v1+json");
 
     private static async Task<byte[]> ReadSharedAsync(string file)
