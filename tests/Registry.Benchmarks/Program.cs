@@ -31,6 +31,11 @@ if (args.Length > 0 && args[0] == "--produce")
     await GatewayBench.ProduceAsync(args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture));
     return;
 }
+if (args.Length > 0 && args[0] == "--exporters")
+{
+    await ExporterBench.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
+    return;
+}
 if (args.Length > 0 && args[0] == "--kafka-writes")
 {
     await KafkaWriteBench.RunAsync(args);
