@@ -52,6 +52,56 @@ public sealed class ExporterFaultTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_destination_that_wants_a_client_certificate_gets_the_exporters_and_trusts_only_its_CA()
+    {
+        var dir = Directory.CreateTempSubdirectory("registry-dr-tls-").FullName;
+        var ca = TestCertificates.CreateCa("DR Test CA");
+        var (serverCert, serverKey) = TestCertificates.WritePem(TestCertificates.Issue(ca, "localhost", serverAuth: true), dir, "server");
+        var (linkerCert, linkerKey) = TestCertificates.WritePem(TestCertificates.Issue(ca, "linker"), dir, "linker");
+        var caFile = Path.Combine(dir, "ca.pem");
+        File.WriteAllText(caFile, ca.ExportCertificatePem());
+        var foreignCa = Path.Combine(dir, "foreign.pem");
+        File.WriteAllText(foreignCa, TestCertificates.CreateCa("Someone Else's CA").ExportCertificatePem());
+        File.WriteAllLines(Path.Combine(dir, "users.txt"), ["linker: cert, admin"]);
+        await using var destination = new RegistryServer
+        {
+            ExtraArgs =
+            [
+                "--urls", "https://127.0.0.1:0", "--Registry:AuthMode=mtls", $"--Registry:UsersFile={Path.Combine(dir, "users.txt")}",
+                $"--Registry:Tls:CertificateFile={serverCert}", $"--Registry:Tls:KeyFile={serverKey}", $"--Registry:Tls:ClientCaFile={caFile}",
+            ],
+        };
+        await destination.InitializeAsync();
+        await using var source = new RegistryServer { ExtraArgs = ExporterTests.Fast };
+        await source.InitializeAsync();
+        Assert.Equal(200, (await source.PostAsync("/subjects/orders-value/versions", RegistryServer.Body(Schemas.V1))).Status);
+
+        string Body(string name, string ca) => JsonSerializer.Serialize(new
+        {
+            name,
+            config = new Dictionary<string, string>
+            {
+                ["schema.registry.url"] = destination.Url, ["ssl.ca.location"] = ca, ["ssl.certificate.location"] = linkerCert, ["ssl.key.location"] = linkerKey,
+            },
+        });
+        // A destination certificate from another CA is refused: nothing is sent, and the trace says why.
+        Assert.Equal(200, (await source.PostAsync("/exporters", Body("untrusting", foreignCa))).Status);
+        var refused = await StatusAsync(source.Http, "untrusting", s => s.GetProperty("trace").GetString()!.Length > 0);
+        output.WriteLine(refused.GetProperty("trace").GetString());
+        Assert.Equal(204, (await source.DeleteAsync("/exporters/untrusting")).Status);
+
+        Assert.Equal(200, (await source.PostAsync("/exporters", Body("dr", caFile))).Status);
+        await ExporterTests.CaughtUpAsync(source, "dr");
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true, ClientCertificateOptions = ClientCertificateOption.Manual };
+        handler.ClientCertificates.Add(System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(linkerCert, linkerKey));
+        using var reader = new HttpClient(handler) { BaseAddress = new Uri(destination.Url) };
+        Assert.Contains("\"id\":1", await reader.GetStringAsync("/subjects/:.dr:orders-value/versions/1"), StringComparison.Ordinal);
+        var contexts = await reader.GetStringAsync("/contexts");
+        Assert.Contains(".dr", contexts, StringComparison.Ordinal);
+        Assert.DoesNotContain(".untrusting", contexts, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_destination_away_for_a_while_grows_the_lag_and_the_exporter_recovers_by_itself()
     {
         var port = Processes.FreePort();

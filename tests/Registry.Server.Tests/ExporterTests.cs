@@ -56,13 +56,22 @@ public sealed class ExporterTests : IAsyncLifetime
         Assert.Equal(200, (await _source.PostAsync("/subjects/gone/versions", RegistryServer.Body(Schemas.Record("Gone", Schemas.Field("g", "int"))))).Status);
         Assert.Equal(200, (await _source.DeleteAsync("/subjects/gone")).Status);
 
+        var contract = "{\"schema\":" + JsonSerializer.Serialize(Schemas.Record("Contract", Schemas.Field("amount", "int")))
+            + ""","metadata":{"properties":{"owner":"payments"}},"ruleSet":{"domainRules":[{"name":"positive","kind":"CONDITION","mode":"WRITE","type":"CEL","expr":"message.amount > 0"}]}}""";
+        Assert.Equal(200, (await _source.PostAsync("/subjects/contract-value/versions", contract)).Status);
         var created = await _source.PostAsync("/exporters", Exporter(_destination.Url));
         Assert.Equal(200, created.Status);
         Assert.Equal("dr", created.Json.GetProperty("name").GetString());
         await CaughtUpAsync(_source, "dr");
 
-        Assert.Equal("""[":.dr:common",":.dr:gone",":.dr:payments-value",":.dr:users-value"]""", (await _destination.GetAsync("/subjects?deleted=true&subjectPrefix=:.dr:")).Body);
-        Assert.Equal("""[":.dr:common",":.dr:payments-value",":.dr:users-value"]""", (await _destination.GetAsync("/subjects?subjectPrefix=:.dr:")).Body);
+        Assert.Equal("""[":.dr:common",":.dr:contract-value",":.dr:gone",":.dr:payments-value",":.dr:users-value"]""", (await _destination.GetAsync("/subjects?deleted=true&subjectPrefix=:.dr:")).Body);
+        Assert.Equal("""[":.dr:common",":.dr:contract-value",":.dr:payments-value",":.dr:users-value"]""", (await _destination.GetAsync("/subjects?subjectPrefix=:.dr:")).Body);
+        // The data contract travels with its version: metadata and rules as registered.
+        var copiedContract = (await _destination.GetAsync("/subjects/:.dr:contract-value/versions/1")).Json;
+        var sourceContract = (await _source.GetAsync("/subjects/contract-value/versions/1")).Json;
+        Assert.Equal("payments", copiedContract.GetProperty("metadata").GetProperty("properties").GetProperty("owner").GetString());
+        Assert.Equal(sourceContract.GetProperty("ruleSet").GetRawText(), copiedContract.GetProperty("ruleSet").GetRawText());
+        Assert.Equal(sourceContract.GetProperty("id").GetInt32(), copiedContract.GetProperty("id").GetInt32());
         foreach (var (version, id) in new[] { (1, v1), (2, v2) })
         {
             var copied = (await _destination.GetAsync($"/subjects/:.dr:users-value/versions/{version}")).Json;
@@ -139,6 +148,7 @@ public sealed class ExporterTests : IAsyncLifetime
         // A credential without a key to seal it with is refused, not stored in clear.
         var withPassword = """{"name":"x","config":{"schema.registry.url":"http://h","basic.auth.user.info":"u:p"}}""";
         Assert.Equal(40951, (await _source.PostAsync("/exporters", withPassword)).ErrorCode);
+        Assert.Equal(40951, (await _source.PostAsync("/exporters", """{"name":"x","config":{"schema.registry.url":"http://u:p@h"}}""")).ErrorCode);
         // Changes need a paused exporter (40963), as in Confluent.
         Assert.Equal(40963, (await _source.PutAsync("/exporters/dr", """{"subjects":["a*"]}""")).ErrorCode);
         Assert.Equal(40963, (await _source.PutAsync("/exporters/dr/reset", "")).ErrorCode);

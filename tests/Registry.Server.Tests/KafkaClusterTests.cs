@@ -140,6 +140,12 @@ public sealed class KafkaClusterTests(ITestOutputHelper output) : IDisposable
 
         // The DEK registry's keys go through the same writer.
         await KeyTrafficAsync(nodes);
+
+        // Exporters do not run on this store (docs/dr.md): refused clearly, nothing stored.
+        var exporter = await SendAsync(nodes[0], HttpMethod.Post, "/exporters", """{"name":"dr","config":{"schema.registry.url":"http://127.0.0.1:1"}}""");
+        Assert.Equal(HttpStatusCode.Conflict, exporter.StatusCode);
+        Assert.Contains("40951", await exporter.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("[]", await (await SendAsync(nodes[1], HttpMethod.Get, "/exporters")).Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -138,6 +138,9 @@ public sealed partial class RegistryDecider
         var config = exporter.Config ?? ImmutableSortedDictionary<string, string>.Empty;
         if (!config.TryGetValue(ExportRoute.UrlKey, out var url) || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             throw new RegistryException(InvalidExporterConfig, $"Missing or invalid exporter config: '{ExportRoute.UrlKey}' must be an http or https URL");
+        // A URL is shown and logged as it is: credentials go in basic.auth.user.info, where they are sealed and masked.
+        if (uri.UserInfo.Length > 0)
+            throw new RegistryException(InvalidExporterConfig, $"Invalid exporter config: '{ExportRoute.UrlKey}' holds credentials; put them in basic.auth.user.info");
         return exporter with { ContextType = contextType, Context = context, Subjects = subjects, SubjectRenameFormat = rename, KekRenameFormat = kekRename, Config = config };
     }
 }

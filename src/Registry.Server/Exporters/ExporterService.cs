@@ -53,8 +53,8 @@ public sealed partial class ExporterService(
     /// <summary>This node's name in exporter leases.</summary>
     public string Node { get; } = NodeName(options.Value);
 
-    /// <summary>The run of an exporter on this node, or null when another node (or none) runs it.</summary>
-    public ExporterRun? RunOf(string name) => _workers.TryGetValue(name, out var worker) ? worker.Run : null;
+    /// <summary>The run of an exporter on this node once it holds the lease, or null when another node (or none) runs it.</summary>
+    public ExporterRun? RunOf(string name) => _workers.TryGetValue(name, out var worker) && worker.Run.State == "RUNNING" ? worker.Run : null;
 
     /// <summary>Entries of the log the exporter's destination has not got, and seconds since it was last caught up.</summary>
     public (long Events, double Seconds) Lag(ExporterRun run)
