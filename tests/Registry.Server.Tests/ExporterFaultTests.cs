@@ -81,7 +81,10 @@ public sealed class ExporterFaultTests(ITestOutputHelper output)
             name,
             config = new Dictionary<string, string>
             {
-                ["schema.registry.url"] = destination.Url, ["ssl.ca.location"] = ca, ["ssl.certificate.location"] = linkerCert, ["ssl.key.location"] = linkerKey,
+                ["schema.registry.url"] = destination.Url,
+                ["ssl.ca.location"] = ca,
+                ["ssl.certificate.location"] = linkerCert,
+                ["ssl.key.location"] = linkerKey,
             },
         });
         // A destination certificate from another CA is refused: nothing is sent, and the trace says why.
