@@ -38,15 +38,21 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout, Micr
         _replayed = true;
     }
 
-    /// <summary>Decides and appends a command; returns once its events are durable and applied here.</summary>
+    /// <summary>
+    /// Decides and appends a command; returns once its events are durable and applied here. Writes that arrive while
+    /// another is being appended are group-committed: the next holder of the write lock decides every waiting
+    /// command in arrival order, each against the state the ones before it leave, appends all their events in one
+    /// append (one transaction, one fsync), and answers each only once that append is durable.
+    /// </summary>
     public async Task<T> ExecuteAsync<T>(Func<RegistryState, Decision<T>> decide, CancellationToken cancellationToken)
     {
         if (!_replayed) throw Errors.StoreErrorOf("The registry is still loading its log; try again shortly");
         // A store with one elected writer (Kafka): a node that is not it neither decides nor parses; the request goes on.
         if (log.ForwardTo is { } writer) throw new NotWriterException(writer);
-        // Decide once against the current snapshot before taking the write lock: the expensive part of a decision
-        // (parsing, compatibility checks) lands in the parse cache, so a huge schema does not hold up other writers.
-        // Only the decision made under the lock counts; this one's result and errors are discarded.
+        // Decide once against the current snapshot before queueing: the expensive part of a decision (parsing) lands in
+        // the parse cache in parallel, so a schema that is slow to parse does not hold up the batch (HugeSchemaTests).
+        // Only the decision made in the batch counts; this one's outcome is discarded. The second decision finds the
+        // parse cached, so what is decided twice is the cheap part.
         try
         {
             decide(_state);
@@ -54,6 +60,8 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout, Micr
         catch (RegistryException)
         {
         }
+        var write = new PendingWrite<T>(decide);
+        _queue.Enqueue(write);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(writeTimeout);
         try
@@ -61,46 +69,8 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout, Micr
             await _lock.WaitAsync(timeout.Token);
             try
             {
-                while (true)
-                {
-                    // The term may have ended while this write waited for the lock.
-                    if (log.ForwardTo is { } current) throw new NotWriterException(current);
-                    var state = _state;
-                    var decision = decide(state);
-                    if (decision.Events.IsDefaultOrEmpty) return decision.Result;
-                    var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                    using var span = StorageMetrics.Tracing.StartActivity("registry.append");
-                    span?.SetTag("registry.log.position", state.Position);
-                    span?.SetTag("registry.events", decision.Events.Length);
-                    try
-                    {
-                        var end = await log.AppendAsync(state.Position, decision.Events, timeout.Token);
-                        RecordAppend(started, "ok");
-                        _storeReachable = true;
-                        var count = decision.Events.Length;
-                        if (end < state.Position + count) throw new InvalidOperationException($"The log returned position {end} for {count} events after {state.Position}.");
-                        // Positions one by one; the last takes the end the store reports (which may count its own way).
-                        var next = state;
-                        for (var i = 0; i < count; i++)
-                            next = next.Apply(new LogEntry(i == count - 1 ? end : state.Position + i + 1, decision.Events[i]));
-                        _state = next;
-                        return decision.Result;
-                    }
-                    catch (LogConflictException)
-                    {
-                        RecordAppend(started, "conflict");
-                        span?.SetTag("registry.append.outcome", "conflict");
-                        // Another node appended first: apply what it wrote and decide again.
-                        await CatchUpCoreAsync(timeout.Token);
-                    }
-                    catch (RegistryException e) when (e.ErrorCode == Errors.StoreError)
-                    {
-                        RecordAppend(started, "error");
-                        span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.Message);
-                        _storeReachable = false;
-                        throw;
-                    }
-                }
+                // Whoever holds the lock commits everything queued; this write may already be done by the one before.
+                while (!write.IsDone && _queue.TryPeek(out _)) await CommitQueuedAsync();
             }
             finally
             {
@@ -109,10 +79,186 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout, Micr
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            // The outcome may be unknown (the append may have committed). The next write or the follower
-            // catches up before deciding, and a stale decision can only conflict, so retrying is safe.
-            throw Errors.TimeoutError($"The write did not complete within {writeTimeout.TotalMilliseconds:0} ms; retrying is safe");
+            // Not taken into a batch yet: it never will be. Taken: the outcome may be unknown (the append may have
+            // committed). The next write or the follower catches up before deciding, so retrying is safe.
+            write.Abandon();
+            if (!write.IsDone) throw TimedOut();
         }
+        catch (OperationCanceledException)
+        {
+            write.Abandon();
+            if (!write.IsDone) throw;
+        }
+        return await write.Task;
+    }
+
+    private RegistryException TimedOut() =>
+        Errors.TimeoutError($"The write did not complete within {writeTimeout.TotalMilliseconds:0} ms; retrying is safe");
+
+    /// <summary>Takes up to <see cref="MaxBatch"/> queued writes, decides them in order and appends their events at once.</summary>
+    private async Task CommitQueuedAsync()
+    {
+        var batch = new List<IPendingWrite>();
+        while (batch.Count < MaxBatch && _queue.TryDequeue(out var next))
+            if (next.TryTake()) batch.Add(next);
+        if (batch.Count == 0) return;
+        try
+        {
+            await CommitAsync(batch);
+        }
+        catch (Exception e)
+        {
+            // Whatever went wrong, no write of the batch is left unanswered.
+            foreach (var w in batch) w.Fail(e);
+            throw;
+        }
+    }
+
+    private async Task CommitAsync(List<IPendingWrite> batch)
+    {
+        // The batch's own budget: a caller that gives up does not cancel the others' append.
+        using var budget = new CancellationTokenSource(writeTimeout);
+        while (true)
+        {
+            // The term may have ended while these writes waited.
+            if (log.ForwardTo is { } current)
+            {
+                foreach (var w in batch) w.Fail(new NotWriterException(current));
+                return;
+            }
+            var start = _state;
+            var state = start;
+            var events = new List<RegistryEvent>();
+            foreach (var w in batch)
+            {
+                // Each decision sees the events of the ones before it in the batch.
+                var decided = w.Decide(state);
+                foreach (var e in decided) state = state.Apply(e);
+                events.AddRange(decided);
+            }
+            if (events.Count == 0)
+            {
+                foreach (var w in batch) w.Complete();
+                return;
+            }
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            using var span = StorageMetrics.Tracing.StartActivity("registry.append");
+            span?.SetTag("registry.log.position", start.Position);
+            span?.SetTag("registry.events", events.Count);
+            span?.SetTag("registry.writes", batch.Count);
+            try
+            {
+                var end = await log.AppendAsync(start.Position, events, budget.Token);
+                RecordAppend(started, "ok");
+                StorageMetrics.BatchWrites.Record(batch.Count);
+                _storeReachable = true;
+                if (end < start.Position + events.Count) throw new InvalidOperationException($"The log returned position {end} for {events.Count} events after {start.Position}.");
+                // The store reports where the log ends (it may count positions its own way).
+                _state = state with { Position = end };
+                foreach (var w in batch) w.Complete();
+                return;
+            }
+            catch (LogConflictException)
+            {
+                RecordAppend(started, "conflict");
+                span?.SetTag("registry.append.outcome", "conflict");
+                // Another node appended first: apply what it wrote and decide the whole batch again.
+                try
+                {
+                    await CatchUpCoreAsync(budget.Token);
+                }
+                catch (Exception e) when (e is RegistryException or OperationCanceledException)
+                {
+                    foreach (var w in batch) w.Fail(e is OperationCanceledException ? TimedOut() : e);
+                    return;
+                }
+            }
+            catch (RegistryException e) when (e.ErrorCode == Errors.StoreError)
+            {
+                RecordAppend(started, "error");
+                span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.Message);
+                _storeReachable = false;
+                foreach (var w in batch) w.Fail(e);
+                return;
+            }
+            catch (OperationCanceledException) when (budget.IsCancellationRequested)
+            {
+                RecordAppend(started, "error");
+                foreach (var w in batch) w.Fail(TimedOut());
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                RecordAppend(started, "error");
+                foreach (var w in batch) w.Fail(e);
+                return;
+            }
+        }
+    }
+
+    /// <summary>Writes waiting for a batch (for tests and metrics).</summary>
+    public int Queued => _queue.Count;
+
+    /// <summary>Most writes decided and appended together. Default 256.</summary>
+    public int MaxBatch { get; init; } = 256;
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<IPendingWrite> _queue = new();
+
+    /// <summary>A write waiting for a batch: decided in it, answered once the batch is durable (or failed).</summary>
+    private interface IPendingWrite
+    {
+        /// <summary>Marks the write as taken into a batch; false when its caller gave up first.</summary>
+        bool TryTake();
+
+        /// <summary>Decides against <paramref name="state"/>; the outcome is kept for <see cref="Complete"/>.</summary>
+        IReadOnlyList<RegistryEvent> Decide(RegistryState state);
+
+        /// <summary>The batch is durable: answers with the decision's result or its error.</summary>
+        void Complete();
+
+        void Fail(Exception e);
+    }
+
+    private sealed class PendingWrite<T>(Func<RegistryState, Decision<T>> decide) : IPendingWrite
+    {
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _taken;
+        private T? _result;
+        private Exception? _error;
+
+        public Task<T> Task => _done.Task;
+
+        public bool IsDone => _done.Task.IsCompleted;
+
+        public bool TryTake() => Interlocked.CompareExchange(ref _taken, 1, 0) == 0;
+
+        /// <summary>The caller gave up: not taken yet, it never will be.</summary>
+        public void Abandon() => Interlocked.CompareExchange(ref _taken, 2, 0);
+
+        public IReadOnlyList<RegistryEvent> Decide(RegistryState state)
+        {
+            try
+            {
+                var decision = decide(state);
+                (_result, _error) = (decision.Result, null);
+                return decision.Events.IsDefault ? [] : decision.Events;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A refusal (or a bug) is this write's answer alone; its refusal may rest on earlier writes of the
+                // batch, so it is given only once they are durable.
+                (_result, _error) = (default, e);
+                return [];
+            }
+        }
+
+        public void Complete()
+        {
+            if (_error is not null) _done.TrySetException(_error);
+            else _done.TrySetResult(_result!);
+        }
+
+        public void Fail(Exception e) => _done.TrySetException(e);
     }
 
     /// <summary>Whether <see cref="ReadFromAsync"/> works on this store.</summary>

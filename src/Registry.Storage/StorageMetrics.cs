@@ -15,6 +15,9 @@ public static class StorageMetrics
     /// <summary>Seconds an append took, by outcome (ok, conflict, error).</summary>
     public static readonly Histogram<double> AppendSeconds = Meter.CreateHistogram<double>("store_append_seconds", "s", "Time to append events to the store");
 
+    /// <summary>Writes decided and appended together in one append (group commit).</summary>
+    public static readonly Histogram<int> BatchWrites = Meter.CreateHistogram<int>("store_append_writes", description: "Writes group-committed in one append");
+
     /// <summary>Events the node applied from the log that other nodes wrote.</summary>
     public static readonly Counter<long> EventsFollowed = Meter.CreateCounter<long>("log_events_followed", description: "Events applied from other nodes");
 

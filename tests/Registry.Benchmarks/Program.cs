@@ -25,6 +25,11 @@ if (args.Length > 0 && args[0] == "--reads")
     await ReadBench.RunAsync(args);
     return;
 }
+if (args.Length > 0 && args[0] == "--writes")
+{
+    await WriteBench.RunAsync(args);
+    return;
+}
 if (args.Length > 0 && args[0] == "--produce")
 {
     // The producer side of --gateway, in a process of its own: <bootstrap> <topic> <messages> <schema id>.

@@ -59,7 +59,7 @@ internal static class ReadBench
         try { Directory.Delete(dir, true); } catch (IOException) { }
     }
 
-    private static Process Start(string dll, params string[] args)
+    internal static Process Start(string dll, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(dll);
@@ -72,7 +72,7 @@ internal static class ReadBench
         return process;
     }
 
-    private static async Task WaitAsync(HttpClient http, string url)
+    internal static async Task WaitAsync(HttpClient http, string url)
     {
         for (var tries = 0; ; tries++)
         {
@@ -89,7 +89,7 @@ internal static class ReadBench
         }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
@@ -111,10 +111,10 @@ internal static class ReadBench
         await app.RunAsync();
     }
 
-    private static async Task<double> WrkAsync(string url, string script, int seconds)
+    internal static async Task<double> WrkAsync(string url, string script, int seconds, int connections = 32)
     {
         var info = new ProcessStartInfo("/usr/bin/wrk") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { "-t2", "-c32", $"-d{seconds}s", "-s", script, url.TrimEnd('/') }) info.ArgumentList.Add(a);
+        foreach (var a in new[] { $"-t{Math.Min(2, connections)}", $"-c{connections}", $"-d{seconds}s", "-s", script, url.TrimEnd('/') }) info.ArgumentList.Add(a);
         using var wrk = Process.Start(info)!;
         var output = await wrk.StandardOutput.ReadToEndAsync();
         await wrk.WaitForExitAsync();

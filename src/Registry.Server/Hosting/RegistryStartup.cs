@@ -12,6 +12,7 @@ internal sealed partial class RegistryStartup(RegistryEngine engine, Exporters.E
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task? _follower;
+    private int _stopped;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -39,6 +40,8 @@ internal sealed partial class RegistryStartup(RegistryEngine engine, Exporters.E
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // A host stopped twice (StopAsync, then disposal) stops once.
+        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
         // Exporters write their last progress through the engine, so they stop before it closes.
         await exporters.StopAllAsync();
         await _stopping.CancelAsync();
