@@ -62,29 +62,66 @@ public sealed class AuditLog : IDisposable
         }
     }
 
+    /// <summary>
+    /// Records one entry and returns once it is durable. Entries that arrive while another commit is under way are
+    /// written together in the next one (group commit): one transaction and one fsync for all of them.
+    /// </summary>
     public async Task RecordAsync(Authentication who, string action, string? subject, int? version, int? id, int status, string? client)
     {
+        var entry = new Pending(_time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture), who, action, subject, version, id, status, client);
+        _pending.Enqueue(entry);
         await _gate.WaitAsync();
         try
         {
-            await using var command = _connection.CreateCommand();
-            command.CommandText = "INSERT INTO audit (time, principal, action, subject, version, id, status, client, method, issuer, authenticated) VALUES ($t, $p, $a, $s, $v, $i, $st, $c, $m, $is, $au)";
-            command.Parameters.AddWithValue("$t", _time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
-            command.Parameters.AddWithValue("$p", who.Principal);
-            command.Parameters.AddWithValue("$m", who.Method);
-            command.Parameters.AddWithValue("$is", (object?)who.Issuer ?? DBNull.Value);
-            command.Parameters.AddWithValue("$au", who.Verified ? 1 : 0);
-            command.Parameters.AddWithValue("$a", action);
-            command.Parameters.AddWithValue("$s", (object?)subject ?? DBNull.Value);
-            command.Parameters.AddWithValue("$v", (object?)version ?? DBNull.Value);
-            command.Parameters.AddWithValue("$i", (object?)id ?? DBNull.Value);
-            command.Parameters.AddWithValue("$st", status);
-            command.Parameters.AddWithValue("$c", (object?)client ?? DBNull.Value);
-            await command.ExecuteNonQueryAsync();
+            // The holder of the gate writes everything queued; this entry may already be in the commit before.
+            if (!entry.Done.Task.IsCompleted) await CommitQueuedAsync();
         }
         finally
         {
             _gate.Release();
+        }
+        await entry.Done.Task;
+    }
+
+    private sealed record Pending(string Time, Authentication Who, string Action, string? Subject, int? Version, int? Id, int Status, string? Client)
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Pending> _pending = new();
+
+    private async Task CommitQueuedAsync()
+    {
+        var batch = new List<Pending>();
+        while (_pending.TryDequeue(out var next)) batch.Add(next);
+        try
+        {
+            await using var tx = (SqliteTransaction)await _connection.BeginTransactionAsync();
+            await using var command = _connection.CreateCommand();
+            command.Transaction = tx;
+            command.CommandText = "INSERT INTO audit (time, principal, action, subject, version, id, status, client, method, issuer, authenticated) VALUES ($t, $p, $a, $s, $v, $i, $st, $c, $m, $is, $au)";
+            foreach (var e in batch)
+            {
+                command.Parameters.Clear();
+                command.Parameters.AddWithValue("$t", e.Time);
+                command.Parameters.AddWithValue("$p", e.Who.Principal);
+                command.Parameters.AddWithValue("$m", e.Who.Method);
+                command.Parameters.AddWithValue("$is", (object?)e.Who.Issuer ?? DBNull.Value);
+                command.Parameters.AddWithValue("$au", e.Who.Verified ? 1 : 0);
+                command.Parameters.AddWithValue("$a", e.Action);
+                command.Parameters.AddWithValue("$s", (object?)e.Subject ?? DBNull.Value);
+                command.Parameters.AddWithValue("$v", (object?)e.Version ?? DBNull.Value);
+                command.Parameters.AddWithValue("$i", (object?)e.Id ?? DBNull.Value);
+                command.Parameters.AddWithValue("$st", e.Status);
+                command.Parameters.AddWithValue("$c", (object?)e.Client ?? DBNull.Value);
+                await command.ExecuteNonQueryAsync();
+            }
+            await tx.CommitAsync();
+            foreach (var e in batch) e.Done.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            foreach (var pending in batch) pending.Done.TrySetException(e);
         }
     }
 
