@@ -16,13 +16,13 @@ internal static class ExporterBench
         var dir = Path.Combine(Path.GetTempPath(), "registry-export-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         var server = Path.Combine(AppContext.BaseDirectory, "Registry.Server.dll");
-        var (sourceUrl, destinationUrl) = ($"http://127.0.0.1:{FreePort()}", $"http://127.0.0.1:{FreePort()}");
-        using var source = Start(server, "--urls", sourceUrl, "--data-dir", Path.Combine(dir, "source"), "--Logging:LogLevel:Default=Warning",
+        var (sourceUrl, destinationUrl) = ($"http://127.0.0.1:{ReadBench.FreePort()}", $"http://127.0.0.1:{ReadBench.FreePort()}");
+        using var source = ReadBench.Start(server, "--urls", sourceUrl, "--data-dir", Path.Combine(dir, "source"), "--Logging:LogLevel:Default=Warning",
             "--Registry:Exporters:PollIntervalMs=100");
-        using var destination = Start(server, "--urls", destinationUrl, "--data-dir", Path.Combine(dir, "destination"), "--Logging:LogLevel:Default=Warning");
+        using var destination = ReadBench.Start(server, "--urls", destinationUrl, "--data-dir", Path.Combine(dir, "destination"), "--Logging:LogLevel:Default=Warning");
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
-        await WaitAsync(http, sourceUrl + "/health/ready");
-        await WaitAsync(http, destinationUrl + "/health/ready");
+        await ReadBench.WaitAsync(http, sourceUrl + "/health/ready");
+        await ReadBench.WaitAsync(http, destinationUrl + "/health/ready");
 
         // The backup a platform team would restore: N distinct Avro schemas, one subject each.
         var schemas = new JsonArray();
@@ -35,7 +35,9 @@ internal static class ExporterBench
         await File.WriteAllTextAsync(file, new JsonObject { ["format"] = "registry-export/2", ["schemas"] = schemas, ["configs"] = new JsonArray(), ["modes"] = new JsonArray() }.ToJsonString());
 
         var import = Stopwatch.StartNew();
-        using (var cli = Start(Path.Combine(AppContext.BaseDirectory, "registry.dll"), "import", "--url", sourceUrl, "--file", file))
+        // The CLI without its progress display, as CI runs it.
+        Environment.SetEnvironmentVariable("CI", "true");
+        using (var cli = ReadBench.Start(Path.Combine(AppContext.BaseDirectory, "registry.dll"), "import", "--url", sourceUrl, "--file", file))
         {
             await cli.WaitForExitAsync();
             if (cli.ExitCode != 0) throw new InvalidOperationException($"registry import exited with {cli.ExitCode}");
@@ -113,43 +115,5 @@ internal static class ExporterBench
             await Task.Delay(50);
         }
         throw new TimeoutException("the exporter did not catch up");
-    }
-
-    private static Process Start(string dll, params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(dll);
-        foreach (var a in args) info.ArgumentList.Add(a);
-        info.Environment["CI"] = "true";
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static async Task WaitAsync(HttpClient http, string url)
-    {
-        for (var tries = 0; tries < 300; tries++)
-        {
-            try
-            {
-                using var response = await http.GetAsync(url);
-                if (response.IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException(url + " did not answer");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
