@@ -87,8 +87,14 @@ public sealed class LdapServer : IAsyncDisposable
         {
             try
             {
+                // Both listeners, so a test never reaches the ldaps:// port before slapd serves it.
                 using var client = new TcpClient();
                 await client.ConnectAsync(IPAddress.Loopback, Port);
+                if (TlsPort != 0)
+                {
+                    using var tls = new TcpClient();
+                    await tls.ConnectAsync(IPAddress.Loopback, TlsPort);
+                }
                 return;
             }
             catch (SocketException)
