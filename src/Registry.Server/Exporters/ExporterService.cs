@@ -17,7 +17,6 @@ public sealed class ExporterRun
     public long Position;
     public long CaughtUpAt;
     public volatile string Trace = "";
-    public long Applied;
     public long EndedAt;
 }
 
@@ -154,7 +153,7 @@ public sealed partial class ExporterService(
             var position = progress.Position;
             Interlocked.Exchange(ref run.Position, position);
             run.State = "RUNNING";
-            var checkpoint = new Checkpoint(progress, Now);
+            var checkpoint = new Checkpoint(progress);
             while (!cancellationToken.IsCancellationRequested)
             {
                 await foreach (var entry in engine.ReadFromAsync(position, cancellationToken))
@@ -166,7 +165,6 @@ public sealed partial class ExporterService(
                             throw new LeaseLost("the exporter was paused, changed or deleted");
                         await ApplyAsync(exporter, destination, operation, run, checkpoint, position, cancellationToken);
                         checkpoint.Changed = true;
-                        Interlocked.Increment(ref run.Applied);
                         AppliedCounter.Add(1, new KeyValuePair<string, object?>("exporter", name));
                     }
                     position = entry.Position;
@@ -217,8 +215,8 @@ public sealed partial class ExporterService(
     {
         for (var attempt = 0; ; attempt++)
         {
-            // Never apply past the lease: another node may take the exporter over once it ends.
-            if (Now >= checkpoint.Progress.LeaseUntil - _options.LeaseMs / 3) await CheckpointAsync(exporter, run, checkpoint, position, cancellationToken, renew: true);
+            // Never apply past the lease: another node may take the exporter over once it ends (renewed at half of it).
+            await CheckpointAsync(exporter, run, checkpoint, position, cancellationToken);
             try
             {
                 await destination.ApplyAsync(operation, cancellationToken);
@@ -242,26 +240,24 @@ public sealed partial class ExporterService(
         }
     }
 
-    /// <summary>The last progress record this run wrote, and whether anything worth recording happened since.</summary>
-    private sealed class Checkpoint(ExporterProgress progress, long at)
+    /// <summary>The last progress record this run wrote (its time is when), and whether anything worth recording happened since.</summary>
+    private sealed class Checkpoint(ExporterProgress progress)
     {
         public ExporterProgress Progress = progress;
-        public long At = at;
         public bool Changed;
     }
 
     private sealed class LeaseLost(string message) : Exception(message);
 
     /// <summary>Records progress when something changed and the interval has passed, or when the lease needs renewing.</summary>
-    private async Task CheckpointAsync(ExporterDefinition exporter, ExporterRun run, Checkpoint checkpoint, long position, CancellationToken cancellationToken, bool renew = false)
+    private async Task CheckpointAsync(ExporterDefinition exporter, ExporterRun run, Checkpoint checkpoint, long position, CancellationToken cancellationToken)
     {
         var now = Now;
-        renew |= now >= checkpoint.Progress.LeaseUntil - _options.LeaseMs / 2;
-        if (!renew && !(checkpoint.Changed && now - checkpoint.At >= _options.CheckpointIntervalMs)) return;
+        var renew = now >= checkpoint.Progress.LeaseUntil - _options.LeaseMs / 2;
+        if (!renew && !(checkpoint.Changed && now - checkpoint.Progress.Timestamp >= _options.CheckpointIntervalMs)) return;
         var progress = await ClaimAsync(exporter, position, run.Trace, cancellationToken)
             ?? throw new LeaseLost("the exporter is paused, deleted or held by another node");
         checkpoint.Progress = progress;
-        checkpoint.At = now;
         checkpoint.Changed = false;
     }
 
