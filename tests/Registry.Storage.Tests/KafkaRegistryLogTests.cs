@@ -121,7 +121,10 @@ public sealed class KafkaRegistryLogTests : IDisposable
             var back = SchemasTopicFormat.Decode(key, value, 0).Event;
             Assert.Equal(EventSerializer.Serialize(e), EventSerializer.Serialize(back));
         }
-        RegistryEvent[] ours = [new PolicySet("orders", new TopicPolicy { Value = new PayloadPolicy { Check = "rules", Strategy = "RecordNameStrategy" }, AllowTombstones = false }), new PolicyDeleted("orders")];
+        RegistryEvent[] ours = [new PolicySet("orders", new TopicPolicy { Value = new PayloadPolicy { Check = "rules", Strategy = "RecordNameStrategy" }, AllowTombstones = false }), new PolicyDeleted("orders"),
+            new ProposalPut(new Proposal(3, "x-value", "AVRO", "\"string\"", [new SchemaReference("n.Y", "y-value", 2)], null, null, false, "why", "alice", 10, 1,
+                Proposal.Applied, "approved by carol", 20, [new ProposalReview("carol", ProposalReview.Approve, "ok", 20)], 2, 7)),
+            new ReviewPolicySet("orders-*", new ReviewPolicy(2, ["owner", "role:admin"])), new ReviewPolicyDeleted("orders-*")];
         foreach (var e in ours)
         {
             var (key, value) = RegistryTopicFormat.Encode(e);

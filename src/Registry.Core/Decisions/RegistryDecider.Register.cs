@@ -74,6 +74,10 @@ public sealed partial class RegistryDecider
         if (!importing && mode != RegistryMode.ReadWrite)
             throw Errors.NotPermittedError($"Subject {subject} in context {context} is not in read-write mode");
 
+        // A new version under a review policy comes from an approved proposal (IMPORT replicates what was approved elsewhere).
+        if (!importing && !command.ReviewBypass && state.ReviewPolicyFor(subject) is { } review)
+            throw ReviewRequiredError(subject, review.Scope, review.Policy);
+
         if (!importing && !command.Force)
         {
             var messages = CheckCompatibility(state, subject, candidate, EffectiveLevel(state, subject), config, only: null);

@@ -34,4 +34,13 @@ public sealed record RegistrySettings
 
     /// <summary>Exporters this registry holds at most (40964 beyond).</summary>
     public int MaxExporters { get; init; } = 100;
+
+    /// <summary>Proposals open (OPEN or APPROVED) at once at most; beyond, a new proposal is refused (40981).</summary>
+    public int MaxOpenProposals { get; init; } = 10_000;
+
+    /// <summary>Longest proposal description or review comment, in characters.</summary>
+    public int MaxReviewTextLength { get; init; } = 10_000;
+
+    /// <summary>Reviews and comments a proposal holds at most.</summary>
+    public int MaxReviewsPerProposal { get; init; } = 500;
 }

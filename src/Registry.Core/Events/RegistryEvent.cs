@@ -23,6 +23,9 @@ namespace Registry.Core.Events;
 [JsonDerivedType(typeof(ExporterPut), "EXPORTER")]
 [JsonDerivedType(typeof(ExporterDeleted), "EXPORTER_DELETED")]
 [JsonDerivedType(typeof(ExporterProgressed), "EXPORTER_PROGRESS")]
+[JsonDerivedType(typeof(ProposalPut), "PROPOSAL")]
+[JsonDerivedType(typeof(ReviewPolicySet), "REVIEW_POLICY")]
+[JsonDerivedType(typeof(ReviewPolicyDeleted), "REVIEW_POLICY_DELETED")]
 public abstract record RegistryEvent;
 
 /// <summary>
@@ -88,3 +91,15 @@ public sealed record ExporterDeleted(string Name) : RegistryEvent;
 
 /// <summary>An exporter's progress: claimed, moved on, failed, or reset to the start of the log.</summary>
 public sealed record ExporterProgressed(ExporterProgress Progress) : RegistryEvent;
+
+/// <summary>
+/// A proposal opened, reviewed or moved on (APPLIED, REJECTED, WITHDRAWN, STALE), as a whole: like a KEK or an exporter,
+/// the last record of a proposal is all of it, so a compacted log keeps every proposal whole.
+/// </summary>
+public sealed record ProposalPut(Proposal Proposal) : RegistryEvent;
+
+/// <summary>The review policy of a subject, prefix or context set or replaced.</summary>
+public sealed record ReviewPolicySet(string Scope, ReviewPolicy Policy) : RegistryEvent;
+
+/// <summary>The review policy of a scope removed.</summary>
+public sealed record ReviewPolicyDeleted(string Scope) : RegistryEvent;

@@ -20,7 +20,9 @@ public sealed record RegistryState(
     ImmutableSortedDictionary<string, TopicPolicy> Policies,
     ImmutableSortedDictionary<string, Kek> Keks,
     ImmutableSortedDictionary<DekKey, Dek> Deks,
-    ImmutableSortedDictionary<string, ExporterEntry> Exporters)
+    ImmutableSortedDictionary<string, ExporterEntry> Exporters,
+    ImmutableSortedDictionary<long, Proposal> Proposals,
+    ImmutableSortedDictionary<string, ReviewPolicy> ReviewPolicies)
 {
     /// <summary>The key under which the global config and mode are kept.</summary>
     public const string GlobalScope = "";
@@ -37,7 +39,9 @@ public sealed record RegistryState(
         ImmutableSortedDictionary<string, TopicPolicy>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableSortedDictionary<string, Kek>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableSortedDictionary<DekKey, Dek>.Empty,
-        ImmutableSortedDictionary<string, ExporterEntry>.Empty.WithComparers(StringComparer.Ordinal));
+        ImmutableSortedDictionary<string, ExporterEntry>.Empty.WithComparers(StringComparer.Ordinal),
+        ImmutableSortedDictionary<long, Proposal>.Empty,
+        ImmutableSortedDictionary<string, ReviewPolicy>.Empty.WithComparers(StringComparer.Ordinal));
 
     /// <summary>The subject versions (soft-deleted included) that use a schema id.</summary>
     public ImmutableSortedSet<SubjectVersionRef> UsagesOf(ContextId id) => Usages.GetValueOrDefault(id) ?? [];
@@ -95,8 +99,24 @@ public sealed record RegistryState(
         ExporterProgressed x => Exporters.TryGetValue(x.Progress.Name, out var running)
             ? this with { Exporters = Exporters.SetItem(x.Progress.Name, running with { Progress = x.Progress }) }
             : this,
+        ProposalPut p => this with { Proposals = Proposals.SetItem(p.Proposal.Id, p.Proposal) },
+        ReviewPolicySet r => this with { ReviewPolicies = ReviewPolicies.SetItem(r.Scope, r.Policy) },
+        ReviewPolicyDeleted r => this with { ReviewPolicies = ReviewPolicies.Remove(r.Scope) },
         _ => this,
     };
+
+    /// <summary>
+    /// The review policy that governs a subject, with its scope: the subject's own, else the longest prefix or context
+    /// scope covering it. Null when changes to the subject need no review.
+    /// </summary>
+    public (string Scope, ReviewPolicy Policy)? ReviewPolicyFor(string subject)
+    {
+        if (ReviewPolicies.TryGetValue(subject, out var own)) return (subject, own);
+        (string, ReviewPolicy)? best = null;
+        foreach (var (scope, policy) in ReviewPolicies)
+            if (ReviewPolicy.Covers(scope, subject) && (best is null || scope.Length > best.Value.Item1.Length)) best = (scope, policy);
+        return best;
+    }
 
     private RegistryState ApplyRegistered(SchemaRegistered r)
     {

@@ -14,6 +14,7 @@ public static class RegistryApis
         app.MapPoliciesApi();
         app.MapDekRegistryApi();
         app.MapExportersApi();
+        app.MapProposalsApi();
         app.MapHealthApi();
         Ui.UiApi.MapUiApi(app);
         return app;

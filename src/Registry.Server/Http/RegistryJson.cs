@@ -16,6 +16,8 @@ internal static class RegistryJson
 
     public static IResult Ok<T>(T value) => new JsonBody<T>(value, StatusCodes.Status200OK);
 
+    public static IResult Created<T>(T value) => new JsonBody<T>(value, StatusCodes.Status201Created);
+
     public static IResult Error(int status, int errorCode, string message) =>
         new JsonBody<ErrorBody>(new ErrorBody(errorCode, message), status);
 

@@ -22,6 +22,12 @@ internal static class RequestBody
         }
     }
 
+    /// <summary>A body that may be left out (no content): null then.</summary>
+    public static async Task<T?> ReadOptionalAsync<T>(HttpContext context) where T : class =>
+        context.Request.ContentLength is 0 || (context.Request.ContentLength is null && !context.Request.Headers.ContainsKey("Transfer-Encoding"))
+            ? null
+            : await ReadAsync<T>(context);
+
     private static string FirstLine(string message)
     {
         var i = message.IndexOf(". Path", StringComparison.Ordinal);

@@ -202,6 +202,10 @@ internal sealed partial class AccessControl(RequestDelegate next, AccessControl.
             "v1" when segments.Length >= 2 && segments[1] == "audit" => ("auditor", ""),
             // Gateway policies are cluster-wide: any reader of the whole registry reads them, admins change them.
             "v1" when segments.Length >= 2 && segments[1] == "policies" => (read ? "reader" : "admin", ""),
+            // Proposals are checked by their endpoints against the proposal's subject; review policies are set by the
+            // admins of the scope they cover.
+            "v1" when segments.Length >= 3 && segments[1] == "review-policies" && !read =>
+                ("admin", Core.Model.QualifiedSubject.Normalize(Http.SubjectPath.Decode(segments[2]).TrimEnd('*'))),
             // The DEK registry: a DEK is authorized as its subject; KEKs are administered by admins and listed to every
             // user with a grant; the deprecated POST …/deks (subject in the body) is checked by its endpoint.
             "dek-registry" when segments.Length >= 6 && segments[4] == "deks" => (read ? "reader" : "writer", subject),

@@ -167,6 +167,12 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditLog audit)
     public const string VersionKey = "audit.version";
     public const string IdKey = "audit.id";
 
+    /// <summary>The subject acted on, for endpoints that learn it from the body or a stored object.</summary>
+    public const string SubjectKey = "audit.subject";
+
+    /// <summary>What the action did beyond its method and path (a proposal applied, a review policy overridden).</summary>
+    public const string NoteKey = "audit.note";
+
     public async Task InvokeAsync(HttpContext context)
     {
         await next(context);
@@ -181,11 +187,12 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditLog audit)
         if (segments[0] == "dek-registry") isRead = false;
         var denied = status is 401 or 403;
         if ((isRead && !denied) || path.StartsWith("/health", StringComparison.Ordinal) || path.StartsWith("/metrics", StringComparison.Ordinal)) return;
-        var subject = AccessControl.SubjectOf(segments);
+        var subject = context.Items[SubjectKey] as string ?? AccessControl.SubjectOf(segments);
         var version = context.Items[VersionKey] as int? ?? (segments.Length > 3 && segments[2] == "versions" && int.TryParse(segments[3], out var v) ? v : null);
         // The attempted principal of a failed sign-in is recorded as such (not as "anonymous"), marked unauthenticated.
         var who = context.Items[typeof(Authentication)] as Authentication ?? new Authentication("anonymous", "none", null, Verified: false);
-        await audit.RecordAsync(who, $"{request.Method} {path}", subject, version,
+        var note = context.Items[NoteKey] is string n ? $" ({n})" : "";
+        await audit.RecordAsync(who, $"{request.Method} {path}{note}", subject, version,
             context.Items[IdKey] as int?, status, context.Connection.RemoteIpAddress?.ToString());
     }
 }

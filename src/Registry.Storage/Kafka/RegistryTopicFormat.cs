@@ -22,6 +22,9 @@ public static class RegistryTopicFormat
     {
         PolicySet p => PolicyKey(p.Topic),
         PolicyDeleted p => PolicyKey(p.Topic),
+        ProposalPut p => ProposalKey(p.Proposal.Id),
+        ReviewPolicySet r => ReviewPolicyKey(r.Scope),
+        ReviewPolicyDeleted r => ReviewPolicyKey(r.Scope),
         _ => null,
     };
 
@@ -29,6 +32,9 @@ public static class RegistryTopicFormat
     {
         PolicySet p => (PolicyKey(p.Topic), JacksonJson.Write(JsonSerializer.SerializeToNode(p.Policy, Json))),
         PolicyDeleted p => (PolicyKey(p.Topic), null),
+        ProposalPut p => (ProposalKey(p.Proposal.Id), JacksonJson.Write(JsonSerializer.SerializeToNode(p.Proposal, Json))),
+        ReviewPolicySet r => (ReviewPolicyKey(r.Scope), JacksonJson.Write(JsonSerializer.SerializeToNode(r.Policy, Json))),
+        ReviewPolicyDeleted r => (ReviewPolicyKey(r.Scope), null),
         _ => throw new ArgumentException($"{e.GetType().Name} is not a registry-topic record", nameof(e)),
     };
 
@@ -46,6 +52,9 @@ public static class RegistryTopicFormat
             {
                 "POLICY" when value is null => (new PolicyDeleted((string)k!["topic"]!), null),
                 "POLICY" => (new PolicySet((string)k!["topic"]!, JsonSerializer.Deserialize<TopicPolicy>(value, Json)!), null),
+                "PROPOSAL" when value is not null => (new ProposalPut(JsonSerializer.Deserialize<Proposal>(value, Json)!), null),
+                "REVIEW_POLICY" when value is null => (new ReviewPolicyDeleted((string)k!["scope"]!), null),
+                "REVIEW_POLICY" => (new ReviewPolicySet((string)k!["scope"]!, JsonSerializer.Deserialize<ReviewPolicy>(value, Json)!), null),
                 WriterKeyType when value is not null => (new LogNoop("writer"), (string?)JsonNode.Parse(value)?["url"]),
                 var other => (new LogNoop(other ?? "no keytype"), null),
             };
@@ -55,6 +64,10 @@ public static class RegistryTopicFormat
             return (new LogNoop("unreadable record: " + e.Message), null);
         }
     }
+
+    private static string ProposalKey(long id) => JacksonJson.Write(new JsonObject { ["keytype"] = "PROPOSAL", ["id"] = id });
+
+    private static string ReviewPolicyKey(string scope) => JacksonJson.Write(new JsonObject { ["keytype"] = "REVIEW_POLICY", ["scope"] = scope });
 
     private static string PolicyKey(string topic) => JacksonJson.Write(new JsonObject { ["keytype"] = "POLICY", ["topic"] = topic });
 }
