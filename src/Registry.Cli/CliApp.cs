@@ -14,6 +14,7 @@ public static class CliApp
         foreach (var command in BasicCommands.Create(io)) root.Subcommands.Add(command);
         foreach (var command in ContractCommands.Create(io)) root.Subcommands.Add(command);
         foreach (var command in TransferCommands.Create(io)) root.Subcommands.Add(command);
+        foreach (var command in ProposalCommands.Create(io)) root.Subcommands.Add(command);
         root.Subcommands.Add(HashPasswordCommand.Create(io));
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

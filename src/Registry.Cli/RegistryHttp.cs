@@ -86,7 +86,8 @@ public sealed class RegistryHttp : IDisposable
             {
                 json = JsonValue.Create(text);
             }
-            if ((int)response.StatusCode is 401 or 403)
+            // A refusal of who the caller is (401, or 403 40301) ends the command; other refusals (a review policy's 40380) are the caller's to handle.
+            if ((int)response.StatusCode is 401 || ((int)response.StatusCode is 403 && ErrorCode(json) is null or 40301))
                 throw new CliException(ExitCodes.UsageOrInput, $"The registry refused the credentials ({(int)response.StatusCode}): {Message(json)}");
             return ((int)response.StatusCode, json);
         }
@@ -108,6 +109,8 @@ public sealed class RegistryHttp : IDisposable
         var code = status >= 500 ? ExitCodes.Unreachable : ExitCodes.UsageOrInput;
         throw new CliException(code, $"{method} /{path.TrimStart('/')} failed with {status}: {Message(json)}");
     }
+
+    private static int? ErrorCode(JsonNode? json) => json is JsonObject o && o["error_code"] is JsonValue v && v.TryGetValue<int>(out var code) ? code : null;
 
     public static string Subject(string subject) => Uri.EscapeDataString(subject);
 

@@ -4,6 +4,7 @@ using System.Text;
 using Confluent.SchemaRegistry;
 using Registry.Server.Hosting;
 using Registry.Server.Tests.Infrastructure;
+using Registry.Testing;
 using static Registry.Server.Tests.Infrastructure.RegistryServer;
 
 namespace Registry.Server.Tests;

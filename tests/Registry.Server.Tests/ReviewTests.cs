@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Registry.Server.Tests.Infrastructure;
+using Registry.Testing;
 using static Registry.Server.Tests.Infrastructure.RegistryServer;
 
 namespace Registry.Server.Tests;

@@ -51,15 +51,33 @@ internal static class ContractCommands
             if (!apply) return ExitCodes.Ok;
 
             var applied = 0;
+            var proposed = 0;
             foreach (var step in steps)
             {
                 var subject = RegistryHttp.Subject(step.Contract.Subject);
                 if (step.RegistersVersion)
                 {
                     var body = CompatCommands.Body(step.Contract.Schema, step.Contract.References, step.Contract.Metadata, step.Contract.RuleSet);
-                    var registered = await http.CallAsync(HttpMethod.Post, $"subjects/{subject}/versions?normalize={(step.Contract.Normalize ? "true" : "false")}", body, ct);
-                    await io.Out.WriteLineAsync($"registered {step.Contract.Subject} version {registered?["version"]} id {registered?["id"]}");
-                    applied++;
+                    var (status, registered) = await http.SendAsync(HttpMethod.Post, $"subjects/{subject}/versions?normalize={(step.Contract.Normalize ? "true" : "false")}", body, ct);
+                    if (status == 403 && registered?["error_code"]?.GetValue<int>() == Core.Decisions.RegistryDecider.ReviewRequired)
+                    {
+                        // Under a review policy the change is proposed instead, for the reviewers to approve.
+                        body["subject"] = step.Contract.Subject;
+                        body["normalize"] = step.Contract.Normalize;
+                        body["description"] = $"registry apply: {step.Contract.File}";
+                        var proposal = await ProposalCommands.OpenAsync(http, body, ct);
+                        await ProposalCommands.Print(io, proposal, result.GetValue(connection.UrlOption)!, format == "github" ? "github" : "text", step.Contract.File);
+                        proposed++;
+                    }
+                    else if (status is < 200 or >= 300)
+                    {
+                        throw new CliException(status >= 500 ? ExitCodes.Unreachable : ExitCodes.UsageOrInput, RegistryHttp.Message(registered));
+                    }
+                    else
+                    {
+                        await io.Out.WriteLineAsync($"registered {step.Contract.Subject} version {registered?["version"]} id {registered?["id"]}");
+                        applied++;
+                    }
                 }
                 if (step.ChangesConfig)
                 {
@@ -68,7 +86,8 @@ internal static class ContractCommands
                     applied++;
                 }
             }
-            await io.Out.WriteLineAsync(applied == 0 ? "No changes." : $"Applied {applied} change(s).");
+            await io.Out.WriteLineAsync(applied == 0 && proposed == 0 ? "No changes."
+                : $"Applied {applied} change(s)." + (proposed > 0 ? $" Proposed {proposed} for review." : ""));
             return ExitCodes.Ok;
         }));
         return command;

@@ -1,6 +1,6 @@
 using Registry.Core.Security;
 
-namespace Registry.Server.Tests.Infrastructure;
+namespace Registry.Testing;
 
 /// <summary>A throw-away users file (<c>Registry:UsersFile</c>) for basic-authentication tests.</summary>
 public static class TestUsers
