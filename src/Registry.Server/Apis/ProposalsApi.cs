@@ -185,7 +185,7 @@ public static class ProposalsApi
         new[] { "reader", "writer", "admin" }.Where(r => context.Items[typeof(UserEntry)] is not UserEntry user || user.Grants.Any(g => g.Allows(r, subject))).ToHashSet();
 
     /// <summary>A proposal the caller may read; one on a subject they may not read is answered as missing.</summary>
-    private static Proposal Readable(HttpContext context, RegistryService registry, long id)
+    internal static Proposal Readable(HttpContext context, RegistryService registry, long id)
     {
         var proposal = RegistryDecider.GetProposal(registry.State, id);
         return AccessControl.CanRead(context, proposal.Subject) ? proposal : throw new RegistryException(RegistryDecider.ProposalNotFound, $"Proposal {id} not found");
@@ -196,7 +196,7 @@ public static class ProposalsApi
         if (!allowed) throw new RegistryException(40301, $"User '{Principal(context)}' is not allowed to {verb} subject '{Errors.Printable(subject)}'");
     }
 
-    private static void Audit(HttpContext context, Proposal p, string? decision = null)
+    internal static void Audit(HttpContext context, Proposal p, string? decision = null)
     {
         context.Items[AuditMiddleware.SubjectKey] = p.Subject;
         context.Items[AuditMiddleware.VersionKey] = p.AppliedVersion;

@@ -218,7 +218,9 @@ internal sealed partial class AccessControl(RequestDelegate next, AccessControl.
             "subjects" => (read ? "reader" : "writer", subject),
             "compatibility" => ("writer", subject),
             "config" or "mode" => (read ? "reader" : "admin", subject ?? ""),
-            "ui" when segments.Length >= 3 && segments[^1] == "register" => ("writer", subject),
+            // Review pages check the proposal's subject themselves.
+            "ui" when segments.Length >= 2 && segments[1] == "proposals" => ("list", null),
+            "ui" when segments.Length >= 3 && segments[^1] is "register" or "open-proposal" => ("writer", subject),
             "ui" when segments.Length >= 3 => ("reader", subject),
             "ui" => ("list", null),
             _ => ("admin", ""),

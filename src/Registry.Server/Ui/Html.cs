@@ -19,7 +19,7 @@ internal static class Html
         <title>{{E(title)}} · Registry</title>
         <link rel="stylesheet" href="/ui/registry.css">
         </head>
-        <body><header><a href="/ui/subjects">Registry</a><span class="muted">contract review</span></header>
+        <body><header><a href="/ui/subjects">Registry</a><a href="/ui/proposals" id="nav-reviews">Reviews</a><span class="muted">contract review</span></header>
         <main>{{body}}</main></body></html>
         """;
 

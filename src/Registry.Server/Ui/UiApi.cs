@@ -14,7 +14,7 @@ namespace Registry.Server.Ui;
 /// The review UI at /ui: subjects, a subject's versions and contract, diffs, and proposing a change. Every
 /// action goes through the same decider and engine as the REST API.
 /// </summary>
-public static class UiApi
+public static partial class UiApi
 {
     private const int PageSize = 50;
 
@@ -31,12 +31,13 @@ public static class UiApi
         // endpoint's own automatic check is off.
         app.MapPost("/ui/subjects/{subject}/propose", async (HttpContext context, RegistryService registry, string subject) =>
             await ForgeryRefusal(context) ?? await GuardAsync(async () =>
-                Propose(context, registry, Http.SubjectPath.Decode(subject), Proposal.From(await context.Request.ReadFormAsync(context.RequestAborted)))))
+                Propose(context, registry, Http.SubjectPath.Decode(subject), Draft.From(await context.Request.ReadFormAsync(context.RequestAborted)))))
             .DisableAntiforgery();
         app.MapPost("/ui/subjects/{subject}/register", async (HttpContext context, RegistryService registry, string subject) =>
             await ForgeryRefusal(context) ?? await GuardAsync(async () =>
-                await Register(context, registry, Http.SubjectPath.Decode(subject), Proposal.From(await context.Request.ReadFormAsync(context.RequestAborted)))))
+                await Register(context, registry, Http.SubjectPath.Decode(subject), Draft.From(await context.Request.ReadFormAsync(context.RequestAborted)))))
             .DisableAntiforgery();
+        MapReviewUi(app);
         return app;
     }
 
@@ -68,9 +69,9 @@ public static class UiApi
         return $"<input type=\"hidden\" name=\"{E(tokens.FormFieldName)}\" value=\"{E(tokens.RequestToken)}\">";
     }
 
-    private sealed record Proposal(string Schema, string SchemaType, string? Level, bool Normalize)
+    private sealed record Draft(string Schema, string SchemaType, string? Level, bool Normalize)
     {
-        public static Proposal From(IFormCollection form) => new(form["schema"].ToString(), form["schemaType"].ToString() is { Length: > 0 } t ? t : "AVRO",
+        public static Draft From(IFormCollection form) => new(form["schema"].ToString(), form["schemaType"].ToString() is { Length: > 0 } t ? t : "AVRO",
             form["level"].ToString() is { Length: > 0 } l ? l : null, form["normalize"].ToString() is "on" or "true");
     }
 
@@ -146,6 +147,7 @@ public static class UiApi
                 $"<td>{(previous is null ? "" : $"<a href=\"/ui/subjects/{Url(name)}/diff?from={previous.Version}&to={v.Version}\">diff with v{previous.Version}</a>")}</td></tr>");
         }
         sb.Append("</table>");
+        sb.Append(OpenProposals(state, name));
         sb.Append($"<h2>Schema v{shown.Version} ({schema.SchemaType}, id {schema.Id})</h2>").Append(Code(schema.Schema, schema.SchemaType));
         sb.Append("<h2>Contract</h2>");
         if (schema.Metadata is null && schema.RuleSet is null) sb.Append("<p class=\"muted\">No metadata or rules.</p>");
@@ -194,7 +196,7 @@ public static class UiApi
     private static string Items(IReadOnlyList<string> messages) =>
         string.Concat(Registry.Formats.CompatibilityText.Sentences(messages).Select(m => $"<li>{E(m)}</li>"));
 
-    private static IResult Propose(HttpContext http, RegistryService registry, string name, Proposal? proposal, string? error = null)
+    private static IResult Propose(HttpContext http, RegistryService registry, string name, Draft? proposal, string? error = null)
     {
         var state = registry.State;
         registry.Decider.ValidSubject(name);
@@ -230,7 +232,8 @@ public static class UiApi
                     else if (messages.Count == 0)
                     {
                         sb.Append($"<div class=\"box ok\" id=\"verdict\">Compatible at {level.ToName()}.</div>");
-                        sb.Append($"""
+                        sb.Append(ReviewForm(http, state, name, proposal));
+                        if (state.ReviewPolicyFor(name) is null) sb.Append($"""
                             <form method="post" action="/ui/subjects/{Url(name)}/register">{Token(http)}
                               <input type="hidden" name="schema" value="{E(proposal.Schema)}"><input type="hidden" name="schemaType" value="{E(proposal.SchemaType)}">
                               <input type="hidden" name="normalize" value="{(proposal.Normalize ? "true" : "false")}">
@@ -264,7 +267,7 @@ public static class UiApi
         return Page($"Propose {name}", sb.ToString());
     }
 
-    private static async Task<IResult> Register(HttpContext context, RegistryService registry, string name, Proposal proposal)
+    private static async Task<IResult> Register(HttpContext context, RegistryService registry, string name, Draft proposal)
     {
         if (!registry.Options.UiAllowsWrites) return Page("Not allowed", "<div class=\"box bad\">Registering from the UI is turned off (Registry:UiAllowsWrites).</div>", 403);
         var state = registry.State;
