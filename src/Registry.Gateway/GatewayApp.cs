@@ -49,7 +49,7 @@ public static class GatewayApp
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Registry.Gateway");
             var formats = FormatCatalog.Create(new FormatLimits { MaxNestingDepth = o.MaxNestingDepth });
             var policies = new PolicyStore(registry, TimeSpan.FromMilliseconds(o.PolicyRefreshMs), logger);
-            return new GatewayContext(o, policies, new RecordValidator(registry, formats, o.MaxNestingDepth), logger);
+            return new GatewayContext(o, policies, new RecordValidator(registry, formats, o.MaxNestingDepth), registry, logger);
         });
         builder.Services.AddSingleton<GatewayService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GatewayService>());
@@ -79,7 +79,10 @@ internal sealed class GatewayService(GatewayContext context) : BackgroundService
         return base.StartAsync(cancellationToken);
     }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => context.Policies.RunAsync(stoppingToken);
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => context.Options.UsageReportMs <= 0
+        ? context.Policies.RunAsync(stoppingToken)
+        : Task.WhenAll(context.Policies.RunAsync(stoppingToken),
+            context.Usage.RunAsync(context.Registry, TimeSpan.FromMilliseconds(context.Options.UsageReportMs), context.Logger, stoppingToken));
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {

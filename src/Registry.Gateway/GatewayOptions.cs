@@ -41,6 +41,14 @@ public sealed class GatewayOptions
     [Range(1, int.MaxValue)]
     public int FrameTimeoutMs { get; set; } = 30_000;
 
+    /// <summary>How often the records let through are reported to the registry as produce usage; 0 turns reports off. Default 10000 ms.</summary>
+    [Range(0, int.MaxValue)]
+    public int UsageReportMs { get; set; } = 10_000;
+
+    /// <summary>Distinct (topic, schema id, client id) counted between two usage reports. Default 10000.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxUsageKeys { get; set; } = 10_000;
+
     /// <summary>How often policies are re-read from the registry. Default 5000 ms.</summary>
     [Range(10, int.MaxValue)]
     public int PolicyRefreshMs { get; set; } = 5_000;

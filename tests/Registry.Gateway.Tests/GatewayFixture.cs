@@ -40,7 +40,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         [
             "--urls", "http://127.0.0.1:0", "--upstream", Kafka.BootstrapServers.Split(',')[0], "--registry", RegistryUrl,
             "--Gateway:BootstrapPort=0", "--Gateway:ListenAddress=127.0.0.1", "--advertised-host", "127.0.0.1",
-            "--Gateway:PolicyRefreshMs=100", "--Gateway:FrameTimeoutMs=2000", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Registry.Gateway=Information",
+            "--Gateway:PolicyRefreshMs=100", "--Gateway:UsageReportMs=200", "--Gateway:FrameTimeoutMs=2000", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Registry.Gateway=Information",
         ]);
         await _gateway.StartAsync();
         MetricsUrl = Address(_gateway);

@@ -259,6 +259,55 @@ public sealed class GatewayTests(GatewayFixture fx, ITestOutputHelper output) : 
     }
 
     [Fact]
+    public async Task Records_let_through_are_reported_to_the_registry_per_client_id_and_show_on_the_proposal_and_subject_pages()
+    {
+        const string topic = "usage";
+        fx.Kafka.CreateTopic(topic, partitions: 1);
+        var id = await RegisterAsync($"{topic}-value", OrderSchema);
+        await fx.SetPolicyAsync(topic, new { value = new { check = "id" } });
+        using (var payments = fx.Producer(configure: c => c.ClientId = "payments-svc"))
+        using (var audit = fx.Producer(configure: c => c.ClientId = "audit-svc"))
+        {
+            for (var i = 0; i < 3; i++) Assert.Null(await ProduceAsync(payments, topic, Framed(id, NewOrder($"p-{i}", i))));
+            Assert.Null(await ProduceAsync(audit, topic, Framed(id, NewOrder("a-1", 1))));
+            // Refused records are not usage.
+            Assert.Equal(ErrorCode.InvalidRecord, (await ProduceAsync(audit, topic, "not-framed"u8.ToArray()))?.Code);
+        }
+        // A consumer's deserializer fetches the writer's schema by id.
+        using (var client = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = fx.RegistryUrl }))
+            await client.GetSchemaAsync(id);
+
+        System.Text.Json.JsonElement version = default;
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var usage = System.Text.Json.JsonDocument.Parse(await fx.Http.GetStringAsync($"/v1/usage/subjects/{topic}-value")).RootElement;
+            version = usage[0];
+            if (version.GetProperty("produces").EnumerateArray().Count(e => e.GetProperty("topic").GetString() == topic) == 2) break;
+            await Task.Delay(100);
+        }
+        output.WriteLine(version.ToString());
+        // The id is shared with other topics' records (same schema); this topic's are counted per client id.
+        var produces = version.GetProperty("produces").EnumerateArray().Where(e => e.GetProperty("topic").GetString() == topic)
+            .ToDictionary(e => e.GetProperty("who").GetString()!, e => e.GetProperty("count").GetInt64());
+        Assert.Equal(new Dictionary<string, long> { ["payments-svc"] = 3, ["audit-svc"] = 1 }, produces);
+        Assert.Contains(version.GetProperty("fetches").EnumerateArray(), e => e.GetProperty("who").GetString() == "anonymous");
+
+        // A reviewer of the next change sees who would be affected.
+        var proposal = await fx.Http.PostAsync("/v1/proposals", new StringContent(System.Text.Json.JsonSerializer.Serialize(new
+        {
+            subject = $"{topic}-value",
+            schema = OrderSchema.Replace("""{"name":"amount","type":"long"}""", """{"name":"amount","type":"long"},{"name":"note","type":"string","default":""}""", StringComparison.Ordinal),
+        }), System.Text.Encoding.UTF8, "application/json"));
+        var view = System.Text.Json.JsonDocument.Parse(await proposal.Content.ReadAsStringAsync()).RootElement;
+        Assert.True(proposal.IsSuccessStatusCode, view.ToString());
+        Assert.Equal(2, view.GetProperty("usage")[0].GetProperty("produces").EnumerateArray().Count(e => e.GetProperty("topic").GetString() == topic));
+        Assert.Contains(topic, view.GetProperty("impact").GetProperty("topics").EnumerateArray().Select(t => t.GetString()));
+        var page = await fx.Http.GetStringAsync($"/ui/proposals/{view.GetProperty("id").GetInt64()}");
+        Assert.Contains("payments-svc to usage (3 in all", page);
+        Assert.Contains("audit-svc", await fx.Http.GetStringAsync($"/ui/subjects/{topic}-value"));
+    }
+
+    [Fact]
     public async Task An_idempotent_producer_goes_on_after_a_refusal_and_its_next_record_lands_exactly_once()
     {
         const string topic = "idempotent";

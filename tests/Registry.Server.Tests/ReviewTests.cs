@@ -98,6 +98,14 @@ public sealed class ReviewTests : IAsyncLifetime
         Assert.Equal(2, applied.GetProperty("version").GetInt32());
         Assert.Contains(audit, e => e.GetProperty("principal").GetString() == "alice" && e.GetProperty("action").GetString()!.StartsWith("POST /v1/proposals (proposal", StringComparison.Ordinal));
 
+        // Usage: a reader's fetch of the id is recorded under their name, and hidden from a viewer without grants.
+        Assert.Equal(200, (await As("dave", HttpMethod.Get, "/schemas/ids/2")).Status);
+        var fetches = (await As("dave", HttpMethod.Get, "/v1/usage/schemas/2")).Json.GetProperty("fetches").EnumerateArray();
+        Assert.Contains(fetches, f => f.GetProperty("who").GetString() == "dave" && f.GetProperty("count").GetInt64() == 1);
+        Assert.Equal(404, (await As("eve", HttpMethod.Get, "/v1/usage/schemas/2")).Status);
+        Assert.Equal(404, (await As("eve", HttpMethod.Get, "/v1/usage/subjects/orders-value")).Status);
+        Assert.Equal(403, (await As("eve", HttpMethod.Post, "/v1/usage/produce", """{"reports":[{"topic":"orders","id":2,"count":5}]}""")).Status);
+
         // Replay: a restarted node has the proposals, reviews and policies.
         await _server.DisposeAsync();
         _server = new RegistryServer { DataDirectory = _data, KeepData = true, ExtraArgs = Args };

@@ -184,10 +184,11 @@ internal sealed class Connection(Socket client, string upstreamHost, int upstrea
             return new PartitionResponse { Index = partition.Index, ErrorCode = RequestTimedOut, ErrorMessage = "The gateway has not loaded its policies from the registry yet; retry" };
         }
         List<Violation> violations;
+        List<RecordView> records;
         int count;
         try
         {
-            var records = RecordBatches.Read(partition.Records ?? ReadOnlyMemory<byte>.Empty, gateway.Options.MaxDecompressedBytes);
+            records = RecordBatches.Read(partition.Records ?? ReadOnlyMemory<byte>.Empty, gateway.Options.MaxDecompressedBytes);
             count = records.Count;
             violations = await gateway.Validator.CheckAsync(topic, policy, records, cancellationToken);
         }
@@ -204,7 +205,11 @@ internal sealed class Connection(Socket client, string upstreamHost, int upstrea
             return new PartitionResponse { Index = partition.Index, ErrorCode = RequestTimedOut, ErrorMessage = $"The registry could not be reached to check the records ({e.Message}); retry" };
         }
         GatewayMetrics.RecordsChecked.Add(count, tag);
-        if (violations.Count == 0) return null;
+        if (violations.Count == 0)
+        {
+            gateway.Usage.Add(topic, records, clientId);
+            return null;
+        }
         foreach (var v in violations) GatewayMetrics.RecordsRejected.Add(1, tag, new KeyValuePair<string, object?>("reason", v.Reason));
         GatewayMetrics.BatchesRejected.Add(1, tag);
         gateway.Refusals.Add(topic, partition.Index, violations, clientId, DateTimeOffset.UtcNow);

@@ -6,8 +6,13 @@ using Registry.Gateway.Validation;
 namespace Registry.Gateway.Proxy;
 
 /// <summary>What every connection shares: settings, policies, the validator and the broker map.</summary>
-internal sealed class GatewayContext(GatewayOptions options, PolicyStore policies, RecordValidator validator, ILogger logger)
+internal sealed class GatewayContext(GatewayOptions options, PolicyStore policies, RecordValidator validator, RegistryClient registry, ILogger logger)
 {
+    public RegistryClient Registry { get; } = registry;
+
+    /// <summary>Records let through, for the registry's observed usage.</summary>
+    public ProduceUsage Usage { get; } = new(options.MaxUsageKeys);
+
     public GatewayOptions Options { get; } = options;
 
     public PolicyStore Policies { get; } = policies;

@@ -89,6 +89,17 @@ public sealed class RegistryClient(HttpClient http, TimeSpan? recheckAfter = nul
         return await response.Content.ReadFromJsonAsync<Dictionary<string, TopicPolicy>>(Json, cancellationToken) ?? [];
     }
 
+    /// <summary>POST /v1/usage/produce: records let through per topic, value schema id (default context) and client id.</summary>
+    public async Task ReportProduceUsageAsync(IReadOnlyList<(string Topic, int Id, string ClientId, long Count)> counts, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in counts.Chunk(10_000))
+        {
+            var body = new { reports = chunk.Select(c => new { topic = c.Topic, id = c.Id, clientId = c.ClientId, count = c.Count }) };
+            using var response = await http.PostAsJsonAsync("v1/usage/produce", body, cancellationToken);
+            response.EnsureSuccessStatusCode();
+        }
+    }
+
     /// <summary>The cached schema for an id, fetched when not cached; null when the registry does not know the id.</summary>
     public async ValueTask<KnownSchema?> GetSchemaAsync(int id, CancellationToken cancellationToken)
     {

@@ -60,7 +60,7 @@ public static class ProposalsApi
         string SchemaType, string Schema, ImmutableArray<SchemaReference> References, Metadata? Metadata, RuleSet? RuleSet,
         int? BaseVersion, int? LatestVersion, int? AppliedVersion, int? AppliedId,
         PolicyInForce Policy, IReadOnlyList<string> ApprovedBy, Verdict Verdict, string Diff, Impact Impact,
-        IReadOnlyList<ProposalReview> Reviews, IReadOnlyList<ProposalReview> Comments);
+        IReadOnlyList<ProposalReview> Reviews, IReadOnlyList<ProposalReview> Comments, IReadOnlyList<UsageApi.VersionUsage> Usage);
 
     public static IEndpointRouteBuilder MapProposalsApi(this IEndpointRouteBuilder app)
     {
@@ -163,7 +163,8 @@ public static class ProposalsApi
                 impact.Levels.ToDictionary(l => l.Level, l => l.Messages.Count == 0)),
             diff,
             new Impact([.. impact.ReferencedBy.Select(r => $"{r.Subject} v{r.Version}")], impact.Topics),
-            [.. p.Reviews.Where(r => r.Decision != ProposalReview.CommentOnly)], [.. p.Reviews.Where(r => r.Comment is not null)]);
+            [.. p.Reviews.Where(r => r.Decision != ProposalReview.CommentOnly)], [.. p.Reviews.Where(r => r.Comment is not null)],
+            UsageApi.OfSubject(registry, p.Subject));
     }
 
     /// <summary>One compatibility message as its type, the path it names (when it names one), and a sentence.</summary>

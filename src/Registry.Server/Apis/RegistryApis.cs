@@ -15,6 +15,7 @@ public static class RegistryApis
         app.MapDekRegistryApi();
         app.MapExportersApi();
         app.MapProposalsApi();
+        app.MapUsageApi();
         app.MapHealthApi();
         Ui.UiApi.MapUiApi(app);
         return app;

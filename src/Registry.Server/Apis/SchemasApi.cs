@@ -48,6 +48,7 @@ public static class SchemasApi
         // With a subject hint that holds the id, report that subject's latest version using it (Confluent 8.x does),
         // only when the caller may read that subject: otherwise the answer would tell which other tenants' subjects exist.
         var (schema, usage) = FindById(context, state, id, subject);
+        registry.Usage.Record(schema.Key, Usage.UsageTracker.Fetch, ProposalsApi.Principal(context), null);
         // ts and deleted are those of the version the id was found under (Confluent 8.x reports them too).
         var found = usage ?? state.UsagesOf(schema.Key).First();
         var version = state.Subjects[found.Subject].Versions[found.Version];

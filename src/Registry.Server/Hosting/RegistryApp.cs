@@ -194,6 +194,7 @@ public static class RegistryApp
             return new RegistryEngine(log, timeout, sp.GetRequiredService<ILoggerFactory>().CreateLogger<RegistryEngine>());
         });
         services.AddSingleton<RegistryService>();
+        services.AddSingleton(sp => new Usage.UsageTracker(sp.GetRequiredService<IOptions<RegistryOptions>>().Value.Usage.MaxKeys, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<RegistryOptions>>().Value;

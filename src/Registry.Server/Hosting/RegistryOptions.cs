@@ -62,6 +62,9 @@ public sealed class RegistryOptions
     /// <summary>Per-tenant overrides of MaxSubjectsPerContext, by context: <c>Registry:SubjectLimits:.tenant-a=50</c>.</summary>
     public Dictionary<string, int> SubjectLimits { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Observed usage (docs/review.md): who fetches and produces each schema id.</summary>
+    public UsageOptions Usage { get; set; } = new();
+
     /// <summary>Most items in one listing response (limit=-1 means this many). Default 100000.</summary>
     [Range(1, int.MaxValue)]
     public int MaxListSize { get; set; } = 100_000;
@@ -201,4 +204,12 @@ public sealed class KafkaStoreOptions
 
     /// <summary>The URL other nodes forward writes to. Default: the first address the server listens on (0.0.0.0 replaced by the host name).</summary>
     public string? AdvertisedUrl { get; set; }
+}
+
+/// <summary><c>Registry:Usage:*</c>: the bound of the observed-usage counters.</summary>
+public sealed class UsageOptions
+{
+    /// <summary>Distinct (schema id, fetch or produce, principal or client id, topic) keys kept; the least recently seen go first. Default 100000.</summary>
+    [Range(1, 10_000_000)]
+    public int MaxKeys { get; set; } = 100_000;
 }

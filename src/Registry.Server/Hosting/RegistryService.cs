@@ -6,8 +6,11 @@ using Registry.Storage;
 namespace Registry.Server.Hosting;
 
 /// <summary>What every endpoint needs: the snapshot to read, the decider, and the engine that applies writes.</summary>
-public sealed class RegistryService(RegistryEngine engine, RegistryDecider decider, IOptions<RegistryOptions> options)
+public sealed class RegistryService(RegistryEngine engine, RegistryDecider decider, IOptions<RegistryOptions> options, Usage.UsageTracker usage)
 {
+    /// <summary>Observed usage of schema ids on this node.</summary>
+    public Usage.UsageTracker Usage => usage;
+
     /// <summary>The snapshot reads use; 50001 until the log has been replayed once (an empty snapshot would lie).</summary>
     public RegistryState State => engine.HasReplayed
         ? engine.State

@@ -202,6 +202,8 @@ internal sealed partial class AccessControl(RequestDelegate next, AccessControl.
             "v1" when segments.Length >= 2 && segments[1] == "audit" => ("auditor", ""),
             // Gateway policies are cluster-wide: any reader of the whole registry reads them, admins change them.
             "v1" when segments.Length >= 2 && segments[1] == "policies" => (read ? "reader" : "admin", ""),
+            // The gateway reports produce usage with the same registry-wide read access it reads policies with.
+            "v1" when segments.Length >= 3 && segments[1] == "usage" && !read => ("reader", ""),
             // Proposals are checked by their endpoints against the proposal's subject; review policies are set by the
             // admins of the scope they cover.
             "v1" when segments.Length >= 3 && segments[1] == "review-policies" && !read =>

@@ -147,7 +147,7 @@ public static partial class UiApi
                 $"<td>{(previous is null ? "" : $"<a href=\"/ui/subjects/{Url(name)}/diff?from={previous.Version}&to={v.Version}\">diff with v{previous.Version}</a>")}</td></tr>");
         }
         sb.Append("</table>");
-        sb.Append(OpenProposals(state, name));
+        sb.Append(OpenProposals(state, name)).Append(UsageTable(Apis.UsageApi.OfSubject(registry, name)));
         sb.Append($"<h2>Schema v{shown.Version} ({schema.SchemaType}, id {schema.Id})</h2>").Append(Code(schema.Schema, schema.SchemaType));
         sb.Append("<h2>Contract</h2>");
         if (schema.Metadata is null && schema.RuleSet is null) sb.Append("<p class=\"muted\">No metadata or rules.</p>");

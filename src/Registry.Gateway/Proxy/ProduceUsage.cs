@@ -1,0 +1,55 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using Registry.Gateway.Protocol;
+using Registry.Gateway.Validation;
+
+namespace Registry.Gateway.Proxy;
+
+/// <summary>
+/// Records let through, counted per (topic, value schema id, client id) and reported to the registry every
+/// <c>Gateway:UsageReportMs</c> (<c>POST /v1/usage/produce</c>), so reviewers see who produces each schema. At most
+/// <c>Gateway:MaxUsageKeys</c> keys between two reports; records beyond are not counted. A failed report is kept for the next.
+/// </summary>
+internal sealed class ProduceUsage(int maxKeys)
+{
+    private ConcurrentDictionary<(string Topic, int Id, string ClientId), long> _counts = new();
+
+    public void Add(string topic, List<RecordView> records, string? clientId)
+    {
+        var counts = _counts;
+        foreach (var r in records)
+        {
+            // Confluent wire format: magic byte 0, then the schema id big-endian.
+            if (r.Value is not { Length: >= 5 } value || value.Span[0] != 0) continue;
+            var key = (topic, BinaryPrimitives.ReadInt32BigEndian(value.Span[1..5]), clientId ?? "");
+            if (counts.Count >= maxKeys && !counts.ContainsKey(key)) continue;
+            counts.AddOrUpdate(key, 1, static (_, n) => n + 1);
+        }
+    }
+
+    public async Task RunAsync(RegistryClient registry, TimeSpan interval, ILogger logger, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            var taken = Interlocked.Exchange(ref _counts, new());
+            if (taken.IsEmpty) continue;
+            try
+            {
+                await registry.ReportProduceUsageAsync(taken.Select(c => (c.Key.Topic, c.Key.Id, c.Key.ClientId, c.Value)).ToList(), cancellationToken);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                logger.LogWarning("Could not report produce usage to the registry ({Message}); keeping it for the next report", e.Message);
+                foreach (var (key, n) in taken) _counts.AddOrUpdate(key, n, (_, m) => m + n);
+            }
+        }
+    }
+}
