@@ -80,7 +80,7 @@ public static class ProposalsApi
             });
             var proposal = await registry.ExecuteAsync(
                 state => registry.Decider.Propose(state, new ProposeCommand(subject, input, body.Normalize, body.Description, Principal(context))), context.RequestAborted);
-            Audit(context, proposal);
+            Done(context, proposal);
             return RegistryJson.Created(View(registry, proposal));
         });
         proposals.MapGet("", (HttpContext context, RegistryService registry, string? subject, string? state, int? offset, int? limit) =>
@@ -100,7 +100,7 @@ public static class ProposalsApi
             var proposal = Readable(context, registry, id);
             var command = new ReviewCommand(id, Principal(context), RolesOn(context, proposal.Subject), body.Decision?.ToUpperInvariant() ?? "", body.Comment);
             var reviewed = await registry.ExecuteAsync(state => registry.Decider.Review(state, command), context.RequestAborted);
-            Audit(context, reviewed, command.Decision);
+            Done(context, reviewed, command.Decision);
             return RegistryJson.Ok(View(registry, reviewed));
         });
         proposals.MapPost("/{id:long}/withdraw", async (HttpContext context, RegistryService registry, long id) =>
@@ -109,7 +109,7 @@ public static class ProposalsApi
             var proposal = Readable(context, registry, id);
             var admin = RolesOn(context, proposal.Subject).Contains("admin");
             var withdrawn = await registry.ExecuteAsync(state => registry.Decider.Withdraw(state, id, Principal(context), admin, body?.Reason), context.RequestAborted);
-            Audit(context, withdrawn);
+            Done(context, withdrawn);
             return RegistryJson.Ok(View(registry, withdrawn));
         });
         proposals.MapPost("/{id:long}/reject", async (HttpContext context, RegistryService registry, long id) =>
@@ -118,7 +118,7 @@ public static class ProposalsApi
             var proposal = Readable(context, registry, id);
             var rejected = await registry.ExecuteAsync(
                 state => registry.Decider.Reject(state, id, Principal(context), RolesOn(context, proposal.Subject), body?.Reason), context.RequestAborted);
-            Audit(context, rejected);
+            Done(context, rejected);
             return RegistryJson.Ok(View(registry, rejected));
         });
 
@@ -197,8 +197,11 @@ public static class ProposalsApi
         if (!allowed) throw new RegistryException(40301, $"User '{Principal(context)}' is not allowed to {verb} subject '{Errors.Printable(subject)}'");
     }
 
-    internal static void Audit(HttpContext context, Proposal p, string? decision = null)
+    /// <summary>After a proposal changed: the audit records what happened, and the webhooks are told.</summary>
+    internal static void Done(HttpContext context, Proposal p, string? decision = null)
     {
+        context.RequestServices.GetRequiredService<Review.WebhookNotifier>()
+            .Notify(p, $"{context.Request.Scheme}://{context.Request.Host}/ui/proposals/{p.Id}", Principal(context), decision);
         context.Items[AuditMiddleware.SubjectKey] = p.Subject;
         context.Items[AuditMiddleware.VersionKey] = p.AppliedVersion;
         context.Items[AuditMiddleware.IdKey] = p.AppliedId;

@@ -212,6 +212,8 @@ public static class RegistryApp
         services.AddSingleton<WriterForwarding>();
         services.AddSingleton(sp => new Security.AuditLog(sp.GetRequiredService<IOptions<RegistryOptions>>().Value.DataDirectory, sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<RegistryStartup>();
+        services.AddSingleton<Review.WebhookNotifier>();
+        services.AddHostedService(sp => sp.GetRequiredService<Review.WebhookNotifier>());
         services.AddSingleton(sp => new Exporters.ExporterSecrets(sp.GetRequiredService<IOptions<RegistryOptions>>().Value.Exporters.SecretKey));
         services.AddSingleton<Exporters.ExporterService>();
         services.AddHostedService(sp => sp.GetRequiredService<Exporters.ExporterService>());

@@ -62,6 +62,9 @@ public sealed class RegistryOptions
     /// <summary>Per-tenant overrides of MaxSubjectsPerContext, by context: <c>Registry:SubjectLimits:.tenant-a=50</c>.</summary>
     public Dictionary<string, int> SubjectLimits { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Proposal webhooks (docs/review.md).</summary>
+    public WebhookOptions Webhooks { get; set; } = new();
+
     /// <summary>Observed usage (docs/review.md): who fetches and produces each schema id.</summary>
     public UsageOptions Usage { get; set; } = new();
 
@@ -212,4 +215,34 @@ public sealed class UsageOptions
     /// <summary>Distinct (schema id, fetch or produce, principal or client id, topic) keys kept; the least recently seen go first. Default 100000.</summary>
     [Range(1, 10_000_000)]
     public int MaxKeys { get; set; } = 100_000;
+}
+
+/// <summary><c>Registry:Webhooks:*</c>: where proposal events are POSTed and how.</summary>
+public sealed class WebhookOptions
+{
+    /// <summary>URLs that receive every proposal event (a Slack incoming webhook takes them as they are).</summary>
+    public List<string> Urls { get; set; } = [];
+
+    /// <summary>Key of the HMAC-SHA256 signature in <c>X-Registry-Signature</c>; without it, deliveries are not signed.</summary>
+    public string? Secret { get; set; }
+
+    /// <summary>Attempts per delivery, the first included. Default 6.</summary>
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 6;
+
+    /// <summary>Wait before the first retry, doubled after each. Default 1000 ms.</summary>
+    [Range(1, int.MaxValue)]
+    public int RetryBaseMs { get; set; } = 1_000;
+
+    /// <summary>Longest wait between two attempts. Default 60000 ms.</summary>
+    [Range(1, int.MaxValue)]
+    public int RetryMaxMs { get; set; } = 60_000;
+
+    /// <summary>Time allowed for one attempt. Default 10000 ms.</summary>
+    [Range(1, int.MaxValue)]
+    public int TimeoutMs { get; set; } = 10_000;
+
+    /// <summary>Deliveries waiting at most; beyond, the oldest is dropped. Default 10000.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxQueued { get; set; } = 10_000;
 }

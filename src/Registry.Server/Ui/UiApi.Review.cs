@@ -59,7 +59,7 @@ public static partial class UiApi
         {
             return Propose(context, registry, name, draft, $"Not opened: {e.Message}");
         }
-        ProposalsApi.Audit(context, opened);
+        ProposalsApi.Done(context, opened);
         return Results.Redirect($"/ui/proposals/{opened.Id}");
     }
 
@@ -85,7 +85,7 @@ public static partial class UiApi
         {
             return ProposalPage(context, registry, id, e.Message, e.HttpStatus);
         }
-        ProposalsApi.Audit(context, reviewed, decision);
+        ProposalsApi.Done(context, reviewed, decision);
         return Results.Redirect($"/ui/proposals/{id}");
     }
 

@@ -19,6 +19,9 @@ public sealed class StubHttpServer : IAsyncDisposable
 
     public ConcurrentQueue<(string Path, string ContentType, byte[] Body)> Requests { get; } = new();
 
+    /// <summary>The <c>X-Registry-Signature</c> of each request answered with success, in order.</summary>
+    public ConcurrentQueue<string> Signatures { get; } = new();
+
     public string Url { get; }
 
     private StubHttpServer(WebApplication app, string url)
@@ -40,6 +43,7 @@ public sealed class StubHttpServer : IAsyncDisposable
             await context.Request.Body.CopyToAsync(body);
             self!.Requests.Enqueue((context.Request.Path, context.Request.ContentType ?? "", body.ToArray()));
             var (status, json) = handler(context.Request);
+            if (status is >= 200 and < 300 && context.Request.Headers.TryGetValue("X-Registry-Signature", out var signature)) self.Signatures.Enqueue(signature.ToString());
             context.Response.StatusCode = status;
             if (json is not null)
             {
