@@ -166,6 +166,9 @@ public static class RegistryApp
                 SubjectLimits = o.SubjectLimits,
                 MaxKeys = o.MaxKeys,
                 MaxExporters = o.Exporters.MaxExporters,
+                MaxOpenProposals = o.MaxOpenProposals,
+                MaxReviewTextLength = o.MaxReviewTextLength,
+                MaxReviewsPerProposal = o.MaxReviewsPerProposal,
             };
             return new RegistryDecider(formats, settings, sp.GetRequiredService<TimeProvider>());
         });

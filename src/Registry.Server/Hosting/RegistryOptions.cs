@@ -76,6 +76,18 @@ public sealed class RegistryOptions
     [Range(1, int.MaxValue)]
     public int MaxKeys { get; set; } = 20_000;
 
+    /// <summary>Proposals open at once at most (docs/review.md). Default 10000.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxOpenProposals { get; set; } = 10_000;
+
+    /// <summary>Longest proposal description, review comment or reason, in characters. Default 10000.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxReviewTextLength { get; set; } = 10_000;
+
+    /// <summary>Reviews and comments one proposal holds at most. Default 500.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxReviewsPerProposal { get; set; } = 500;
+
     /// <summary>The secret of the <c>local-kms</c> driver, for shared KEKs of that type (else LOCAL_SECRET).</summary>
     public string? KmsLocalSecret { get; set; }
 
