@@ -12,19 +12,34 @@ namespace Registry.Gateway.Proxy;
 /// </summary>
 internal sealed class ProduceUsage(int maxKeys)
 {
-    private ConcurrentDictionary<(string Topic, int Id, string ClientId), long> _counts = new();
+    /// <summary>The counts since the last report; ConcurrentDictionary.Count takes every lock, so keys are counted here.</summary>
+    private sealed class Period
+    {
+        public readonly ConcurrentDictionary<(string Topic, int Id, string ClientId), long> Counts = new();
+        public int Keys;
+    }
+
+    private Period _period = new();
 
     public void Add(string topic, List<RecordView> records, string? clientId)
     {
-        var counts = _counts;
+        var period = _period;
         foreach (var r in records)
         {
             // Confluent wire format: magic byte 0, then the schema id big-endian.
             if (r.Value is not { Length: >= 5 } value || value.Span[0] != 0) continue;
-            var key = (topic, BinaryPrimitives.ReadInt32BigEndian(value.Span[1..5]), clientId ?? "");
-            if (counts.Count >= maxKeys && !counts.ContainsKey(key)) continue;
-            counts.AddOrUpdate(key, 1, static (_, n) => n + 1);
+            Count(period, (topic, BinaryPrimitives.ReadInt32BigEndian(value.Span[1..5]), clientId ?? ""), 1);
         }
+    }
+
+    private void Count(Period period, (string Topic, int Id, string ClientId) key, long n)
+    {
+        if (!period.Counts.ContainsKey(key))
+        {
+            if (Volatile.Read(ref period.Keys) >= maxKeys) return;
+            if (period.Counts.TryAdd(key, 0)) Interlocked.Increment(ref period.Keys);
+        }
+        period.Counts.AddOrUpdate(key, n, (_, m) => m + n);
     }
 
     public async Task RunAsync(RegistryClient registry, TimeSpan interval, ILogger logger, CancellationToken cancellationToken)
@@ -39,7 +54,7 @@ internal sealed class ProduceUsage(int maxKeys)
             {
                 return;
             }
-            var taken = Interlocked.Exchange(ref _counts, new());
+            var taken = Interlocked.Exchange(ref _period, new()).Counts;
             if (taken.IsEmpty) continue;
             try
             {
@@ -48,7 +63,7 @@ internal sealed class ProduceUsage(int maxKeys)
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
                 logger.LogWarning("Could not report produce usage to the registry ({Message}); keeping it for the next report", e.Message);
-                foreach (var (key, n) in taken) _counts.AddOrUpdate(key, n, (_, m) => m + n);
+                foreach (var (key, n) in taken) Count(_period, key, n);
             }
         }
     }

@@ -20,6 +20,9 @@ public sealed class UsageTracker(int maxKeys, TimeProvider time)
     private readonly ConcurrentDictionary<UsageKey, Counter> _counters = new();
     private int _evicting;
 
+    // ConcurrentDictionary.Count takes every lock; the number of keys is kept here instead.
+    private int _keys;
+
     /// <summary>Who (a principal, or a client id) used which schema, how, and through which topic (for produce).</summary>
     public readonly record struct UsageKey(ContextId Id, string Kind, string Who, string? Topic);
 
@@ -32,19 +35,27 @@ public sealed class UsageTracker(int maxKeys, TimeProvider time)
         public double Rate;
     }
 
-    public int Keys => _counters.Count;
+    public int Keys => Volatile.Read(ref _keys);
 
     public void Record(ContextId id, string kind, string who, string? topic, long count = 1)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var counter = _counters.GetOrAdd(new UsageKey(id, kind, who, topic), static _ => new Counter());
+        var key = new UsageKey(id, kind, who, topic);
+        var full = false;
+        if (!_counters.TryGetValue(key, out var counter))
+        {
+            // Seen now from the start, so the eviction this key may cause never takes the key itself.
+            var added = new Counter { LastSeen = now };
+            counter = _counters.GetOrAdd(key, added);
+            full = ReferenceEquals(counter, added) && Interlocked.Increment(ref _keys) > maxKeys;
+        }
         lock (counter)
         {
             counter.Rate = Decayed(counter, now) + count * 1000 / TimeConstantMs;
             counter.Count += count;
             counter.LastSeen = now;
         }
-        if (_counters.Count > maxKeys) Evict();
+        if (full) Evict();
     }
 
     /// <summary>What is known about the given schema ids, most used first.</summary>
@@ -61,8 +72,7 @@ public sealed class UsageTracker(int maxKeys, TimeProvider time)
     }
 
     /// <summary>The rate (per second) decayed to <paramref name="now"/>: an exponentially weighted rate over about a minute.</summary>
-    private static double Decayed(Counter counter, long now) =>
-        counter.LastSeen == 0 ? 0 : counter.Rate * Math.Exp(-Math.Max(0, now - counter.LastSeen) / TimeConstantMs);
+    private static double Decayed(Counter counter, long now) => counter.Rate * Math.Exp(-Math.Max(0, now - counter.LastSeen) / TimeConstantMs);
 
     private void Evict()
     {
@@ -70,9 +80,12 @@ public sealed class UsageTracker(int maxKeys, TimeProvider time)
         try
         {
             // Down to 90% of the bound in one pass, so eviction is rare rather than once per new key.
-            var excess = _counters.Count - maxKeys * 9 / 10;
+            var excess = Keys - maxKeys * 9 / 10;
             if (excess <= 0) return;
-            foreach (var key in _counters.OrderBy(c => Volatile.Read(ref c.Value.LastSeen)).Take(excess).Select(c => c.Key).ToList()) _counters.TryRemove(key, out _);
+            foreach (var key in _counters.OrderBy(c => Volatile.Read(ref c.Value.LastSeen)).Take(excess).Select(c => c.Key).ToList())
+            {
+                if (_counters.TryRemove(key, out _)) Interlocked.Decrement(ref _keys);
+            }
         }
         finally
         {
