@@ -140,6 +140,8 @@ public sealed class KafkaClusterTests(ITestOutputHelper output) : IDisposable
 
         // The DEK registry's keys go through the same writer.
         await KeyTrafficAsync(nodes);
+        // Proposals and review policies too, as records of the registry topic.
+        await ProposalTrafficAsync(nodes);
 
         // Exporters do not run on this store (docs/dr.md): refused clearly, nothing stored.
         var exporter = await SendAsync(nodes[0], HttpMethod.Post, "/exporters", """{"name":"dr","config":{"schema.registry.url":"http://127.0.0.1:1"}}""");

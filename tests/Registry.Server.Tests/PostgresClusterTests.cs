@@ -65,6 +65,7 @@ public sealed class PostgresClusterTests(ITestOutputHelper output) : IAsyncLifet
         await MeasureConvergenceAsync(nodes[0], nodes[1], output);
         // The DEK registry's keys on the same database, the restarted node among the writers.
         await KeyTrafficAsync([nodes[0], nodes[1], restarted]);
+        await ProposalTrafficAsync([nodes[0], nodes[1], restarted]);
     }
 
     [Fact]

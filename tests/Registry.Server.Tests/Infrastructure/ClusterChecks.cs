@@ -57,6 +57,39 @@ public static class ClusterChecks
         }
     }
 
+    /// <summary>
+    /// Contract review across nodes (at least three): a proposal opened on one, commented on a second, a review
+    /// policy set on the third, the proposal withdrawn on the first; every node then answers alike, and the policy
+    /// refuses a direct registration on each.
+    /// </summary>
+    public static async Task ProposalTrafficAsync(IReadOnlyList<ServerProcess> nodes)
+    {
+        var v1 = System.Text.Json.JsonSerializer.Serialize(new { schema = Schemas.V1 });
+        await AssertOkAsync(await SendAsync(nodes[0], HttpMethod.Post, "/subjects/reviewed-value/versions", v1), "register v1");
+        var opened = await SendAsync(nodes[0], HttpMethod.Post, "/v1/proposals", System.Text.Json.JsonSerializer.Serialize(new { subject = "reviewed-value", schema = Schemas.V2, description = "age" }));
+        await AssertOkAsync(opened, "open a proposal");
+        var id = System.Text.Json.JsonDocument.Parse(await opened.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt64();
+        await AssertOkAsync(await SendAsync(nodes[1], HttpMethod.Post, $"/v1/proposals/{id}/reviews", """{"decision":"COMMENT","comment":"from node 1"}"""), "comment on another node");
+        await AssertOkAsync(await SendAsync(nodes[2], HttpMethod.Put, "/v1/review-policies/reviewed-*", """{"requiredApprovals":2}"""), "policy on a third");
+        await AssertOkAsync(await SendAsync(nodes[0], HttpMethod.Post, $"/v1/proposals/{id}/withdraw"), "withdraw on the first");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        foreach (var node in nodes)
+        {
+            System.Text.Json.JsonElement view;
+            while (true)
+            {
+                view = System.Text.Json.JsonDocument.Parse(await (await SendAsync(node, HttpMethod.Get, $"/v1/proposals/{id}")).Content.ReadAsStringAsync()).RootElement;
+                if ((view.TryGetProperty("state", out var s) && s.GetString() == "WITHDRAWN") || DateTime.UtcNow > deadline) break;
+                await Task.Delay(100);
+            }
+            Assert.Equal("WITHDRAWN", view.GetProperty("state").GetString());
+            Assert.Equal("from node 1", view.GetProperty("comments")[0].GetProperty("comment").GetString());
+            Assert.Equal("reviewed-*", view.GetProperty("policy").GetProperty("scope").GetString());
+            var direct = await SendAsync(node, HttpMethod.Post, "/subjects/reviewed-value/versions", System.Text.Json.JsonSerializer.Serialize(new { schema = Schemas.V2 }));
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, direct.StatusCode);
+        }
+    }
+
     public static StringContent JsonBody(string json) => new(json, Encoding.UTF8, "application/vnd.schemaregistry.v1+json");
 
     public static string Schema(string name, int n) =>
