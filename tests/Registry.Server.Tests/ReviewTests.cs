@@ -148,6 +148,33 @@ public sealed class ReviewTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_Confluent_serializer_with_auto_register_cannot_bypass_review_but_keeps_serializing_registered_schemas()
+    {
+        Assert.Equal(200, (await As("root", HttpMethod.Post, "/subjects/orders-auto-value/versions", Body(Schemas.V1))).Status);
+        Assert.Equal(200, (await As("root", HttpMethod.Put, "/v1/review-policies/orders-auto-value", """{"requiredApprovals":1}""")).Status);
+        using var client = new Confluent.SchemaRegistry.CachedSchemaRegistryClient(new Confluent.SchemaRegistry.SchemaRegistryConfig
+        {
+            Url = _server.Url,
+            BasicAuthCredentialsSource = Confluent.SchemaRegistry.AuthCredentialsSource.UserInfo,
+            BasicAuthUserInfo = "alice:alice-pw",
+        });
+        var serializer = new Confluent.SchemaRegistry.Serdes.AvroSerializer<Avro.Generic.GenericRecord>(client,
+            new Confluent.SchemaRegistry.Serdes.AvroSerializerConfig { AutoRegisterSchemas = true });
+        var context = new Confluent.Kafka.SerializationContext(Confluent.Kafka.MessageComponentType.Value, "orders-auto");
+
+        var v1 = new Avro.Generic.GenericRecord((Avro.RecordSchema)Avro.Schema.Parse(Schemas.V1));
+        v1.Add("name", "ann");
+        Assert.NotEmpty(await serializer.SerializeAsync(v1, context));
+        var v2 = new Avro.Generic.GenericRecord((Avro.RecordSchema)Avro.Schema.Parse(Schemas.V2));
+        v2.Add("name", "ann");
+        v2.Add("age", 3);
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => serializer.SerializeAsync(v2, context));
+        var error = refused as Confluent.SchemaRegistry.SchemaRegistryException ?? Assert.IsType<Confluent.SchemaRegistry.SchemaRegistryException>(refused.InnerException);
+        Assert.Equal(40380, error.ErrorCode);
+        Assert.Equal(["1"], (await As("root", HttpMethod.Get, "/subjects/orders-auto-value/versions")).Json.EnumerateArray().Select(v => v.ToString()));
+    }
+
+    [Fact]
     public async Task Proposals_are_refused_as_registrations_would_be_and_can_be_withdrawn_or_rejected_by_the_right_people()
     {
         Assert.Equal(200, (await As("root", HttpMethod.Post, "/subjects/orders-w-value/versions", Body(Schemas.V1))).Status);

@@ -213,6 +213,9 @@ internal sealed partial class AccessControl(RequestDelegate next, AccessControl.
             "dek-registry" when segments.Length >= 6 && segments[4] == "deks" => (read ? "reader" : "writer", subject),
             "dek-registry" when segments.Length == 5 && segments[4] == "deks" => ("list", null),
             "dek-registry" => (read ? "list" : "admin", ""),
+            // Confluent serializers (2.16+, AssociatedNameStrategy) look up a topic's associations before each new subject;
+            // no association is stored here, so every user gets the same not-found answer and the client falls back.
+            "associations" when read => ("list", null),
             "" or "schemas" or "contexts" or "v1" => ("list", null),
             "subjects" when segments.Length == 1 => ("list", null),
             "subjects" when HttpMethods.IsDelete(method) => ("writer", subject),
