@@ -55,6 +55,9 @@ public sealed class ProposalCliTests
         var address = Path.Combine(contracts, "address-value", "address.avsc");
         File.WriteAllText(address, File.ReadAllText(address).Replace("{ \"name\": \"zip\"", "{ \"name\": \"country\", \"type\": \"string\", \"default\": \"NL\" },\n    { \"name\": \"zip\"", StringComparison.Ordinal));
 
+        var plan = await Cli.RunAsync("plan", contracts, "--url", registry.Url);
+        Assert.True(plan.Code == 0, plan.ToString());
+        Assert.Contains("needs review under the policy 'address-value' (1 approval(s)): apply opens a proposal", plan.Out);
         var apply = await Cli.RunAsync("apply", contracts, "--url", registry.Url);
         Assert.True(apply.Code == 0, apply.ToString());
         Assert.Contains($"proposal 1 OPEN for address-value: {registry.Url}/ui/proposals/1", apply.Out);

@@ -40,6 +40,12 @@ internal static class ContractCommands
             using var http = connection.Open(result);
             var steps = new List<Step>();
             foreach (var contract in contracts) steps.Add(await PlanAsync(http, contract, steps, ct));
+            var policies = await ReviewPoliciesAsync(http, ct);
+            for (var i = 0; i < steps.Count; i++)
+            {
+                if (steps[i].RegistersVersion && Core.Model.ReviewPolicy.Governing(policies, steps[i].Contract.Subject) is { } review)
+                    steps[i] = steps[i] with { Messages = [.. steps[i].Messages, $"needs review under the policy '{review.Scope}' ({review.Policy.RequiredApprovals} approval(s)): apply opens a proposal"] };
+            }
             var format = result.GetValue(output)!;
             if (format == "text") PrintPlan(io.Out, steps);
             else Report.Write(io.Out, format, steps.Select(s => new CheckResult(s.Contract.Subject, s.Contract.File, s.Compatible, [$"{s.Kind}{(s.ChangesConfig ? $", compatibility {s.ConfigFrom ?? "(default)"} -> {s.ConfigTo}" : "")}", .. s.Messages])).ToList(), "plan");
@@ -91,6 +97,15 @@ internal static class ContractCommands
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    /// <summary>The registry's review policies; none from a registry without them (Confluent's answers 404).</summary>
+    private static async Task<List<KeyValuePair<string, Core.Model.ReviewPolicy>>> ReviewPoliciesAsync(RegistryHttp http, CancellationToken ct)
+    {
+        var (status, body) = await http.SendAsync(HttpMethod.Get, "v1/review-policies", null, ct);
+        if (status != 200 || body is not JsonArray list) return [];
+        return [.. list.OfType<JsonObject>().Select(p => KeyValuePair.Create((string)p["scope"]!,
+            new Core.Model.ReviewPolicy((int)p["requiredApprovals"]!, [.. (p["approvers"] as JsonArray ?? []).Select(a => (string)a!)])))];
     }
 
     private static async Task<Step> PlanAsync(RegistryHttp http, Contract c, List<Step> earlier, CancellationToken ct)

@@ -74,6 +74,21 @@ public sealed record ReviewPolicy(int RequiredApprovals, ImmutableArray<string> 
         return null;
     }
 
+    /// <summary>
+    /// The policy that governs a subject, with its scope: the subject's own, else the longest prefix or context scope
+    /// covering it; null when none does.
+    /// </summary>
+    public static (string Scope, ReviewPolicy Policy)? Governing(IEnumerable<KeyValuePair<string, ReviewPolicy>> policies, string subject)
+    {
+        (string Scope, ReviewPolicy Policy)? best = null;
+        foreach (var (scope, policy) in policies)
+        {
+            if (scope == subject) return (scope, policy);
+            if (Covers(scope, subject) && (best is null || scope.Length > best.Value.Scope.Length)) best = (scope, policy);
+        }
+        return best;
+    }
+
     /// <summary>Whether a scope (a subject, <c>prefix*</c>, or a context <c>:.ctx:</c>) covers a subject.</summary>
     public static bool Covers(string scope, string subject) =>
         scope.EndsWith('*') ? subject.StartsWith(scope[..^1], StringComparison.Ordinal)

@@ -109,14 +109,8 @@ public sealed record RegistryState(
     /// The review policy that governs a subject, with its scope: the subject's own, else the longest prefix or context
     /// scope covering it. Null when changes to the subject need no review.
     /// </summary>
-    public (string Scope, ReviewPolicy Policy)? ReviewPolicyFor(string subject)
-    {
-        if (ReviewPolicies.TryGetValue(subject, out var own)) return (subject, own);
-        (string, ReviewPolicy)? best = null;
-        foreach (var (scope, policy) in ReviewPolicies)
-            if (ReviewPolicy.Covers(scope, subject) && (best is null || scope.Length > best.Value.Item1.Length)) best = (scope, policy);
-        return best;
-    }
+    public (string Scope, ReviewPolicy Policy)? ReviewPolicyFor(string subject) =>
+        ReviewPolicies.TryGetValue(subject, out var own) ? (subject, own) : ReviewPolicy.Governing(ReviewPolicies, subject);
 
     private RegistryState ApplyRegistered(SchemaRegistered r)
     {
