@@ -12,10 +12,11 @@ public static partial class CompatibilityText
     [GeneratedRegex("^\\{errorType:[\"']([^\"']*)[\"'], description:[\"'](.*?)[\"'](?:, additionalInfo:[\"'](.*?)[\"'])?\\}$", RegexOptions.Singleline)]
     private static partial Regex Entry();
 
-    public static IReadOnlyList<string> Sentences(IReadOnlyList<string> messages) =>
-        messages.Where(m => !m.StartsWith("{oldSchema", StringComparison.Ordinal) && !m.StartsWith("{validateFields", StringComparison.Ordinal))
-            .Select(Sentence)
-            .ToList();
+    public static IReadOnlyList<string> Sentences(IReadOnlyList<string> messages) => [.. Differences(messages).Select(Sentence)];
+
+    /// <summary>The messages that name a difference, without the trailing context entries.</summary>
+    public static IEnumerable<string> Differences(IReadOnlyList<string> messages) =>
+        messages.Where(m => !m.StartsWith("{oldSchema", StringComparison.Ordinal) && !m.StartsWith("{validateFields", StringComparison.Ordinal));
 
     public static string Sentence(string message)
     {

@@ -35,11 +35,12 @@ public sealed class TestRegistry : IAsyncDisposable
         return await http.GetStringAsync(Url + path);
     }
 
-    /// <summary>Status and body of a request with a JSON body in Confluent's content type.</summary>
-    public async Task<(int Status, string Body)> SendAsync(HttpMethod method, string path, string? json = null)
+    /// <summary>Status and body of a request with a JSON body in Confluent's content type, as <paramref name="user"/> (name:password) when given.</summary>
+    public async Task<(int Status, string Body)> SendAsync(HttpMethod method, string path, string? json = null, string? user = null)
     {
         using var http = new HttpClient();
         using var request = new HttpRequestMessage(method, Url + path);
+        if (user is not null) request.Headers.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(user)));
         if (json is not null) request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/vnd.schemaregistry.v1+json");
         using var response = await http.SendAsync(request);
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());

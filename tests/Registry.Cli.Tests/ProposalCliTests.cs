@@ -15,12 +15,7 @@ public sealed class ProposalCliTests
         var users = TestUsers.Write(("alice", "a", "writer:orders-"), ("carol", "c", "writer:orders-"), ("root", "r", "admin"), ("ann", "n", "auditor"));
         await using var registry = await TestRegistry.StartAsync("--Registry:AuthMode=basic", $"--Registry:UsersFile={users}");
         Assert.Equal(0, (await Cli.RunAsync("register", Cli.Temp("order.avsc", V1), "-s", "orders-value", "--url", registry.Url, "--user", "root:r")).Code);
-        using (var http = new HttpClient())
-        {
-            http.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String("root:r"u8.ToArray()));
-            var put = await http.PutAsync(registry.Url + "/v1/review-policies/orders-*", new StringContent("""{"requiredApprovals":1}""", System.Text.Encoding.UTF8, "application/json"));
-            Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
-        }
+        Assert.Equal(200, (await registry.SendAsync(HttpMethod.Put, "/v1/review-policies/orders-*", """{"requiredApprovals":1}""", "root:r")).Status);
         var file = Cli.Temp("order.avsc", V2);
 
         // Registering directly is refused with the policy's name; proposing prints the page and a GitHub annotation.
@@ -34,15 +29,15 @@ public sealed class ProposalCliTests
         var list = await Cli.RunAsync("proposals", "list", "--state", "OPEN", "--url", registry.Url, "--user", "carol:c");
         Assert.Contains("OPEN       orders-value  by alice  0/1 approvals  add a note", list.Out);
 
-        var self = await SendAsync(registry, "alice:a", HttpMethod.Post, "/v1/proposals/1/reviews", """{"decision":"APPROVE"}""");
+        var self = await registry.SendAsync(HttpMethod.Post, "/v1/proposals/1/reviews", """{"decision":"APPROVE"}""", "alice:a");
         Assert.Equal(403, self.Status);
-        var approved = await SendAsync(registry, "carol:c", HttpMethod.Post, "/v1/proposals/1/reviews", """{"decision":"APPROVE"}""");
+        var approved = await registry.SendAsync(HttpMethod.Post, "/v1/proposals/1/reviews", """{"decision":"APPROVE"}""", "carol:c");
         Assert.Equal(200, approved.Status);
         var show = await Cli.RunAsync("proposals", "show", "1", "--url", registry.Url, "--user", "alice:a");
         using var shown = JsonDocument.Parse(show.Out);
         Assert.Equal("APPLIED", shown.RootElement.GetProperty("state").GetString());
         Assert.Equal(2, shown.RootElement.GetProperty("appliedVersion").GetInt32());
-        Assert.Equal((200, "[1,2]"), await SendAsync(registry, "alice:a", HttpMethod.Get, "/subjects/orders-value/versions"));
+        Assert.Equal((200, "[1,2]"), await registry.SendAsync(HttpMethod.Get, "/subjects/orders-value/versions", null, "alice:a"));
     }
 
     [Fact]
@@ -64,15 +59,5 @@ public sealed class ProposalCliTests
         Assert.Contains("Proposed 1 for review.", apply.Out);
         Assert.Equal("[1]", await registry.GetAsync("/subjects/address-value/versions"));
         Assert.Contains("registry apply: ", await registry.GetAsync("/v1/proposals/1"));
-    }
-
-    private static async Task<(int Status, string Body)> SendAsync(TestRegistry registry, string user, HttpMethod method, string path, string? json = null)
-    {
-        using var http = new HttpClient();
-        http.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(user)));
-        using var request = new HttpRequestMessage(method, registry.Url + path);
-        if (json is not null) request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
-        using var response = await http.SendAsync(request);
-        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 }

@@ -21,13 +21,13 @@ public sealed class UsageTrackerTests
         var id = new ContextId(".", 1);
         tracker.Record(id, UsageTracker.Produce, "payments-svc", "orders", 600);
         tracker.Record(id, UsageTracker.Fetch, "analytics", null);
-        var fresh = tracker.Of(new HashSet<ContextId> { id });
+        var fresh = tracker.Of(new HashSet<ContextId> { id })[id];
         Assert.Equal(["payments-svc", "analytics"], fresh.Select(e => e.Who));
         Assert.Equal(600, fresh[0].Count);
         Assert.Equal(10, fresh[0].PerSecond, 3);
 
         clock.Now += TimeSpan.FromMinutes(1);
-        var later = tracker.Of(new HashSet<ContextId> { id })[0];
+        var later = tracker.Of(new HashSet<ContextId> { id })[id][0];
         Assert.Equal(600, later.Count);
         Assert.Equal(10 / Math.E, later.PerSecond, 2);
 
@@ -38,7 +38,7 @@ public sealed class UsageTrackerTests
             tracker.Record(new ContextId(".", 100 + i), UsageTracker.Fetch, "reader", null);
         }
         Assert.True(tracker.Keys <= 10, $"{tracker.Keys} keys");
-        Assert.Empty(tracker.Of(new HashSet<ContextId> { id }));
-        Assert.Single(tracker.Of(new HashSet<ContextId> { new(".", 110) }));
+        Assert.Empty(tracker.Of(new HashSet<ContextId> { id })[id]);
+        Assert.Single(tracker.Of(new HashSet<ContextId> { new(".", 110) })[new(".", 110)]);
     }
 }

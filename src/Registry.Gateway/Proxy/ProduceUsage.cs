@@ -23,13 +23,22 @@ internal sealed class ProduceUsage(int maxKeys)
 
     public void Add(string topic, List<RecordView> records, string? clientId)
     {
+        // Records of a batch mostly share one id: counted as runs, one dictionary update per run rather than per record.
         var period = _period;
+        var (id, run) = (0, 0L);
         foreach (var r in records)
         {
             // Confluent wire format: magic byte 0, then the schema id big-endian.
             if (r.Value is not { Length: >= 5 } value || value.Span[0] != 0) continue;
-            Count(period, (topic, BinaryPrimitives.ReadInt32BigEndian(value.Span[1..5]), clientId ?? ""), 1);
+            var next = BinaryPrimitives.ReadInt32BigEndian(value.Span[1..5]);
+            if (next != id)
+            {
+                if (run > 0) Count(period, (topic, id, clientId ?? ""), run);
+                (id, run) = (next, 0);
+            }
+            run++;
         }
+        if (run > 0) Count(period, (topic, id, clientId ?? ""), run);
     }
 
     private void Count(Period period, (string Topic, int Id, string ClientId) key, long n)

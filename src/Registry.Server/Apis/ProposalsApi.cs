@@ -153,8 +153,7 @@ public static class ProposalsApi
         var state = registry.State;
         var impact = registry.Decider.Impact(state, p);
         var (scope, policy) = RegistryDecider.PolicyOf(state, p.Subject);
-        var differences = impact.Messages.Where(m => !m.StartsWith("{oldSchema", StringComparison.Ordinal) && !m.StartsWith("{validateFields", StringComparison.Ordinal))
-            .Select(Differ).ToList();
+        var differences = CompatibilityText.Differences(impact.Messages).Select(Differ).ToList();
         var diff = impact.ProposedText is null ? "" : SchemaTextDiff.Unified(impact.Latest?.Schema ?? "", impact.ProposedText, p.SchemaType);
         return new ProposalView(p.Id, p.Subject, p.State, p.StateReason, p.Proposer, p.Description, p.CreatedAt, p.UpdatedAt,
             p.SchemaType, p.Schema, p.References, p.Metadata, p.RuleSet, p.BaseVersion, impact.LatestVersion, p.AppliedVersion, p.AppliedId,
@@ -183,7 +182,7 @@ public static class ProposalsApi
 
     /// <summary>The roles (reader, writer, admin) the caller holds on a subject; every role when authentication is off.</summary>
     internal static IReadOnlySet<string> RolesOn(HttpContext context, string subject) =>
-        new[] { "reader", "writer", "admin" }.Where(r => context.Items[typeof(UserEntry)] is not UserEntry user || user.Grants.Any(g => g.Allows(r, subject))).ToHashSet();
+        new[] { "reader", "writer", "admin" }.Where(r => AccessControl.Allows(context, r, subject)).ToHashSet();
 
     /// <summary>A proposal the caller may read; one on a subject they may not read is answered as missing.</summary>
     internal static Proposal Readable(HttpContext context, RegistryService registry, long id)

@@ -33,7 +33,7 @@ public static class UsageApi
             var schema = SchemasApi.FindById(context, state, id, subject).Schema;
             // Only for a caller who may read a subject using the id, as GET /schemas/ids/{id} itself.
             if (!state.UsagesOf(schema.Key).Any(u => Security.AccessControl.CanRead(context, u.Subject))) throw Errors.SchemaNotFoundError(schema.Id);
-            var entries = registry.Usage.Of(new HashSet<ContextId> { schema.Key });
+            var entries = registry.Usage.Of(new HashSet<ContextId> { schema.Key })[schema.Key];
             return RegistryJson.Ok(new SchemaUsage(schema.Id, schema.Context, Kind(entries, UsageTracker.Fetch), Kind(entries, UsageTracker.Produce)));
         });
         group.MapGet("/subjects/{subject}", (HttpContext context, RegistryService registry, string subject) =>
@@ -66,9 +66,12 @@ public static class UsageApi
         var tracker = registry.Usage;
         if (!state.Subjects.TryGetValue(subject, out var s)) return [];
         var versions = s.Live.Reverse().ToList();
-        var entries = versions.ToDictionary(v => v.Version, v => tracker.Of(new HashSet<ContextId> { ContextId.Of(subject, v.Id) }));
-        return [.. versions.Select(v => new VersionUsage(v.Version, v.Id, Kind(entries[v.Version], UsageTracker.Fetch), Kind(entries[v.Version], UsageTracker.Produce)))];
+        var entries = tracker.Of(versions.Select(v => ContextId.Of(subject, v.Id)).ToHashSet());
+        return [.. versions.Select(v => Of(v, entries[ContextId.Of(subject, v.Id)]))];
     }
+
+    private static VersionUsage Of(SubjectVersion v, IReadOnlyList<UsageTracker.UsageEntry> e) =>
+        new(v.Version, v.Id, Kind(e, UsageTracker.Fetch), Kind(e, UsageTracker.Produce));
 
     private static IReadOnlyList<UsageTracker.UsageEntry> Kind(IReadOnlyList<UsageTracker.UsageEntry> entries, string kind) => [.. entries.Where(e => e.Kind == kind)];
 }

@@ -133,12 +133,14 @@ internal sealed partial class AccessControl(RequestDelegate next, AccessControl.
     }
 
     /// <summary>The subjects a user may read, for filtering listings.</summary>
-    public static bool CanRead(HttpContext context, string subject) =>
-        context.Items[typeof(UserEntry)] is not UserEntry user || user.Grants.Any(g => g.Allows("reader", subject));
+    public static bool CanRead(HttpContext context, string subject) => Allows(context, "reader", subject);
 
     /// <summary>Whether the user may write a subject, for an endpoint that learns its subject from the body.</summary>
-    public static bool CanWrite(HttpContext context, string subject) =>
-        context.Items[typeof(UserEntry)] is not UserEntry user || user.Grants.Any(g => g.Allows("writer", subject));
+    public static bool CanWrite(HttpContext context, string subject) => Allows(context, "writer", subject);
+
+    /// <summary>Whether the caller holds <paramref name="role"/> on a subject; every role when authentication is off.</summary>
+    public static bool Allows(HttpContext context, string role, string subject) =>
+        context.Items[typeof(UserEntry)] is not UserEntry user || user.Grants.Any(g => g.Allows(role, subject));
 
     /// <summary>
     /// HTTP basic credentials: the name they claim (null when there are none), the user when the password matches, and

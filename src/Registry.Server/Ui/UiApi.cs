@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Registry.Core;
 using Registry.Core.Decisions;
@@ -139,7 +138,7 @@ public static partial class UiApi
         sb.Append("<h2>Versions</h2><table id=\"versions\"><tr><th>Version</th><th>Id</th><th>Registered</th><th>By</th><th></th></tr>");
         foreach (var v in versions.AsEnumerable().Reverse())
         {
-            var when = DateTimeOffset.FromUnixTimeMilliseconds(v.Timestamp).ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+            var when = When(v.Timestamp);
             var previous = versions.LastOrDefault(p => p.Version < v.Version);
             var who = by.TryGetValue(v.Version, out var principal) ? E(principal) : "<span class=\"muted\">not recorded here</span>";
             var current = v.Version == shown.Version ? " class=\"current\" aria-current=\"true\"" : "";

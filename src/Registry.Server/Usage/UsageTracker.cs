@@ -58,17 +58,20 @@ public sealed class UsageTracker(int maxKeys, TimeProvider time)
         if (full) Evict();
     }
 
-    /// <summary>What is known about the given schema ids, most used first.</summary>
-    public IReadOnlyList<UsageEntry> Of(IReadOnlySet<ContextId> ids)
+    /// <summary>What is known about each of the given schema ids (none for an id never seen), most used first; one pass over the counters.</summary>
+    public IReadOnlyDictionary<ContextId, IReadOnlyList<UsageEntry>> Of(IReadOnlySet<ContextId> ids)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var list = new List<UsageEntry>();
+        var found = new List<(ContextId Id, UsageEntry Entry)>();
         foreach (var (key, counter) in _counters)
         {
             if (!ids.Contains(key.Id)) continue;
-            lock (counter) list.Add(new UsageEntry(key.Kind, key.Who, key.Topic, counter.Count, counter.LastSeen, Math.Round(Decayed(counter, now), 3)));
+            lock (counter) found.Add((key.Id, new UsageEntry(key.Kind, key.Who, key.Topic, counter.Count, counter.LastSeen, Math.Round(Decayed(counter, now), 3))));
         }
-        return [.. list.OrderByDescending(e => e.PerSecond).ThenByDescending(e => e.Count)];
+        var byId = found.GroupBy(f => f.Id).ToDictionary(g => g.Key,
+            g => (IReadOnlyList<UsageEntry>)[.. g.Select(f => f.Entry).OrderByDescending(e => e.PerSecond).ThenByDescending(e => e.Count)]);
+        foreach (var id in ids) byId.TryAdd(id, []);
+        return byId;
     }
 
     /// <summary>The rate (per second) decayed to <paramref name="now"/>: an exponentially weighted rate over about a minute.</summary>
