@@ -129,6 +129,23 @@ public sealed class LdapTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_pooled_connection_the_directory_closed_is_replaced_not_answered_503()
+    {
+        // A restart of the directory leaves the pooled service connection dead; without a retry the first sign-in
+        // after it would be a 503 although the directory is up.
+        await using var noRetry = new RegistryServer { ExtraArgs = [.. Args(_ldap.Url, allowPlaintext: true), "--Registry:Ldap:Retries=0"] };
+        await noRetry.InitializeAsync();
+        Assert.Equal(200, (await As("lena", "lena-pw", HttpMethod.Get, "/subjects")).Status);
+        Assert.Equal(200, (await noRetry.SendAsAsync("lena", "lena-pw", HttpMethod.Get, "/subjects")).Status);
+        await _ldap.StopServerAsync();
+        await _ldap.StartServerAsync();
+        Assert.Equal(200, (await As("lena", "lena-pw", HttpMethod.Get, "/subjects")).Status);
+        var stale = await noRetry.SendAsAsync("lena", "lena-pw", HttpMethod.Get, "/subjects");
+        Assert.Equal(503, stale.Status);
+        Assert.Equal(50003, stale.ErrorCode);
+    }
+
+    [Fact]
     public void A_plain_ldap_url_is_refused_unless_plaintext_is_allowed()
     {
         var e = Assert.Throws<InvalidOperationException>(() => RegistryApp.Build(["--urls", "http://127.0.0.1:0", "--data-dir", Path.GetTempPath(), .. Args(_ldap.Url, allowPlaintext: false)]));
@@ -187,8 +204,10 @@ public sealed class LdapTlsTests : IAsyncLifetime
     [Fact]
     public async Task StartTls_and_ldaps_sign_in_with_the_directorys_ca()
     {
-        Assert.Equal(200, (await SignInAsync(StartTls(_ldap, TrustedCas))).Status);
-        Assert.Equal(200, (await SignInAsync(Ldaps(_ldap, TrustedCas))).Status);
+        var startTls = await SignInAsync(StartTls(_ldap, TrustedCas));
+        Assert.True(startTls.Status == 200, startTls.Body);
+        var ldaps = await SignInAsync(Ldaps(_ldap, TrustedCas));
+        Assert.True(ldaps.Status == 200, ldaps.Body);
     }
 
     [Fact]

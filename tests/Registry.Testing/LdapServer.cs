@@ -95,9 +95,11 @@ public sealed class LdapServer : IAsyncDisposable
                     using var tls = new TcpClient();
                     await tls.ConnectAsync(IPAddress.Loopback, TlsPort);
                 }
+                // And an LDAP answer (the root DSE, anonymously), not only a socket in the listen backlog.
+                await Processes.RunAsync("/usr/bin/ldapsearch", ["-x", "-H", Url, "-b", "", "-s", "base", "-LLL", "1.1"]);
                 return;
             }
-            catch (SocketException)
+            catch (Exception e) when (e is SocketException or InvalidOperationException)
             {
                 if (_slapd.HasExited) throw new InvalidOperationException($"slapd exited with {_slapd.ExitCode}");
                 await Task.Delay(50);

@@ -132,6 +132,7 @@ public static class RegistryApp
             AllowPlaintext = config.GetValue<bool?>("Registry:Ldap:AllowPlaintext") ?? false,
             TimeoutSeconds = config.GetValue<int?>("Registry:Ldap:TimeoutSeconds") ?? defaults.TimeoutSeconds,
             PoolSize = config.GetValue<int?>("Registry:Ldap:PoolSize") ?? defaults.PoolSize,
+            Retries = config.GetValue<int?>("Registry:Ldap:Retries") ?? defaults.Retries,
             TrustedCertificatesDirectory = config["Registry:Ldap:TrustedCertificatesDirectory"] is { Length: > 0 } cas ? cas : null,
         };
     }

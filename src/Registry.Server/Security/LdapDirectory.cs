@@ -12,6 +12,8 @@ namespace Registry.Server.Security;
 /// <see cref="Groups"/> maps a group's <c>cn</c> to grants as the users file writes them (<c>writer:orders-, reader</c>).
 /// <see cref="TrustedCertificatesDirectory"/> holds the PEM CA certificates the directory's certificate must chain to
 /// (unset: libldap's own, <c>TLS_CACERT</c> in <c>/etc/ldap/ldap.conf</c>); the host name is always verified.
+/// <see cref="Retries"/> is how many times a sign-in that failed to reach the directory is tried again on new
+/// connections (a pooled connection the directory closed, or libldap's occasional "server unavailable").
 /// </summary>
 public sealed record LdapSettings(
     string Url,
@@ -26,7 +28,8 @@ public sealed record LdapSettings(
     bool AllowPlaintext = false,
     int TimeoutSeconds = 5,
     int PoolSize = 4,
-    string? TrustedCertificatesDirectory = null);
+    string? TrustedCertificatesDirectory = null,
+    int Retries = 1);
 
 /// <summary>The directory could not be asked (down, unreachable, timed out): the caller is answered 5xx, never let in.</summary>
 public sealed class DirectoryUnavailableException(string message, Exception inner) : Exception(message, inner);
@@ -57,6 +60,7 @@ public sealed class LdapDirectory : IDisposable
             throw new InvalidOperationException($"Registry:Ldap:TrustedCertificatesDirectory '{cas}' does not exist");
         if (settings.TrustedCertificatesDirectory is not null && OperatingSystem.IsWindows())
             throw new InvalidOperationException("Registry:Ldap:TrustedCertificatesDirectory is not supported on Windows: trust the directory's CA in the machine's certificate store");
+        if (settings.Retries is < 0 or > 10) throw new InvalidOperationException("Registry:Ldap:Retries must be between 0 and 10");
         _host = uri.Host;
         _port = uri.IsDefaultPort || uri.Port < 0 ? (_ssl ? 636 : 389) : uri.Port;
         _groupGrants = settings.Groups.ToDictionary(g => g.Key, g => UsersFile.ParseGrants(g.Value, $"Registry:Ldap:Groups:{g.Key}"), StringComparer.OrdinalIgnoreCase);
@@ -67,6 +71,25 @@ public sealed class LdapDirectory : IDisposable
     {
         // An empty password would be an unauthenticated bind, which LDAP servers accept: never a sign-in.
         if (user.Length == 0 || password.Length == 0) return null;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return AuthenticateOnce(user, password);
+            }
+            catch (Exception e) when (e is LdapException or DirectoryException or TimeoutException)
+            {
+                // The pooled connections may all be as dead as the one that failed (the directory restarted): the next
+                // attempt starts from new ones.
+                while (_pool.TryTake(out var stale)) stale.Dispose();
+                if (attempt >= _settings.Retries)
+                    throw new DirectoryUnavailableException($"The directory (LDAP) cannot be reached to sign in; try again shortly ({e.Message})", e);
+            }
+        }
+    }
+
+    private UserEntry? AuthenticateOnce(string user, string password)
+    {
         LdapConnection? service = null;
         string? dn;
         IReadOnlyList<string> groups;
@@ -81,10 +104,10 @@ public sealed class LdapDirectory : IDisposable
             groups = memberOf.Entries.Cast<SearchResultEntry>().SelectMany(e => e.Attributes["cn"]?.GetValues(typeof(string)).Cast<string>() ?? []).ToList();
             Return(service);
         }
-        catch (Exception e) when (e is LdapException or DirectoryException or TimeoutException)
+        catch
         {
             service?.Dispose();
-            throw new DirectoryUnavailableException($"The directory (LDAP) cannot be reached to sign in; try again shortly ({e.Message})", e);
+            throw;
         }
         var grants = groups.SelectMany(g => _groupGrants.GetValueOrDefault(g) ?? []).Distinct().ToList();
         return new UserEntry(user, "", grants);
