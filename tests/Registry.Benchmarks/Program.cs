@@ -46,6 +46,11 @@ if (args.Length > 0 && args[0] == "--kafka-writes")
     await KafkaWriteBench.RunAsync(args);
     return;
 }
+if (args.Length > 0 && args[0] == "--memory")
+{
+    await MemoryBench.RunAsync(args);
+    return;
+}
 if (args.Length > 0 && args[0] == "--json-validators")
 {
     await ValidatorProbe.RunAsync(args.Length > 1 ? args[1] : null);

@@ -19,11 +19,11 @@ public sealed partial class RegistryDecider
         Metadata? Metadata,
         RuleSet? RuleSet,
         Guid Guid,
-        string IdentityKey,
-        string? LegacyIdentityKey = null)
+        SchemaKey IdentityKey,
+        SchemaKey? LegacyIdentityKey = null)
     {
         /// <summary>Whether a stored schema with this identity is this schema.</summary>
-        public bool Is(string identityKey) => identityKey == IdentityKey || (LegacyIdentityKey is not null && identityKey == LegacyIdentityKey);
+        public bool Is(SchemaKey identityKey) => identityKey == IdentityKey || identityKey == LegacyIdentityKey;
     }
 
     public Decision<RegisteredSchema> Register(RegistryState state, RegisterCommand command)
@@ -179,7 +179,7 @@ public sealed partial class RegistryDecider
         if (normalize) refs = refs.Distinct().OrderBy(r => r.Name, StringComparer.Ordinal).ThenBy(r => r.Subject, StringComparer.Ordinal).ThenBy(r => r.Version);
         var refArray = refs.ToImmutableArray();
         var (guid, key) = SchemaIdentity.Compute(schemaType, parsed.Canonical, refArray, metadata, ruleSet);
-        var legacyKey = parsed.LegacyCanonical is { } legacy ? SchemaIdentity.Compute(schemaType, legacy, refArray, metadata, ruleSet).Key : null;
+        var legacyKey = parsed.LegacyCanonical is { } legacy ? SchemaIdentity.Compute(schemaType, legacy, refArray, metadata, ruleSet).Key : (SchemaKey?)null;
         return new Candidate(schemaType, parsed, refArray, metadata, ruleSet, guid, key, legacyKey);
     }
 

@@ -12,12 +12,20 @@ namespace Registry.Core.Model;
 /// </summary>
 public static class SchemaIdentity
 {
-    public static (Guid Guid, string Key) Compute(string schemaType, string schema, IReadOnlyList<SchemaReference> references, Metadata? metadata, RuleSet? ruleSet)
+    public static (Guid Guid, SchemaKey Key) Compute(string schemaType, string schema, IReadOnlyList<SchemaReference> references, Metadata? metadata, RuleSet? ruleSet)
     {
         var bytes = HashInput(schema, references, metadata, ruleSet);
         var guid = ToGuid(MD5.HashData(bytes));
-        var sha = SHA256.HashData(bytes);
-        return (guid, schemaType + ":" + Convert.ToHexString(sha));
+        // The type is part of the key (the same text in two formats is two schemas), not of Confluent's MD5.
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(Encoding.UTF8.GetBytes(schemaType));
+        sha.AppendData([0]);
+        sha.AppendData(bytes);
+        Span<byte> digest = stackalloc byte[32];
+        sha.GetHashAndReset(digest);
+        return (guid, new SchemaKey(
+            BinaryPrimitives.ReadUInt64BigEndian(digest), BinaryPrimitives.ReadUInt64BigEndian(digest[8..]),
+            BinaryPrimitives.ReadUInt64BigEndian(digest[16..]), BinaryPrimitives.ReadUInt64BigEndian(digest[24..])));
     }
 
     /// <summary>Confluent's GUID string for a schema: the raw MD5 as 8-4-4-4-12 hex.</summary>
@@ -84,4 +92,15 @@ public static class SchemaIdentity
     private static Guid ToGuid(byte[] md5) =>
         // Java's new UUID(msb, lsb) prints the 16 bytes in order; Guid(bytes, bigEndian: true) does the same.
         new(md5, bigEndian: true);
+}
+
+/// <summary>
+/// The key two registrations are deduplicated on: SHA-256 over the schema type and <see cref="SchemaIdentity"/>'s bytes,
+/// held as four words inline (no string per stored schema).
+/// </summary>
+public readonly record struct SchemaKey(ulong A, ulong B, ulong C, ulong D)
+{
+    public override int GetHashCode() => (int)A;
+
+    public override string ToString() => $"{A:X16}{B:X16}{C:X16}{D:X16}";
 }

@@ -12,7 +12,7 @@ public sealed record RegistryState(
     long Position,
     ImmutableDictionary<string, int> MaxIds,
     ImmutableDictionary<ContextId, StoredSchema> Schemas,
-    ImmutableDictionary<(string Context, string IdentityKey), int> IdsByIdentity,
+    ImmutableDictionary<(string Context, SchemaKey IdentityKey), int> IdsByIdentity,
     ImmutableSortedDictionary<string, SubjectState> Subjects,
     ImmutableSortedDictionary<string, SubjectConfig> Configs,
     ImmutableSortedDictionary<string, RegistryMode> Modes,
@@ -31,7 +31,7 @@ public sealed record RegistryState(
         0,
         ImmutableDictionary<string, int>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableDictionary<ContextId, StoredSchema>.Empty,
-        ImmutableDictionary<(string Context, string IdentityKey), int>.Empty,
+        ImmutableDictionary<(string Context, SchemaKey IdentityKey), int>.Empty,
         ImmutableSortedDictionary<string, SubjectState>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableSortedDictionary<string, SubjectConfig>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableSortedDictionary<string, RegistryMode>.Empty.WithComparers(StringComparer.Ordinal),
@@ -130,7 +130,7 @@ public sealed record RegistryState(
         if (existing is null)
         {
             if (r.Id <= 0) return this;
-            schemas = schemas.SetItem(at, new StoredSchema(context, r.Id, r.SchemaType, r.Schema, r.References, r.Metadata, r.RuleSet, guid, key));
+            schemas = schemas.SetItem(at, new StoredSchema(context, r.Id, Interned(r.SchemaType), r.Schema, r.References, r.Metadata, r.RuleSet, guid, key));
             // Content whose id is free takes the id it is imported with.
             if (!ids.TryGetValue((context, key), out var bound) || !Usages.ContainsKey(new ContextId(context, bound))) ids = ids.SetItem((context, key), r.Id);
         }
@@ -153,6 +153,15 @@ public sealed record RegistryState(
             Usages = Usages.SetItem(at, UsagesOf(at).Add(new SubjectVersionRef(r.Subject, r.Version))),
         };
     }
+
+    /// <summary>The one instance of a known schema type, instead of the copy each decoded event carries.</summary>
+    private static string Interned(string schemaType) => schemaType switch
+    {
+        "AVRO" => "AVRO",
+        "JSON" => "JSON",
+        "PROTOBUF" => "PROTOBUF",
+        _ => schemaType,
+    };
 
     private RegistryState RemoveVersion(string subjectName, int version)
     {

@@ -29,6 +29,10 @@ internal sealed partial class RegistryStartup(RegistryEngine engine, Exporters.E
             await engine.StartAsync(cancellationToken);
             var state = engine.State;
             LogReplayed(logger, state.Position, state.Subjects.Count, state.Schemas.Count, (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            // The replay leaves its garbage (read records, decoded events, superseded snapshots) in a heap that an idle
+            // server would not collect for a long time: one compacting collection returns it to the system, so a node
+            // at rest holds what its state needs (docs/performance.md, memory per schema).
+            if (state.Position > 0) GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         }
         catch (RegistryException e)
         {
