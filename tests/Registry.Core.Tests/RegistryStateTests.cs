@@ -124,6 +124,39 @@ public sealed class RegistryStateTests
         Assert.Equal(6, Decider.Register(state, command with { Subject = ":.t1:u", Input = new SchemaInput("\"double\"", null, null, null, null) }).Result.Schema.Id);
     }
 
+    [Fact]
+    public void A_stored_schema_keeps_any_text_exactly_and_the_same_text_in_two_formats_is_two_schemas()
+    {
+        var text = """{"type":"record","name":"Größe","doc":"mesure 📏 \u00e9","fields":[]}""";
+        var avro = new SchemaRegistered("a", 1, 1, "AVRO", text, ImmutableArray<SchemaReference>.Empty, null, null, 0);
+        var json = new SchemaRegistered("j", 1, 2, "JSON", text, ImmutableArray<SchemaReference>.Empty, null, null, 0);
+        var state = RegistryState.Empty.ApplyAll([new LogEntry(1, avro), new LogEntry(2, json)]);
+        var stored = state.Schemas[new ContextId(".", 1)];
+        Assert.Equal(text, stored.Schema);
+        Assert.Equal(System.Text.Encoding.UTF8.GetBytes(text), stored.SchemaUtf8.ToArray());
+        Assert.NotEqual(stored.IdentityKey, state.Schemas[new ContextId(".", 2)].IdentityKey);
+        Assert.Equal(stored.Guid, state.Schemas[new ContextId(".", 2)].Guid);
+        Assert.Equal(2, state.IdsByIdentity.Count);
+    }
+
+    [Fact]
+    public void The_latest_version_follows_every_change_of_the_versions()
+    {
+        var state = RegistryState.Empty;
+        for (var v = 1; v <= 3; v++)
+            state = state.Apply(new LogEntry(v, new SchemaRegistered("s", v, v, "AVRO", $"{{\"type\":\"fixed\",\"name\":\"F\",\"size\":{v}}}", ImmutableArray<SchemaReference>.Empty, null, null, 0)));
+        Assert.Equal(3, state.Subjects["s"].LatestLive!.Version);
+        state = state.Apply(new LogEntry(4, new SubjectSoftDeleted("s", 3)));
+        Assert.Null(state.Subjects["s"].LatestLive);
+        Assert.False(state.Subjects["s"].HasLive);
+        Assert.Equal(3, state.Subjects["s"].Latest(includeDeleted: true)!.Version);
+        state = state.Apply(new LogEntry(5, new VersionHardDeleted("s", 3)));
+        Assert.Equal(2, state.Subjects["s"].MaxVersion);
+        state = state.Apply(new LogEntry(6, new SchemaRegistered("s", 4, 9, "AVRO", "\"int\"", ImmutableArray<SchemaReference>.Empty, null, null, 0)));
+        Assert.Equal(4, state.Subjects["s"].LatestLive!.Version);
+        Assert.Equal(4, state.Subjects["s"].MaxVersion);
+    }
+
     private sealed class FixedTime : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);

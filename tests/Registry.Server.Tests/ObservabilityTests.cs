@@ -49,6 +49,24 @@ public sealed class ObservabilityTests(RegistryServer server)
     }
 
     [Fact]
+    public async Task Only_the_registrys_own_meters_are_exported_and_json_answers_carry_their_length()
+    {
+        Assert.Equal(200, (await server.PostAsync("/subjects/metrics-length/versions", Body(Schemas.Record("MetricsLength", Schemas.Field("é", "string"))))).Status);
+        using var response = await server.Http.GetAsync("/subjects/metrics-length/versions/latest");
+        var body = await response.Content.ReadAsByteArrayAsync();
+        // Written once with its length, not chunked.
+        Assert.Equal(body.Length, response.Content.Headers.ContentLength);
+        Assert.Null(response.Headers.TransferEncodingChunked is true ? "chunked" : null);
+        Assert.Contains("é", System.Text.Encoding.UTF8.GetString(body));
+        var samples = await ScrapeAsync();
+        // ASP.NET Core's and Kestrel's meters are not bridged (http_request_duration_seconds counts requests already):
+        // listening to them made every request record a tagged measurement.
+        Assert.DoesNotContain(samples.Keys, k => k.StartsWith("microsoft_aspnetcore_", StringComparison.Ordinal));
+        Assert.Contains(samples.Keys, k => k.StartsWith("http_request_duration_seconds_count", StringComparison.Ordinal));
+        Assert.Contains(samples.Keys, k => k.StartsWith("system_runtime_dotnet_gc_", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Health_endpoints_answer()
     {
         Assert.Equal("live", await server.Http.GetStringAsync("/health/live"));

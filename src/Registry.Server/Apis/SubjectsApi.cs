@@ -49,7 +49,7 @@ public static class SubjectsApi
     private static IResult GetVersion(HttpContext context, RegistryService registry, string subject, string version, bool? deleted, string? format)
     {
         var found = FindVersion(context, registry, subject, version, deleted);
-        return RegistryJson.Ok(SchemaResponse.From(found) with { Schema = SchemasApi.Formatted(registry, found.Schema, format) });
+        return RegistryJson.Ok(SchemaResponse.From(found, SchemasApi.Formatted(registry, found.Schema, format)));
     }
 
     private static IResult GetRawVersion(HttpContext context, RegistryService registry, string subject, string version, bool? deleted) =>

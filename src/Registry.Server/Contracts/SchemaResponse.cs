@@ -19,10 +19,11 @@ public sealed record SchemaResponse(
     long? Ts,
     bool? Deleted)
 {
-    public static SchemaResponse From(RegisteredSchema r) => From(r.Subject, r.Version, r.Schema, r.Timestamp, r.Deleted);
+    /// <summary>The response for a version; <paramref name="text"/> replaces the stored text (another format of it).</summary>
+    public static SchemaResponse From(RegisteredSchema r, string? text = null) => From(r.Subject, r.Version, r.Schema, r.Timestamp, r.Deleted, text);
 
-    public static SchemaResponse From(string subject, int version, StoredSchema s, long ts, bool deleted) => new(
-        subject, version, s.Id, SchemaIdentityText(s), s.SchemaType, NullIfEmpty(s.References), s.Metadata, s.RuleSet, s.Schema, ts, deleted ? true : null);
+    public static SchemaResponse From(string subject, int version, StoredSchema s, long ts, bool deleted, string? text = null) => new(
+        subject, version, s.Id, SchemaIdentityText(s), s.SchemaType, NullIfEmpty(s.References), s.Metadata, s.RuleSet, text ?? s.Schema, ts, deleted ? true : null);
 
     internal static ImmutableArray<SchemaReference>? NullIfEmpty(ImmutableArray<SchemaReference> refs) => refs.IsDefaultOrEmpty ? null : refs;
 

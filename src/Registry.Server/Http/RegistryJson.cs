@@ -24,11 +24,16 @@ internal static class RegistryJson
     /// <summary>Writes JSON with the content type chosen by <see cref="ContentNegotiationMiddleware"/>.</summary>
     private sealed class JsonBody<T>(T value, int status) : IResult
     {
-        public async Task ExecuteAsync(HttpContext httpContext)
+        public Task ExecuteAsync(HttpContext httpContext)
         {
-            httpContext.Response.StatusCode = status;
-            httpContext.Response.ContentType = ContentNegotiationMiddleware.ResponseType(httpContext);
-            await JsonSerializer.SerializeAsync(httpContext.Response.Body, value, Options, httpContext.RequestAborted);
+            // Serialized whole, then written once with its length: no chunked framing and no asynchronous serializer per
+            // response, and a value that fails to serialize is still answered with a clean error.
+            var body = JsonSerializer.SerializeToUtf8Bytes(value, Options);
+            var response = httpContext.Response;
+            response.StatusCode = status;
+            response.ContentType = ContentNegotiationMiddleware.ResponseType(httpContext);
+            response.ContentLength = body.Length;
+            return response.Body.WriteAsync(body, httpContext.RequestAborted).AsTask();
         }
     }
 }
