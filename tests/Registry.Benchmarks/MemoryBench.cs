@@ -66,16 +66,15 @@ internal static class MemoryBench
 
     private static async Task<(long Rss, long Peak, double ReadyMs)> AtRestAsync(string dataDir)
     {
-        var url = $"http://127.0.0.1:{ReadBench.FreePort()}";
         var clock = Stopwatch.StartNew();
-        using var server = ReadBench.Start(Path.Combine(AppContext.BaseDirectory, "Registry.Server.dll"), "--urls", url, "--data-dir", dataDir, "--Logging:LogLevel:Default=Warning");
-        using var client = new HttpClient();
-        await ReadBench.WaitAsync(client, url + "/health/ready");
+        var (server, client) = await StartAsync(dataDir);
+        using var _ = server;
+        using var __ = client;
         var ready = clock.Elapsed.TotalMilliseconds;
         // At rest: what stays once start-up garbage has had time to be collected.
         await Task.Delay(5000);
         var (rss, peak) = Resident(server.Id);
-        foreach (var line in (await client.GetStringAsync(url + "/metrics")).Split('\n').Where(l => l.StartsWith("dotnet_total_memory_bytes", StringComparison.Ordinal) || l.StartsWith("process_working_set_bytes", StringComparison.Ordinal)))
+        foreach (var line in (await client.GetStringAsync("/metrics")).Split('\n').Where(l => l.StartsWith("dotnet_total_memory_bytes", StringComparison.Ordinal) || l.StartsWith("process_working_set_bytes", StringComparison.Ordinal)))
             Console.WriteLine("  " + line);
         server.Kill();
         await server.WaitForExitAsync();
@@ -84,10 +83,9 @@ internal static class MemoryBench
 
     private static async Task<(long Peak, long Resident)> RegisterAsync(string dataDir, int count)
     {
-        var url = $"http://127.0.0.1:{ReadBench.FreePort()}";
-        using var server = ReadBench.Start(Path.Combine(AppContext.BaseDirectory, "Registry.Server.dll"), "--urls", url, "--data-dir", dataDir, "--Logging:LogLevel:Default=Warning");
-        using var client = new HttpClient { BaseAddress = new Uri(url) };
-        await ReadBench.WaitAsync(client, url + "/health/ready");
+        var (server, client) = await StartAsync(dataDir);
+        using var _ = server;
+        using var __ = client;
         var next = -1;
         await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
         {
@@ -104,6 +102,16 @@ internal static class MemoryBench
         server.Kill();
         await server.WaitForExitAsync();
         return (peak, rss);
+    }
+
+    /// <summary>The server binary on a data directory, in a process of its own, once ready; and a client for it.</summary>
+    private static async Task<(Process Server, HttpClient Client)> StartAsync(string dataDir)
+    {
+        var url = $"http://127.0.0.1:{ReadBench.FreePort()}";
+        var server = ReadBench.Start(Path.Combine(AppContext.BaseDirectory, "Registry.Server.dll"), "--urls", url, "--data-dir", dataDir, "--Logging:LogLevel:Default=Warning");
+        var client = new HttpClient { BaseAddress = new Uri(url) };
+        await ReadBench.WaitAsync(client, url + "/health/ready");
+        return (server, client);
     }
 
     /// <summary>VmRSS and VmHWM (the peak) of a process, in bytes.</summary>

@@ -35,6 +35,7 @@ public sealed class StoredSchema : IEquatable<StoredSchema>
     public string Schema => Encoding.UTF8.GetString(_text);
 
     /// <summary>The schema text as UTF-8.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public ReadOnlySpan<byte> SchemaUtf8 => _text;
 
     public ImmutableArray<SchemaReference> References { get; }
@@ -47,6 +48,7 @@ public sealed class StoredSchema : IEquatable<StoredSchema>
 
     public SchemaKey IdentityKey { get; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public ContextId Key => new(Context, Id);
 
     /// <summary>Same id in the same context, and the same identity (which covers text, references, metadata and rules).</summary>

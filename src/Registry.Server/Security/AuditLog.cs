@@ -33,6 +33,7 @@ public sealed class AuditLog : IDisposable
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly TimeProvider _time;
+    private volatile bool _disposed;
 
     public AuditLog(string directory, TimeProvider time)
     {
@@ -96,6 +97,7 @@ public sealed class AuditLog : IDisposable
         while (_pending.TryDequeue(out var next)) batch.Add(next);
         try
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             await using var tx = (SqliteTransaction)await _connection.BeginTransactionAsync();
             await using var command = _connection.CreateCommand();
             command.Transaction = tx;
@@ -156,8 +158,12 @@ public sealed class AuditLog : IDisposable
 
     public void Dispose()
     {
+        // A commit under way (a change answered just before shutdown) finishes before its connection closes; entries
+        // that come later fail instead of writing to a closed connection.
+        var entered = _gate.Wait(TimeSpan.FromSeconds(10));
+        _disposed = true;
         _connection.Dispose();
-        _gate.Dispose();
+        if (entered) _gate.Release();
     }
 }
 
@@ -175,24 +181,54 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditLog audit)
 
     public async Task InvokeAsync(HttpContext context)
     {
-        await next(context);
         var request = context.Request;
         var path = request.Path.Value ?? "";
-        var status = context.Response.StatusCode;
+        if (path.StartsWith("/health", StringComparison.Ordinal) || path.StartsWith("/metrics", StringComparison.Ordinal))
+        {
+            await next(context);
+            return;
+        }
         var segments = path.Trim('/').Split('/');
         var isRead = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)
             || (segments[0] == "subjects" && segments.Length == 2 && HttpMethods.IsPost(request.Method))
             || segments[0] == "compatibility" || path.EndsWith("/propose", StringComparison.Ordinal);
         // Every DEK registry request is recorded, reads too: who read which key (never the key material).
         if (segments[0] == "dek-registry") isRead = false;
-        var denied = status is 401 or 403;
-        if ((isRead && !denied) || path.StartsWith("/health", StringComparison.Ordinal) || path.StartsWith("/metrics", StringComparison.Ordinal)) return;
+        if (isRead)
+        {
+            await next(context);
+            // A denied read is recorded once answered.
+            if (context.Response.StatusCode is 401 or 403) await RecordAsync(context, path, segments);
+            return;
+        }
+        // A change is answered only once its entry is durable: the answer (written with its length, so a client would
+        // otherwise have it at once) is held until then.
+        var answer = context.Response.Body;
+        using var held = new MemoryStream();
+        context.Response.Body = held;
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            context.Response.Body = answer;
+        }
+        await RecordAsync(context, path, segments);
+        held.Position = 0;
+        await held.CopyToAsync(answer, context.RequestAborted);
+    }
+
+    private Task RecordAsync(HttpContext context, string path, string[] segments)
+    {
+        var request = context.Request;
+        var status = context.Response.StatusCode;
         var subject = context.Items[SubjectKey] as string ?? AccessControl.SubjectOf(segments);
         var version = context.Items[VersionKey] as int? ?? (segments.Length > 3 && segments[2] == "versions" && int.TryParse(segments[3], out var v) ? v : null);
         // The attempted principal of a failed sign-in is recorded as such (not as "anonymous"), marked unauthenticated.
         var who = context.Items[typeof(Authentication)] as Authentication ?? new Authentication("anonymous", "none", null, Verified: false);
         var note = context.Items[NoteKey] is string n ? $" ({n})" : "";
-        await audit.RecordAsync(who, $"{request.Method} {path}{note}", subject, version,
+        return audit.RecordAsync(who, $"{request.Method} {path}{note}", subject, version,
             context.Items[IdKey] as int?, status, context.Connection.RemoteIpAddress?.ToString());
     }
 }
