@@ -97,7 +97,7 @@ public static class ProposalsApi
         proposals.MapPost("/{id:long}/reviews", async (HttpContext context, RegistryService registry, long id) =>
         {
             var body = await RequestBody.ReadAsync<ReviewRequest>(context);
-            var proposal = Readable(context, registry, id);
+            var proposal = await ReadableToChangeAsync(context, registry, id);
             var command = new ReviewCommand(id, Principal(context), RolesOn(context, proposal.Subject), body.Decision?.ToUpperInvariant() ?? "", body.Comment);
             var reviewed = await registry.ExecuteAsync(state => registry.Decider.Review(state, command), context.RequestAborted);
             Done(context, reviewed, command.Decision);
@@ -106,7 +106,7 @@ public static class ProposalsApi
         proposals.MapPost("/{id:long}/withdraw", async (HttpContext context, RegistryService registry, long id) =>
         {
             var body = await RequestBody.ReadOptionalAsync<ReasonRequest>(context);
-            var proposal = Readable(context, registry, id);
+            var proposal = await ReadableToChangeAsync(context, registry, id);
             var admin = RolesOn(context, proposal.Subject).Contains("admin");
             var withdrawn = await registry.ExecuteAsync(state => registry.Decider.Withdraw(state, id, Principal(context), admin, body?.Reason), context.RequestAborted);
             Done(context, withdrawn);
@@ -115,7 +115,7 @@ public static class ProposalsApi
         proposals.MapPost("/{id:long}/reject", async (HttpContext context, RegistryService registry, long id) =>
         {
             var body = await RequestBody.ReadOptionalAsync<ReasonRequest>(context);
-            var proposal = Readable(context, registry, id);
+            var proposal = await ReadableToChangeAsync(context, registry, id);
             var rejected = await registry.ExecuteAsync(
                 state => registry.Decider.Reject(state, id, Principal(context), RolesOn(context, proposal.Subject), body?.Reason), context.RequestAborted);
             Done(context, rejected);
@@ -189,6 +189,16 @@ public static class ProposalsApi
     {
         var proposal = RegistryDecider.GetProposal(registry.State, id);
         return AccessControl.CanRead(context, proposal.Subject) ? proposal : throw new RegistryException(RegistryDecider.ProposalNotFound, $"Proposal {id} not found");
+    }
+
+    /// <summary>
+    /// The proposal a change is about. A proposal opened through another node may not have reached this one yet (the
+    /// Kafka and Postgres stores follow the log): one not found here is looked for again after reading the log to its end.
+    /// </summary>
+    private static async Task<Proposal> ReadableToChangeAsync(HttpContext context, RegistryService registry, long id)
+    {
+        if (!registry.State.Proposals.ContainsKey(id)) await registry.CatchUpAsync(context.RequestAborted);
+        return Readable(context, registry, id);
     }
 
     private static void Require(bool allowed, HttpContext context, string verb, string subject)

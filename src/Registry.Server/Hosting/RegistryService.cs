@@ -28,6 +28,9 @@ public sealed class RegistryService(RegistryEngine engine, RegistryDecider decid
     public Task<T> ExecuteAsync<T>(Func<RegistryState, Decision<T>> decide, CancellationToken cancellationToken) =>
         engine.ExecuteAsync(decide, cancellationToken);
 
+    /// <summary>Reads the log to its end: what another node wrote before this moment is in <see cref="State"/> after it.</summary>
+    public Task CatchUpAsync(CancellationToken cancellationToken) => engine.CatchUpAsync(cancellationToken);
+
     /// <summary>Applies offset and limit as Confluent does (limit -1 = all), bounded by MaxListSize.</summary>
     public IEnumerable<T> Page<T>(IEnumerable<T> items, int? offset, int? limit)
     {
