@@ -14,15 +14,12 @@ public static class SchemaIdentity
 {
     public static (Guid Guid, SchemaKey Key) Compute(string schemaType, string schema, IReadOnlyList<SchemaReference> references, Metadata? metadata, RuleSet? ruleSet)
     {
-        var bytes = HashInput(schema, references, metadata, ruleSet);
-        var guid = ToGuid(MD5.HashData(bytes));
-        // The type is part of the key (the same text in two formats is two schemas), not of Confluent's MD5.
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(Encoding.UTF8.GetBytes(schemaType));
-        sha.AppendData([0]);
-        sha.AppendData(bytes);
+        // The type is part of the key (the same text in two formats is two schemas), not of Confluent's MD5: the bytes start
+        // with it, and the MD5 is over what follows.
+        var (bytes, typeLength) = HashInput(schemaType, schema, references, metadata, ruleSet);
+        var guid = ToGuid(MD5.HashData(bytes.AsSpan(typeLength)));
         Span<byte> digest = stackalloc byte[32];
-        sha.GetHashAndReset(digest);
+        SHA256.HashData(bytes, digest);
         return (guid, new SchemaKey(
             BinaryPrimitives.ReadUInt64BigEndian(digest), BinaryPrimitives.ReadUInt64BigEndian(digest[8..]),
             BinaryPrimitives.ReadUInt64BigEndian(digest[16..]), BinaryPrimitives.ReadUInt64BigEndian(digest[24..])));
@@ -31,9 +28,13 @@ public static class SchemaIdentity
     /// <summary>Confluent's GUID string for a schema: the raw MD5 as 8-4-4-4-12 hex.</summary>
     public static string GuidString(Guid guid) => guid.ToString("D");
 
-    internal static byte[] HashInput(string schema, IReadOnlyList<SchemaReference> references, Metadata? metadata, RuleSet? ruleSet)
+    /// <summary>The schema type and a 0 byte (<c>TypeLength</c> bytes), then the bytes Confluent's MD5 is computed over.</summary>
+    private static (byte[] Bytes, int TypeLength) HashInput(string schemaType, string schema, IReadOnlyList<SchemaReference> references, Metadata? metadata, RuleSet? ruleSet)
     {
         using var ms = new MemoryStream();
+        Write(ms, schemaType);
+        ms.WriteByte(0);
+        var typeLength = (int)ms.Length;
         Write(ms, schema);
         Span<byte> v = stackalloc byte[4];
         foreach (var r in references)
@@ -81,7 +82,7 @@ public static class SchemaIdentity
             }
             Write(ms, ruleSet.EnableAt);
         }
-        return ms.ToArray();
+        return (ms.ToArray(), typeLength);
     }
 
     private static void Write(MemoryStream ms, string? text)
