@@ -16,7 +16,7 @@ using Registry.Storage.Kafka;
 /// </summary>
 internal static class GatewayBench
 {
-    public static async Task RunAsync(int messages)
+    public static async Task RunAsync(int messages, bool kcat)
     {
         using var kafka = new MockKafkaCluster(3);
         var dir = Path.Combine(Path.GetTempPath(), "registry-gwbench-" + Guid.NewGuid().ToString("N"));
@@ -45,8 +45,11 @@ internal static class GatewayBench
 
         // Warm-up, then rounds of all scenarios in turn; each round's ratios are against that round's direct
         // run, and the median over rounds is reported, so drift in this noisy machine cancels out.
-        await MeasureInProcessOfItsOwnAsync(kafka.BootstrapServers, "direct", ids["direct"], messages / 5);
-        await MeasureInProcessOfItsOwnAsync(through, "passthrough", ids["passthrough"], messages / 5);
+        Func<string, string, int, int, Task<(double Rate, double P99)>> measure = kcat
+            ? (bootstrap, topic, id, count) => MeasureWithKcatAsync(kafka.BootstrapServers, bootstrap, topic, id, count, dir)
+            : MeasureInProcessOfItsOwnAsync;
+        await measure(kafka.BootstrapServers, "direct", ids["direct"], messages / 5);
+        await measure(through, "passthrough", ids["passthrough"], messages / 5);
         (string Name, string Bootstrap, string Topic)[] scenarios =
         [
             ("direct to the cluster (baseline)", kafka.BootstrapServers, "direct"),
@@ -65,12 +68,13 @@ internal static class GatewayBench
             for (var i = 0; i < scenarios.Length; i++)
             {
                 var checkedBefore = await CheckSecondsAsync(metrics);
-                (rates[i, round], p99s[i, round]) = await MeasureInProcessOfItsOwnAsync(scenarios[i].Bootstrap, scenarios[i].Topic, ids[scenarios[i].Topic], messages);
+                (rates[i, round], p99s[i, round]) = await measure(scenarios[i].Bootstrap, scenarios[i].Topic, ids[scenarios[i].Topic], messages);
                 checkMicros[i] += (await CheckSecondsAsync(metrics) - checkedBefore) * 1e6 / ((double)messages * rounds);
             }
         }
         static double Median(IEnumerable<double> values) => values.Order().ElementAt(rounds / 2);
-        Console.WriteLine($"gateway benchmark: {rounds} rounds of {messages} messages of ~{Payload(1, 0).Length} bytes per scenario, acks=all, linger.ms=5, producer in a process of its own");
+        Console.WriteLine($"gateway benchmark: {rounds} rounds of {messages} messages of ~{Payload(1, 0).Length} bytes per scenario, acks=all, linger.ms=5, "
+            + (kcat ? "kcat as the producer (its wall time, start and final flush included; no latencies)" : "Confluent.Kafka producer in a process of its own"));
         Console.WriteLine("| scenario | messages/s (median) | ratio to direct (median of rounds) | ratios per round | p99 latency (ms, median) | gateway check time per message (µs) |");
         Console.WriteLine("|---|---|---|---|---|---|");
         for (var i = 0; i < scenarios.Length; i++)
@@ -148,6 +152,49 @@ internal static class GatewayBench
         if (child.ExitCode != 0) throw new InvalidOperationException($"the producer process for {topic} exited with {child.ExitCode}");
         var parts = output.Trim().Split(' ');
         return (double.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), double.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// kcat (<c>apt-get install -y kcat</c>) sends <paramref name="messages"/> records from a file written beforehand,
+    /// split on a delimiter no payload contains. The rate is the records the topic gained (read from the cluster, so a
+    /// bad split cannot pass unnoticed) over kcat's wall time, which includes its start and its final flush.
+    /// </summary>
+    private static async Task<(double Rate, double P99)> MeasureWithKcatAsync(string cluster, string bootstrap, string topic, int schemaId, int messages, string dir)
+    {
+        var delimiter = new byte[] { 0xFE, 0xFD, 0xFC, 0xFB };
+        var file = Path.Combine(dir, $"kcat-{schemaId}-{messages}.bin");
+        if (!File.Exists(file))
+        {
+            Directory.CreateDirectory(dir);
+            var payloads = Enumerable.Range(0, 1000).Select(i => Payload(schemaId, i)).ToList();
+            if (payloads.Any(p => p.AsSpan().IndexOf(delimiter) >= 0)) throw new InvalidOperationException("a payload contains the kcat delimiter");
+            using var output = new BufferedStream(File.Create(file), 1 << 20);
+            for (var i = 0; i < messages; i++)
+            {
+                if (i > 0) output.Write(delimiter);
+                output.Write(payloads[i % payloads.Count]);
+            }
+        }
+        var before = HighWatermarks(cluster, topic);
+        var info = new ProcessStartInfo("kcat") { UseShellExecute = false, RedirectStandardError = true };
+        foreach (var a in new[] { "-P", "-b", bootstrap, "-t", topic, "-X", "acks=all", "-X", "linger.ms=5", "-X", "enable.idempotence=false", "-D", "\\xfe\\xfd\\xfc\\xfb", "-l", file })
+            info.ArgumentList.Add(a);
+        Console.Error.WriteLine($"measuring {topic} via {bootstrap} with kcat");
+        var clock = Stopwatch.StartNew();
+        using var child = Process.Start(info)!;
+        var errors = await child.StandardError.ReadToEndAsync();
+        await child.WaitForExitAsync();
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var gained = HighWatermarks(cluster, topic) - before;
+        if (child.ExitCode != 0 || gained != messages)
+            throw new InvalidOperationException($"kcat to {topic} exited with {child.ExitCode} and the topic gained {gained} of {messages} records: {errors}");
+        return (messages / elapsed, double.NaN);
+    }
+
+    private static long HighWatermarks(string cluster, string topic)
+    {
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = cluster, GroupId = "bench-watermarks" }).Build();
+        return Enumerable.Range(0, 3).Sum(p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High.Value);
     }
 
     /// <summary>The producer process: sends <paramref name="messages"/> records and prints "rate p99-ms".</summary>

@@ -12,7 +12,9 @@ using Registry.Storage.Embedded;
 
 if (args.Length > 0 && args[0] == "--gateway")
 {
-    await GatewayBench.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 50_000);
+    // --gateway [messages] [--kcat]: the producer is a Confluent.Kafka process of its own, or kcat with --kcat.
+    await GatewayBench.RunAsync(args.Length > 1 && !args[1].StartsWith('-') ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000,
+        kcat: args.Contains("--kcat"));
     return;
 }
 if (args.Length > 0 && args[0] == "--bare")

@@ -175,6 +175,28 @@ public sealed class GatewayTests(GatewayFixture fx, ITestOutputHelper output) : 
     }
 
     [Fact]
+    public async Task In_a_batch_each_record_is_checked_under_its_own_id_even_after_records_of_another_id_passed()
+    {
+        // Records of a batch that name the id of the record before them skip the lookup; one naming another id must not.
+        const string topic = "runs";
+        var id = await RegisterAsync($"{topic}-value", OrderSchema);
+        var otherId = await RegisterAsync("elsewhere-value", """{"type":"record","name":"Elsewhere","fields":[{"name":"x","type":"long"}]}""");
+        var order = Framed(id, NewOrder("o-1", 1));
+        byte[] other = [0, .. BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(otherId)), 2];
+        byte[] unknown = [0, 0, 0, 0x7F, 0x7E, 2];
+        using var http = new HttpClient { BaseAddress = new Uri(fx.RegistryUrl) };
+        var validator = new Registry.Gateway.Validation.RecordValidator(new Registry.Gateway.Validation.RegistryClient(http),
+            Registry.Formats.FormatCatalog.Create(new Registry.Formats.FormatLimits()), 64);
+        var batch = Registry.Gateway.Protocol.RecordBatches.Write([(null, order), (null, order), (null, other), (null, order), (null, unknown), (null, order)]);
+        var records = Registry.Gateway.Protocol.RecordBatches.Read(batch, 1 << 20);
+        foreach (var check in new[] { "id", "payload" })
+        {
+            var violations = await validator.CheckAsync(topic, new Registry.Core.Model.TopicPolicy { Value = new() { Check = check } }, records, CancellationToken.None);
+            Assert.Equal([(2, "wrong_subject"), (4, "unknown_id")], violations.Select(v => (v.Index, v.Reason)));
+        }
+    }
+
+    [Fact]
     public async Task Valid_and_invalid_partitions_of_one_request_are_answered_separately()
     {
         const string topic = "mixed";
@@ -401,7 +423,7 @@ public sealed class GatewayTests(GatewayFixture fx, ITestOutputHelper output) : 
         {
             using var connection = await listener.AcceptTcpClientAsync();
             var stream = connection.GetStream();
-            while (await Registry.Gateway.Proxy.FrameIO.ReadAsync(stream, 1 << 20, TimeSpan.FromSeconds(30), CancellationToken.None) is { } frame)
+            while ((await Registry.Gateway.Proxy.FrameIO.ReadAsync(stream, 1 << 20, TimeSpan.FromSeconds(30), CancellationToken.None))?.ToArray() is { } frame)
             {
                 received.Add(frame);
                 // Correlation id, then a body the gateway has no reason to read: error 0 and a token echoing the request's length.
@@ -431,7 +453,7 @@ public sealed class GatewayTests(GatewayFixture fx, ITestOutputHelper output) : 
             foreach (var request in sent)
             {
                 await Registry.Gateway.Proxy.FrameIO.WriteAsync(raw.Stream, request, CancellationToken.None);
-                responses.Add(await Registry.Gateway.Proxy.FrameIO.ReadAsync(raw.Stream, 1 << 20, TimeSpan.FromSeconds(10), CancellationToken.None) ?? throw new IOException("closed"));
+                responses.Add((await Registry.Gateway.Proxy.FrameIO.ReadAsync(raw.Stream, 1 << 20, TimeSpan.FromSeconds(10), CancellationToken.None))?.ToArray() ?? throw new IOException("closed"));
             }
             Assert.Equal(sent.Select(Convert.ToHexString), received.Select(Convert.ToHexString));
             Assert.Equal(answered.Select(Convert.ToHexString), responses.Select(Convert.ToHexString));

@@ -122,7 +122,8 @@ public sealed class GatewayTlsTests : IAsyncLifetime
                 stream = ssl;
             }
             await FrameIO.WriteAsync(stream, RawKafka.Request(Apis.ApiVersions, 0, 1, "tls-test", flexible: false).ToArray(), CancellationToken.None);
-            return (await FrameIO.ReadAsync(stream, 1 << 20, TimeSpan.FromSeconds(10), CancellationToken.None) is not null, presented);
+            using var answer = await FrameIO.ReadAsync(stream, 1 << 20, TimeSpan.FromSeconds(10), CancellationToken.None);
+            return (answer is not null, presented);
         }
         catch (Exception e) when (FrameIO.IsDisconnect(e) || e is System.Security.Authentication.AuthenticationException)
         {

@@ -53,7 +53,7 @@ public sealed class RawKafka : IDisposable
         var frame = Request(Apis.Produce, 9, correlation, "raw-test", flexible: true);
         request.Write(frame, 9);
         FrameIO.WriteAsync(Stream, frame.ToArray(), CancellationToken.None).GetAwaiter().GetResult();
-        var response = FrameIO.ReadAsync(Stream, int.MaxValue, TimeSpan.FromSeconds(30), CancellationToken.None).GetAwaiter().GetResult()
+        var response = FrameIO.ReadAsync(Stream, int.MaxValue, TimeSpan.FromSeconds(30), CancellationToken.None).GetAwaiter().GetResult()?.ToArray()
             ?? throw new IOException("the gateway closed the connection");
         var reader = new KafkaReader(response);
         Assert.Equal(correlation, reader.Int32());

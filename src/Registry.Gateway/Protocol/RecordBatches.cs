@@ -15,10 +15,11 @@ public static class RecordBatches
 {
     private const int BatchHeaderSize = 61;
 
-    /// <summary>The records of every batch in a partition's record set, in order.</summary>
-    public static List<RecordView> Read(ReadOnlyMemory<byte> recordSet, long maxDecompressedBytes)
+    /// <summary>The records of every batch in a partition's record set, in order, in <paramref name="into"/> (cleared first) when given.</summary>
+    public static List<RecordView> Read(ReadOnlyMemory<byte> recordSet, long maxDecompressedBytes, List<RecordView>? into = null)
     {
-        var records = new List<RecordView>();
+        var records = into ?? [];
+        records.Clear();
         var offset = 0;
         while (offset < recordSet.Length)
         {

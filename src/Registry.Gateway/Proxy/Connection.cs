@@ -17,6 +17,9 @@ internal sealed class Connection(Socket client, string upstreamHost, int upstrea
     private sealed record Slot(RequestHeader Header, byte[]? Ready, List<(string Topic, PartitionResponse Partition)>? Rejected);
 
     private const short InvalidRecord = 87;
+
+    // The records of the partition being checked: one list per connection, reused, since partitions are checked one at a time.
+    private readonly List<RecordView> _records = [];
     private const short RequestTimedOut = 7;
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -90,12 +93,12 @@ internal sealed class Connection(Socket client, string upstreamHost, int upstrea
         {
             while (true)
             {
-                var frame = await FrameIO.ReadAsync(client, gateway.Options.MaxFrameBytes, timeout, cancellationToken);
+                using var frame = await FrameIO.ReadAsync(client, gateway.Options.MaxFrameBytes, timeout, cancellationToken);
                 if (frame is null) return;
                 RequestHeader header;
                 try
                 {
-                    header = RequestHeader.Read(frame);
+                    header = RequestHeader.Read(frame.Body.Span);
                 }
                 catch (ProtocolException e)
                 {
@@ -121,13 +124,13 @@ internal sealed class Connection(Socket client, string upstreamHost, int upstrea
         }
     }
 
-    private async Task ProduceAsync(byte[] frame, RequestHeader header, Stream upstream, ChannelWriter<Slot> slots, CancellationToken cancellationToken)
+    private async Task ProduceAsync(Frame frame, RequestHeader header, Stream upstream, ChannelWriter<Slot> slots, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         ProduceRequest request;
         try
         {
-            request = ProduceRequest.Read(frame.AsMemory(header.Length), header.ApiVersion);
+            request = ProduceRequest.Read(frame.Body[header.Length..], header.ApiVersion);
         }
         catch (ProtocolException e)
         {
@@ -161,7 +164,7 @@ internal sealed class Connection(Socket client, string upstreamHost, int upstrea
         if (request.Topics.Count > 0)
         {
             var writer = new KafkaWriter(frame.Length);
-            writer.Raw(frame.AsSpan(0, header.Length));
+            writer.Raw(frame.Body.Span[..header.Length]);
             request.Write(writer, header.ApiVersion);
             await FrameIO.WriteAsync(upstream, writer.ToArray(), cancellationToken);
             if (request.Acks != 0) await slots.WriteAsync(new Slot(header, null, rejected), cancellationToken);
@@ -188,7 +191,7 @@ internal sealed class Connection(Socket client, string upstreamHost, int upstrea
         int count;
         try
         {
-            records = RecordBatches.Read(partition.Records ?? ReadOnlyMemory<byte>.Empty, gateway.Options.MaxDecompressedBytes);
+            records = RecordBatches.Read(partition.Records ?? ReadOnlyMemory<byte>.Empty, gateway.Options.MaxDecompressedBytes, _records);
             count = records.Count;
             violations = await gateway.Validator.CheckAsync(topic, policy, records, cancellationToken);
         }
@@ -251,31 +254,34 @@ internal sealed class Connection(Socket client, string upstreamHost, int upstrea
             var response = slot.Ready;
             if (response is null)
             {
-                var frame = await FrameIO.ReadAsync(upstream, int.MaxValue, timeout, cancellationToken);
+                using var frame = await FrameIO.ReadAsync(upstream, int.MaxValue, timeout, cancellationToken);
                 if (frame is null) return;
-                if (frame.Length < 4 || System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(frame) != slot.Header.CorrelationId)
+                if (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(frame.Body.Span) != slot.Header.CorrelationId)
                     throw new IOException("upstream response out of order");
-                response = Transform(slot, frame);
+                if (Transform(slot, frame.Body) is { } transformed) await FrameIO.WriteAsync(client, transformed, cancellationToken);
+                else await FrameIO.WriteAsync(client, frame, cancellationToken);
+                continue;
             }
             await FrameIO.WriteAsync(client, response, cancellationToken);
         }
     }
 
-    private byte[] Transform(Slot slot, byte[] frame)
+    /// <summary>The response to send instead of the broker's, or null to forward the broker's as it is.</summary>
+    private byte[]? Transform(Slot slot, ReadOnlyMemory<byte> frame)
     {
         var header = slot.Header;
         if (slot.Rejected is { } rejected)
         {
             var flexible = Apis.IsFlexible(Apis.Produce, header.ApiVersion);
-            var reader = new KafkaReader(frame);
+            var reader = new KafkaReader(frame.Span);
             reader.Int32();
             if (flexible) reader.TaggedFields();
-            var response = ProduceResponse.Read(frame.AsSpan(reader.Position), header.ApiVersion);
+            var response = ProduceResponse.Read(frame.Span[reader.Position..], header.ApiVersion);
             Merge(response, rejected);
             return ResponseFrame(header, response);
         }
         return header.ApiKey is Apis.Metadata or Apis.FindCoordinator or Apis.DescribeCluster or Apis.ApiVersions
-            ? ResponseRewriter.Rewrite(header.ApiKey, header.ApiVersion, frame, gateway.MapBroker)
-            : frame;
+            ? ResponseRewriter.Rewrite(header.ApiKey, header.ApiVersion, frame.ToArray(), gateway.MapBroker)
+            : null;
     }
 }

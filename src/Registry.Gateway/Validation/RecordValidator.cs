@@ -19,13 +19,14 @@ public sealed class RecordValidator(RegistryClient registry, SchemaFormats forma
         // TopicNameStrategy subjects depend only on the topic: computed once per batch, not per record.
         var valueSubject = policy.Value is { Strategy: "TopicNameStrategy" } ? topic + "-value" : null;
         var keySubject = policy.Key is { Strategy: "TopicNameStrategy" } ? topic + "-key" : null;
+        Accepted? values = null, keys = null;
         foreach (var record in records)
         {
             if (record.Value is null)
             {
                 if (!policy.AllowTombstones) violations.Add(new Violation(record.Index, "tombstone", "a tombstone (null value), which this topic's policy does not allow"));
             }
-            else if (policy.Value is { } valuePolicy && await CheckAsync(topic, valuePolicy, isKey: false, valueSubject, record.Value.Value, cancellationToken) is { } valueProblem)
+            else if (policy.Value is { } valuePolicy && await CheckAsync(topic, valuePolicy, isKey: false, valueSubject, record.Value.Value, values ??= new(), cancellationToken) is { } valueProblem)
             {
                 violations.Add(valueProblem with { Index = record.Index });
                 continue;
@@ -35,7 +36,7 @@ public sealed class RecordValidator(RegistryClient registry, SchemaFormats forma
             {
                 if (!keyPolicy.AllowNull) violations.Add(new Violation(record.Index, "null_key", "a null key, which this topic's policy does not allow"));
             }
-            else if (await CheckAsync(topic, keyPolicy, isKey: true, keySubject, record.Key.Value, cancellationToken) is { } keyProblem)
+            else if (await CheckAsync(topic, keyPolicy, isKey: true, keySubject, record.Key.Value, keys ??= new(), cancellationToken) is { } keyProblem)
             {
                 violations.Add(keyProblem with { Index = record.Index });
             }
@@ -43,12 +44,24 @@ public sealed class RecordValidator(RegistryClient registry, SchemaFormats forma
         return violations;
     }
 
-    private async ValueTask<Violation?> CheckAsync(string topic, PayloadPolicy policy, bool isKey, string? topicSubject, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    /// <summary>
+    /// The schema the last record of a batch was found registered under the topic's subject with. Records of a batch
+    /// mostly share one id, so under TopicNameStrategy (where the subject does not depend on the record) the next record
+    /// naming the same id skips the lookup and the subject check.
+    /// </summary>
+    private sealed class Accepted
+    {
+        public int Id;
+        public KnownSchema? Schema;
+    }
+
+    private async ValueTask<Violation?> CheckAsync(string topic, PayloadPolicy policy, bool isKey, string? topicSubject, ReadOnlyMemory<byte> payload, Accepted accepted,
+        CancellationToken cancellationToken)
     {
         var what = isKey ? "key" : "value";
         if (!WireFormat.TryReadHeader(payload.Span, out var id, out var headerError))
             return new Violation(0, "wire_format", $"the {what} is not in Confluent wire format ({headerError}); produce it with a schema-registry serializer");
-        var schema = await registry.GetSchemaAsync(id, cancellationToken);
+        var schema = accepted.Schema is { } known && accepted.Id == id ? known : await registry.GetSchemaAsync(id, cancellationToken);
         if (schema is null) return new Violation(0, "unknown_id", $"the {what} names schema id {id}, which is not registered");
 
         var data = payload[5..];
@@ -61,29 +74,33 @@ public sealed class RecordValidator(RegistryClient registry, SchemaFormats forma
             data = data[consumed..];
         }
 
-        var subject = topicSubject;
-        try
+        if (!ReferenceEquals(schema, accepted.Schema))
         {
-            subject ??= policy.Strategy switch
+            string? subject;
+            try
             {
-                "RecordNameStrategy" => PayloadDecoding.RecordName(schema.Parsed(formats), indexes),
-                "TopicRecordNameStrategy" => PayloadDecoding.RecordName(schema.Parsed(formats), indexes) is { } record ? $"{topic}-{record}" : null,
-                _ => $"{topic}-{what}",
-            };
-        }
-        catch (Core.RegistryException e)
-        {
-            return new Violation(0, "schema", $"schema id {id} of the {what} cannot be parsed by the gateway: {e.Message}");
-        }
-        if (subject is null) return new Violation(0, "subject", $"schema id {id} of the {what} names no record type, so {policy.Strategy} gives no subject");
-        if (!schema.Subjects.Contains(subject))
-        {
-            schema = await registry.RefreshSubjectsAsync(schema, subject, cancellationToken) ?? schema;
+                subject = topicSubject ?? policy.Strategy switch
+                {
+                    "RecordNameStrategy" => PayloadDecoding.RecordName(schema.Parsed(formats), indexes),
+                    "TopicRecordNameStrategy" => PayloadDecoding.RecordName(schema.Parsed(formats), indexes) is { } record ? $"{topic}-{record}" : null,
+                    _ => $"{topic}-{what}",
+                };
+            }
+            catch (Core.RegistryException e)
+            {
+                return new Violation(0, "schema", $"schema id {id} of the {what} cannot be parsed by the gateway: {e.Message}");
+            }
+            if (subject is null) return new Violation(0, "subject", $"schema id {id} of the {what} names no record type, so {policy.Strategy} gives no subject");
             if (!schema.Subjects.Contains(subject))
             {
-                var registered = schema.Subjects.Count == 0 ? "no subject" : "subject(s) " + string.Join(", ", schema.Subjects.Order(StringComparer.Ordinal).Take(5).Select(s => $"'{s}'"));
-                return new Violation(0, "wrong_subject", $"the {what} uses schema id {id}, which is registered under {registered}, not under '{subject}' ({policy.Strategy})");
+                schema = await registry.RefreshSubjectsAsync(schema, subject, cancellationToken) ?? schema;
+                if (!schema.Subjects.Contains(subject))
+                {
+                    var registered = schema.Subjects.Count == 0 ? "no subject" : "subject(s) " + string.Join(", ", schema.Subjects.Order(StringComparer.Ordinal).Take(5).Select(s => $"'{s}'"));
+                    return new Violation(0, "wrong_subject", $"the {what} uses schema id {id}, which is registered under {registered}, not under '{subject}' ({policy.Strategy})");
+                }
             }
+            if (topicSubject is not null) (accepted.Id, accepted.Schema) = (id, schema);
         }
         if (policy.RequireEncryption && schema.EncryptedFields.Count > 0)
         {
@@ -103,8 +120,10 @@ public sealed class RecordValidator(RegistryClient registry, SchemaFormats forma
         var message = PayloadDecoding.Decode(parsed, data.Span, indexes, maxNestingDepth, out var decodeError);
         if (message is null && decodeError is not null) return new Violation(0, "rule", $"the {what}'s rules cannot be evaluated: {decodeError}");
         Dictionary<string, object?>? variables = null;
-        foreach (var (rule, program, fast, error) in schema.Conditions)
+        var conditions = schema.Conditions;
+        for (var i = 0; i < conditions.Count; i++)
         {
+            var (rule, program, fast, error) = conditions[i];
             if (program is null) return new Violation(0, "rule", $"rule '{rule.Name}' of schema id {id} cannot be evaluated: {error}");
             switch (fast?.Invoke(message))
             {
