@@ -56,14 +56,15 @@ public static class RecordBatches
 
     private static void ReadRecords(ReadOnlyMemory<byte> data, int count, List<RecordView> into)
     {
+        var span = data.Span;
         var position = 0;
         for (var i = 0; i < count; i++)
         {
-            var reader = new KafkaReader(data.Span[position..]);
+            var reader = new KafkaReader(span[position..]);
             var length = reader.Varint();
             if (length < 0 || length > reader.Remaining) throw new ProtocolException($"record {i} claims {length} bytes, {reader.Remaining} remain");
             var start = position + reader.Position;
-            var record = new KafkaReader(data.Span.Slice(start, length));
+            var record = new KafkaReader(span.Slice(start, length));
             record.Int8(); // attributes
             record.Varlong(); // timestamp delta
             record.Varint(); // offset delta
