@@ -350,6 +350,29 @@ public sealed class GatewayTests(GatewayFixture fx, ITestOutputHelper output) : 
     }
 
     [Fact]
+    public async Task Kafkajs_sees_a_real_controller_and_its_idempotent_producer_goes_on_after_a_refusal()
+    {
+        const string topic = "kafkajs";
+        fx.Kafka.CreateTopic(topic, partitions: 1);
+        var id = await RegisterAsync($"{topic}-value", OrderSchema);
+        await fx.SetPolicyAsync(topic, new { value = new { check = "id" } });
+        var first = Framed(id, NewOrder("k-1", 1));
+        var next = Framed(id, NewOrder("k-2", 2));
+        var printed = await Registry.Testing.JsClient.RunAsync("kafkajs.js", [fx.GatewayBootstrap, topic, Convert.ToHexString(first), Convert.ToHexString("no magic"u8), Convert.ToHexString(next)]);
+        output.WriteLine(printed);
+        var result = System.Text.Json.JsonDocument.Parse(printed).RootElement;
+        // The admin client names a controller that is one of the brokers (the mock's default, 0, is none of them).
+        Assert.Contains(result.GetProperty("controller").GetInt32(), result.GetProperty("brokers").EnumerateArray().Select(b => b.GetInt32()));
+        Assert.True(result.GetProperty("valid").GetProperty("ok").GetBoolean());
+        var refused = result.GetProperty("invalid");
+        Assert.False(refused.GetProperty("ok").GetBoolean());
+        Assert.Equal("INVALID_RECORD", refused.GetProperty("type").GetString());
+        Assert.True(result.GetProperty("next").GetProperty("ok").GetBoolean(), result.GetProperty("next").ToString());
+        var read = fx.ReadAll(topic, 2).Select(r => Convert.ToHexString(r.Message.Value!)).ToList();
+        Assert.Equal([Convert.ToHexString(first), Convert.ToHexString(next)], read);
+    }
+
+    [Fact]
     public async Task A_transactional_producer_cannot_commit_after_a_refusal_and_must_abort()
     {
         const string topic = "transactional";

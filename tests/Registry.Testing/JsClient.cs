@@ -1,12 +1,15 @@
 namespace Registry.Testing;
 
 /// <summary>
-/// The official Confluent JavaScript client (<c>@confluentinc/schemaregistry</c>, pinned in tests/js/package-lock.json),
+/// The official Confluent JavaScript client (<c>@confluentinc/schemaregistry</c>) and kafkajs, pinned in tests/js/package-lock.json,
 /// installed with <c>npm ci</c> on first use and run with node.
 /// </summary>
 public static class JsClient
 {
     private static readonly SemaphoreSlim Install = new(1, 1);
+
+    // The packages of tests/js/package.json: npm ci runs when any is missing.
+    private static readonly string[] Packages = ["@confluentinc/schemaregistry", "kafkajs"];
 
     /// <summary>tests/js of this repository.</summary>
     public static string Directory { get; } = Find();
@@ -23,7 +26,7 @@ public static class JsClient
         await Install.WaitAsync();
         try
         {
-            if (File.Exists(Path.Combine(Directory, "node_modules", "@confluentinc", "schemaregistry", "package.json"))) return;
+            if (Packages.All(p => File.Exists(Path.Combine(Directory, "node_modules", p, "package.json")))) return;
             await Processes.RunAsync("npm", ["ci", "--no-audit", "--no-fund"], Directory);
         }
         finally
