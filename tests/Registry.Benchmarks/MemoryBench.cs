@@ -17,6 +17,9 @@ internal static class MemoryBench
     {
         var count = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 60_000;
         var http = args.Contains("--http");
+        // --budget BYTES: every server of the run gets Registry:MemoryBudgetBytes.
+        var budget = Array.IndexOf(args, "--budget") is var at and >= 0 ? long.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : 0;
+        _serverArgs = budget > 0 ? [$"--Registry:MemoryBudgetBytes={budget}"] : [];
         var dir = Path.Combine(Path.GetTempPath(), "registry-memory-" + Guid.NewGuid().ToString("N"));
         var filled = Path.Combine(dir, "filled");
         await using (var log = new SqliteRegistryLog(filled))
@@ -40,7 +43,8 @@ internal static class MemoryBench
         GC.KeepAlive(state);
         Console.WriteLine($"fold: {count:N0} events in {fold:0} ms ({fold * 1000 / count:0.0} µs each); the state keeps {kept / (double)count:N0} managed bytes per schema");
         state = null;
-        Console.WriteLine($"memory: {count:N0} Avro schemas of about {Schema(count / 2).Length} characters, one subject each; the server binary in a process of its own");
+        Console.WriteLine($"memory: {count:N0} Avro schemas of about {Schema(count / 2).Length} characters, one subject each; the server binary in a process of its own"
+            + (budget > 0 ? $", Registry:MemoryBudgetBytes={budget} ({budget >> 20} MiB)" : ", no memory budget"));
         var idle = await AtRestAsync(Path.Combine(dir, "empty"));
         var loaded = await AtRestAsync(filled);
         Console.WriteLine("| measurement | resident MiB | per schema |");
@@ -77,7 +81,7 @@ internal static class MemoryBench
         // At rest: what stays once start-up garbage has had time to be collected.
         await Task.Delay(5000);
         var (rss, peak) = Resident(server.Id);
-        foreach (var line in (await client.GetStringAsync("/metrics")).Split('\n').Where(l => l.StartsWith("dotnet_total_memory_bytes", StringComparison.Ordinal) || l.StartsWith("process_working_set_bytes", StringComparison.Ordinal)))
+        foreach (var line in (await client.GetStringAsync("/metrics")).Split('\n').Where(l => l.StartsWith("dotnet_total_memory_bytes", StringComparison.Ordinal) || l.StartsWith("process_working_set_bytes", StringComparison.Ordinal) || l.StartsWith("registry_server_memory_", StringComparison.Ordinal)))
             Console.WriteLine("  " + line);
         server.Kill();
         await server.WaitForExitAsync();
@@ -108,12 +112,14 @@ internal static class MemoryBench
     }
 
     /// <summary>The server binary on a data directory, in a process of its own, once ready; and a client for it.</summary>
+    private static string[] _serverArgs = [];
+
     private static async Task<(Process Server, HttpClient Client)> StartAsync(string dataDir)
     {
         var url = $"http://127.0.0.1:{ReadBench.FreePort()}";
-        var server = ReadBench.Start(Path.Combine(AppContext.BaseDirectory, "Registry.Server.dll"), "--urls", url, "--data-dir", dataDir, "--Logging:LogLevel:Default=Warning");
+        var server = ReadBench.Start(Path.Combine(AppContext.BaseDirectory, "Registry.Server.dll"), ["--urls", url, "--data-dir", dataDir, "--Logging:LogLevel:Default=Warning", .. _serverArgs]);
         var client = new HttpClient { BaseAddress = new Uri(url) };
-        await ReadBench.WaitAsync(client, url + "/health/ready");
+        await ReadBench.WaitAsync(client, url + "/health/ready", seconds: 600); // a replay of 1M schemas takes longer than a start
         return (server, client);
     }
 

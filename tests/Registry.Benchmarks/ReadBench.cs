@@ -29,12 +29,15 @@ internal static class ReadBench
             (await http.PostAsync($"/subjects/read-{i}/versions", new StringContent("{\"schema\":" + System.Text.Json.JsonSerializer.Serialize(schema) + "}", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
         }
         var body = await http.GetByteArrayAsync("/schemas/ids/1");
+        var latestBody = await http.GetByteArrayAsync("/subjects/read-0/versions/latest");
 
-        // The limit: Kestrel answering the same body, with the same content type, and nothing else, in a process of its own.
+        // The limit: Kestrel answering each endpoint's body, with the same content type, and nothing else, in a process of its own.
         var bodyFile = Path.Combine(dir, "body.json");
         File.WriteAllBytes(bodyFile, body);
+        var latestFile = Path.Combine(dir, "latest.json");
+        File.WriteAllBytes(latestFile, latestBody);
         var barePort = FreePort();
-        using var bare = Start(typeof(ReadBench).Assembly.Location, "--bare", barePort.ToString(System.Globalization.CultureInfo.InvariantCulture), bodyFile);
+        using var bare = Start(typeof(ReadBench).Assembly.Location, "--bare", barePort.ToString(System.Globalization.CultureInfo.InvariantCulture), bodyFile, latestFile);
         var bareUrl = $"http://127.0.0.1:{barePort}";
         await WaitAsync(http, bareUrl + "/schemas/ids/1");
 
@@ -42,14 +45,14 @@ internal static class ReadBench
         File.WriteAllText(script, $"counter = 0\nrequest = function()\n  counter = counter % {schemas} + 1\n  return wrk.format(\"GET\", \"/schemas/ids/\" .. counter)\nend\n");
         var latest = Path.Combine(dir, "latest.lua");
         File.WriteAllText(latest, $"counter = 0\nrequest = function()\n  counter = counter % {schemas}\n  local path = \"/subjects/read-\" .. counter .. \"/versions/latest\"\n  counter = counter + 1\n  return wrk.format(\"GET\", path)\nend\n");
-        Console.WriteLine($"reads: wrk -t2 -c32 -d{seconds}s, {schemas} schemas, body {body.Length} bytes; rounds alternate the bare app and the registry");
+        Console.WriteLine($"reads: wrk -t2 -c32 -d{seconds}s, {schemas} schemas, bodies of {body.Length} (ids) and {latestBody.Length} bytes (latest); rounds alternate the bare app (same path, same body) and the registry");
         Console.WriteLine("| endpoint | bare Kestrel req/s | registry req/s | ratio |");
         Console.WriteLine("|---|---|---|---|");
         foreach (var (name, lua) in new[] { ("GET /schemas/ids/{id}", script), ("GET /subjects/{s}/versions/latest", latest) })
         {
-            var bareRate = await WrkAsync(bareUrl, script, seconds);
+            var bareRate = await WrkAsync(bareUrl, lua, seconds);
             var registryRate = await WrkAsync(url, lua, seconds);
-            var bareAgain = await WrkAsync(bareUrl, script, seconds);
+            var bareAgain = await WrkAsync(bareUrl, lua, seconds);
             var limit = (bareRate + bareAgain) / 2;
             Console.WriteLine($"| {name} | {limit:N0} | {registryRate:N0} | {registryRate / limit:0.00} |");
         }
@@ -72,7 +75,7 @@ internal static class ReadBench
         return process;
     }
 
-    internal static async Task WaitAsync(HttpClient http, string url)
+    internal static async Task WaitAsync(HttpClient http, string url, int seconds = 30)
     {
         for (var tries = 0; ; tries++)
         {
@@ -81,10 +84,10 @@ internal static class ReadBench
                 using var response = await http.GetAsync(url);
                 if (response.IsSuccessStatusCode) return;
             }
-            catch (HttpRequestException) when (tries < 300)
+            catch (HttpRequestException) when (tries < seconds * 10)
             {
             }
-            if (tries >= 300) throw new TimeoutException(url + " did not answer");
+            if (tries >= seconds * 10) throw new TimeoutException(url + " did not answer");
             await Task.Delay(100);
         }
     }
@@ -96,8 +99,8 @@ internal static class ReadBench
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary><c>--bare PORT BODYFILE</c>: only the bare app, in a process of its own, until killed.</summary>
-    public static async Task BareAsync(int port, byte[] body)
+    /// <summary><c>--bare PORT IDSBODYFILE LATESTBODYFILE</c>: only the bare app, in a process of its own, until killed.</summary>
+    public static async Task BareAsync(int port, byte[] body, byte[] latest)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -107,6 +110,11 @@ internal static class ReadBench
         {
             c.Response.ContentType = "application/vnd.schemaregistry.v1+json";
             return c.Response.Body.WriteAsync(body).AsTask();
+        });
+        app.MapGet("/subjects/{subject}/versions/latest", (HttpContext c) =>
+        {
+            c.Response.ContentType = "application/vnd.schemaregistry.v1+json";
+            return c.Response.Body.WriteAsync(latest).AsTask();
         });
         await app.RunAsync();
     }

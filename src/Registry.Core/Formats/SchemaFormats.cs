@@ -28,6 +28,9 @@ public sealed class SchemaFormats
     /// <summary>The bytes the cached parsed schemas are charged, in total.</summary>
     public long CachedBytes => Interlocked.Read(ref _bytes);
 
+    /// <summary>The bytes the cache may be charged.</summary>
+    public long CacheBudgetBytes => _cacheBytes;
+
     /// <summary>How many parsed schemas are cached.</summary>
     public int CachedCount => _cache.Count;
 

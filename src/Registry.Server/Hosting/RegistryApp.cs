@@ -146,6 +146,8 @@ public static class RegistryApp
     {
         services.AddOptions<RegistryOptions>().BindConfiguration(RegistryOptions.Section).ValidateDataAnnotations()
             .Validate(o => CompatibilityLevels.TryParse(o.DefaultCompatibility, out _), "Registry:DefaultCompatibility must be a compatibility level")
+            .Validate(o => o.MemoryBudgetBytes == 0 || o.MemoryBudgetBytes >= RegistryOptions.MinMemoryBudgetBytes,
+                $"Registry:MemoryBudgetBytes must be 0 (no budget) or at least {RegistryOptions.MinMemoryBudgetBytes} (64 MiB)")
             .Validate(o => o.Store is "embedded" or "postgres" or "kafka", "Registry:Store must be \"embedded\", \"postgres\" or \"kafka\"")
             .Validate(o => o.Store != "kafka" || !string.IsNullOrWhiteSpace(o.Kafka.BootstrapServers),
                 "Registry:Kafka:BootstrapServers is required when Registry:Store is \"kafka\"")
@@ -158,7 +160,7 @@ public static class RegistryApp
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<RegistryOptions>>().Value;
-            var formats = FormatCatalog.Create(new FormatLimits { MaxNestingDepth = o.MaxNestingDepth }, o.ParsedSchemaCacheBytes);
+            var formats = FormatCatalog.Create(new FormatLimits { MaxNestingDepth = o.MaxNestingDepth }, o.EffectiveParsedSchemaCacheBytes);
             ServerMetrics.ParsedCache = formats;
             CompatibilityLevels.TryParse(o.DefaultCompatibility, out var level);
             var settings = new RegistrySettings

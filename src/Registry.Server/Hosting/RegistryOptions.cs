@@ -98,6 +98,20 @@ public sealed class RegistryOptions
     [Range(1, int.MaxValue)]
     public int WriteTimeoutMs { get; set; } = 10_000;
 
+    /// <summary>
+    /// Bytes the managed heap may hold: the garbage collector's hard limit, set at start, so that resident memory stays
+    /// under about this plus the runtime's own (native code and stacks, some 100 MiB). The parsed-schema cache then gets
+    /// at most a quarter of it. 0 (the default) leaves the limit to the runtime (the machine's or the container's memory).
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long MemoryBudgetBytes { get; set; }
+
+    /// <summary>The smallest <see cref="MemoryBudgetBytes"/> accepted: below it, a registry cannot start.</summary>
+    public const long MinMemoryBudgetBytes = 64L << 20;
+
+    /// <summary>The parsed-schema cache's budget: <see cref="ParsedSchemaCacheBytes"/>, capped at a quarter of <see cref="MemoryBudgetBytes"/> when one is set.</summary>
+    public long EffectiveParsedSchemaCacheBytes => MemoryBudgetBytes > 0 ? Math.Min(ParsedSchemaCacheBytes, MemoryBudgetBytes / 4) : ParsedSchemaCacheBytes;
+
     /// <summary>Bytes the parsed-schema cache may hold (each entry charged what its parse allocated). Default 256 MiB.</summary>
     [Range(0, long.MaxValue)]
     public long ParsedSchemaCacheBytes { get; set; } = Core.Formats.SchemaFormats.DefaultCacheBytes;

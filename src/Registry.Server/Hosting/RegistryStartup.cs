@@ -23,6 +23,7 @@ internal sealed partial class RegistryStartup(RegistryEngine engine, Exporters.E
             "kafka" => $"topic {o.Kafka.Topic} at {o.Kafka.BootstrapServers}",
             _ => Path.GetFullPath(o.DataDirectory),
         });
+        if (o.MemoryBudgetBytes > 0) ApplyMemoryBudget(o.MemoryBudgetBytes, o.EffectiveParsedSchemaCacheBytes);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
@@ -42,6 +43,26 @@ internal sealed partial class RegistryStartup(RegistryEngine engine, Exporters.E
         _follower = engine.FollowAsync(TimeSpan.FromMilliseconds(o.PollIntervalMs), e => LogFollowFailed(logger, e.Message), _stopping.Token);
     }
 
+    /// <summary>
+    /// Gives the garbage collector its hard limit before the replay, so the replay and every later write stay inside it:
+    /// the collector works harder as the heap nears the limit instead of growing past it. The limit is the process's, and
+    /// it holds for the heap alone; beyond it an allocation fails (docs/operations.md, memory budget).
+    /// </summary>
+    private void ApplyMemoryBudget(long budget, long cacheBytes)
+    {
+        AppContext.SetData("GCHeapHardLimit", (ulong)budget);
+        try
+        {
+            GC.RefreshMemoryLimit();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidOperationException($"Registry:MemoryBudgetBytes ({budget} bytes) is below what the process already holds: {e.Message}", e);
+        }
+        ServerMetrics.MemoryBudget = budget;
+        LogMemoryBudget(logger, budget >> 20, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes >> 20, cacheBytes >> 20);
+    }
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         // A host stopped twice (StopAsync, then disposal) stops once.
@@ -56,6 +77,9 @@ internal sealed partial class RegistryStartup(RegistryEngine engine, Exporters.E
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Replayed {Events} events ({Subjects} subjects, {Schemas} schemas) in {ElapsedMs} ms")]
     private static partial void LogReplayed(ILogger logger, long events, int subjects, int schemas, long elapsedMs);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Memory budget {BudgetMiB} MiB: the heap's hard limit is {LimitMiB} MiB, the parsed-schema cache's {CacheMiB} MiB")]
+    private static partial void LogMemoryBudget(ILogger logger, long budgetMiB, long limitMiB, long cacheMiB);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Store: {Store} ({Location})")]
     private static partial void LogStore(ILogger logger, string store, string location);
