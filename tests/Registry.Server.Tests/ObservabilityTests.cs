@@ -40,6 +40,12 @@ public sealed class ObservabilityTests(RegistryServer server)
         // The refused registration is counted with the status it was answered with.
         var refused = requests.Replace("code=\"200\"", "code=\"409\"", StringComparison.Ordinal);
         Assert.True(Get(after, refused) >= Get(before, refused) + 1, shown);
+        var received = requests.Replace("http_request_duration_seconds_count", "http_requests_received_total", StringComparison.Ordinal);
+        Assert.True(Get(after, received) >= Get(before, received) + 1, shown);
+        Assert.Contains("http_requests_in_progress{method=\"POST\",controller=\"\",action=\"\",endpoint=\"/subjects/{subject}/versions\"}", after.Keys);
+        // A method of the client's own invention is counted as OTHER: clients cannot grow the label space.
+        await server.SendAsync(new HttpMethod("BREW"), "/subjects");
+        Assert.Contains((await ScrapeAsync()).Keys, k => k.StartsWith("http_request_duration_seconds_count{", StringComparison.Ordinal) && k.Contains("method=\"OTHER\"", StringComparison.Ordinal));
         Assert.True(Get(after, "registry_storage_store_append_seconds_count{outcome=\"ok\"}") >= 1);
         // Gauges are process-wide and this test process hosts several servers: their presence is what can be asserted here.
         Assert.Contains("registry_server_ready", after.Keys);

@@ -70,7 +70,7 @@ public static class RegistryApp
         // Audit outermost, so it sees the final status of every request, errors included.
         app.UseMiddleware<Security.AuditMiddleware>();
         // HTTP metrics outside error handling, so a failed request is counted with the status it was answered with.
-        app.UseHttpMetrics();
+        app.UseMiddleware<HttpMetricsMiddleware>();
         app.UseMiddleware<ErrorHandlingMiddleware>();
         var authModes = (builder.Configuration["Registry:AuthMode"] ?? "none").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         if (authModes.Except(["none", "basic", "jwt", "mtls", "ldap"]).FirstOrDefault() is { } unknownMode)
