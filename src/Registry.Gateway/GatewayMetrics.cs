@@ -28,6 +28,8 @@ public static class GatewayMetrics
     public static readonly Counter<long> RefusalsByClient = Meter.CreateCounter<long>("refusals_by_client", description: "Records rejected, by client id");
 
     /// <summary>TLS handshakes that failed, by side (client: a client of the gateway; upstream: a broker).</summary>
+    public static readonly Counter<long> SaslAuthentications = Meter.CreateCounter<long>("sasl_authentications", description: "SASL authentications terminated at the gateway, by outcome (succeeded, failed)");
+
     public static readonly Counter<long> TlsFailures = Meter.CreateCounter<long>("tls_handshakes_failed", description: "TLS handshakes that failed, by side");
 
     /// <summary>Seconds the gateway spent checking one produce request (the latency it adds).</summary>

@@ -87,6 +87,9 @@ public sealed class GatewayOptions
     /// <summary>TLS to the upstream brokers; plain TCP unless enabled.</summary>
     public UpstreamTlsOptions UpstreamTls { get; set; } = new();
 
+    /// <summary>SASL terminated at the gateway; unset, SASL passes through to the brokers.</summary>
+    public Proxy.SaslOptions Sasl { get; set; } = new();
+
     /// <summary>A TLS handshake (client or upstream) must complete within this time. Default 10000 ms.</summary>
     [Range(1, int.MaxValue)]
     public int TlsHandshakeTimeoutMs { get; set; } = 10_000;

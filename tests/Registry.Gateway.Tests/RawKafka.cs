@@ -36,6 +36,22 @@ public sealed class RawKafka : IDisposable
         return frame;
     }
 
+    /// <summary>Sends ApiVersions v0 and reads the versions offered: (api key, min, max).</summary>
+    public List<(short Key, short Min, short Max)> ApiVersions()
+    {
+        var correlation = ++_correlation;
+        FrameIO.WriteAsync(Stream, Request(Apis.ApiVersions, 0, correlation, "raw-test", flexible: false).ToArray(), CancellationToken.None).GetAwaiter().GetResult();
+        using var response = FrameIO.ReadAsync(Stream, int.MaxValue, TimeSpan.FromSeconds(30), CancellationToken.None).GetAwaiter().GetResult()
+            ?? throw new IOException("the gateway closed the connection");
+        var reader = new KafkaReader(response.Body.Span);
+        Assert.Equal(correlation, reader.Int32());
+        Assert.Equal(0, reader.Int16());
+        var count = reader.ArrayCount(flexible: false);
+        var versions = new List<(short, short, short)>();
+        for (var i = 0; i < count; i++) versions.Add((reader.Int16(), reader.Int16(), reader.Int16()));
+        return versions;
+    }
+
     /// <summary>A magic-2 record batch holding these values with null keys.</summary>
     public static byte[] Batch(params byte[]?[] values) => RecordBatches.Write(values.Select(v => ((byte[]?)null, v)).ToList());
 

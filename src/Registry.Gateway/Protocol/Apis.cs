@@ -8,6 +8,7 @@ public static class Apis
     public const short Metadata = 3;
     public const short FindCoordinator = 10;
     public const short SaslHandshake = 17;
+    public const short SaslAuthenticate = 36;
     public const short ApiVersions = 18;
     public const short DescribeCluster = 60;
 
@@ -28,6 +29,8 @@ public static class Apis
         FindCoordinator => version >= 3,
         ApiVersions => version >= 3,
         DescribeCluster => true,
+        SaslHandshake => false,
+        SaslAuthenticate => version >= 2,
         _ => throw new ArgumentOutOfRangeException(nameof(apiKey), apiKey, "not an API the gateway parses"),
     };
 
@@ -56,7 +59,7 @@ public readonly record struct RequestHeader(short ApiKey, short ApiVersion, int 
         var version = reader.Int16();
         var correlationId = reader.Int32();
         var clientId = reader.String(flexible: false);
-        var parsed = apiKey is Apis.Produce or Apis.Metadata or Apis.FindCoordinator or Apis.ApiVersions or Apis.DescribeCluster;
+        var parsed = apiKey is Apis.Produce or Apis.Metadata or Apis.FindCoordinator or Apis.ApiVersions or Apis.DescribeCluster or Apis.SaslHandshake or Apis.SaslAuthenticate;
         if (parsed && Apis.IsFlexible(apiKey, version)) reader.TaggedFields();
         return new RequestHeader(apiKey, version, correlationId, clientId, reader.Position);
     }

@@ -11,12 +11,13 @@ public delegate (string Host, int Port) BrokerMap(int nodeId, string host, int p
 public static class ResponseRewriter
 {
     /// <summary>The rewritten response frame body (correlation id onward), or the input when nothing needs to change.</summary>
-    public static byte[] Rewrite(short apiKey, short version, byte[] response, BrokerMap map) => apiKey switch
+    /// <param name="served">APIs the gateway answers itself: in ApiVersions, their versions replace the broker's.</param>
+    public static byte[] Rewrite(short apiKey, short version, byte[] response, BrokerMap map, IReadOnlyList<(short Key, short Min, short Max)>? served = null) => apiKey switch
     {
         Apis.Metadata => Metadata(version, response, map),
         Apis.FindCoordinator => FindCoordinator(version, response, map),
         Apis.DescribeCluster => DescribeCluster(version, response, map),
-        Apis.ApiVersions => ApiVersions(version, response),
+        Apis.ApiVersions => ApiVersions(version, response, served ?? []),
         _ => response,
     };
 
@@ -118,7 +119,7 @@ public static class ResponseRewriter
         return writer.ToArray();
     }
 
-    private static byte[] ApiVersions(short version, byte[] response)
+    private static byte[] ApiVersions(short version, byte[] response, IReadOnlyList<(short Key, short Min, short Max)> served)
     {
         // The ApiVersions response header is never flexible, so clients can read it before they know versions.
         var (writer, start) = Header(response, flexibleHeader: false);
@@ -136,8 +137,10 @@ public static class ResponseRewriter
             if (key == Apis.Produce) min = Math.Max(min, Apis.MinProduce);
             var max = reader.Int16();
             var tags = flexible ? reader.TaggedFields().ToArray() : [];
+            if (served.Any(s => s.Key == key)) continue;
             if (Apis.Cap(key, max) is { } capped && capped >= min) kept.Add((key, min, capped, tags));
         }
+        foreach (var (key, min, max) in served) kept.Add((key, min, max, flexible ? [0] : []));
         writer.ArrayCount(kept.Count, flexible);
         foreach (var (key, min, max, tags) in kept)
         {

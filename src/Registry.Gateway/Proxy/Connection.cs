@@ -14,12 +14,19 @@ namespace Registry.Gateway.Proxy;
 /// </summary>
 internal sealed class Connection(Socket client, string upstreamHost, int upstreamPort, GatewayContext gateway)
 {
-    private sealed record Slot(RequestHeader Header, byte[]? Ready, List<(string Topic, PartitionResponse Partition)>? Rejected);
+    /// <summary>A response to send in order; <paramref name="Flushed"/>, when given, completes once it is written.</summary>
+    private sealed record Slot(RequestHeader Header, byte[]? Ready, List<(string Topic, PartitionResponse Partition)>? Rejected, TaskCompletionSource? Flushed = null);
 
     private const short InvalidRecord = 87;
 
     // The records of the partition being checked: one list per connection, reused, since partitions are checked one at a time.
     private readonly List<RecordView> _records = [];
+
+    // SASL terminated here: this connection's authentication, and who it names once done (null when SASL passes through).
+    private readonly SaslTermination.Session? _sasl = gateway.Sasl is { } sasl ? new(sasl) : null;
+
+    /// <summary>Who produces through this connection: the SASL principal when the gateway terminates SASL, else the client id.</summary>
+    private string? Who(RequestHeader header) => _sasl?.Principal ?? header.ClientId;
     private const short RequestTimedOut = 7;
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -104,6 +111,17 @@ internal sealed class Connection(Socket client, string upstreamHost, int upstrea
                 {
                     throw new BadFrameException("header", "unreadable request header: " + e.Message);
                 }
+                if (_sasl is not null)
+                {
+                    if (header.ApiKey is Apis.SaslHandshake or Apis.SaslAuthenticate)
+                    {
+                        if (await AuthenticateAsync(frame, header, slots, cancellationToken)) continue;
+                        return;
+                    }
+                    // As a broker with a SASL listener: before authentication, only ApiVersions is served.
+                    if (_sasl.Principal is null && header.ApiKey != Apis.ApiVersions)
+                        throw new BadFrameException("unauthenticated", $"request of API {header.ApiKey} before SASL authentication");
+                }
                 if (header.ApiKey == Apis.Produce)
                 {
                     await ProduceAsync(frame, header, upstream, slots, cancellationToken);
@@ -122,6 +140,32 @@ internal sealed class Connection(Socket client, string upstreamHost, int upstrea
         {
             slots.TryComplete();
         }
+    }
+
+    /// <summary>Answers a SaslHandshake or SaslAuthenticate itself; false once authentication failed and the answer is sent, so the connection closes.</summary>
+    private async Task<bool> AuthenticateAsync(Frame frame, RequestHeader header, ChannelWriter<Slot> slots, CancellationToken cancellationToken)
+    {
+        byte[] answer;
+        try
+        {
+            answer = _sasl!.Answer(header, frame.Body.Span[header.Length..]);
+        }
+        catch (ProtocolException e)
+        {
+            throw new BadFrameException("sasl", "unreadable SASL request: " + e.Message);
+        }
+        var outcome = _sasl.Failed ? "failed" : _sasl.Principal is not null ? "succeeded" : null;
+        if (outcome is not null) GatewayMetrics.SaslAuthentications.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        if (!_sasl.Failed)
+        {
+            await slots.WriteAsync(new Slot(header, answer, null), cancellationToken);
+            return true;
+        }
+        gateway.Logger.LogInformation("SASL authentication failed for client {ClientId}", header.ClientId);
+        var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await slots.WriteAsync(new Slot(header, answer, null, flushed), cancellationToken);
+        await flushed.Task.WaitAsync(TimeSpan.FromMilliseconds(gateway.Options.FrameTimeoutMs), cancellationToken);
+        return false;
     }
 
     private async Task ProduceAsync(Frame frame, RequestHeader header, Stream upstream, ChannelWriter<Slot> slots, CancellationToken cancellationToken)
@@ -145,7 +189,7 @@ internal sealed class Connection(Socket client, string upstreamHost, int upstrea
             var tag = new KeyValuePair<string, object?>("topic", topic.Name);
             foreach (var partition in topic.Partitions.ToList())
             {
-                var response = await CheckPartitionAsync(topic.Name, policy, partition, tag, header.ClientId, cancellationToken);
+                var response = await CheckPartitionAsync(topic.Name, policy, partition, tag, Who(header), cancellationToken);
                 if (response is null) continue;
                 topic.Partitions.Remove(partition);
                 rejected.Add((topic.Name, response));
@@ -263,6 +307,7 @@ internal sealed class Connection(Socket client, string upstreamHost, int upstrea
                 continue;
             }
             await FrameIO.WriteAsync(client, response, cancellationToken);
+            slot.Flushed?.TrySetResult();
         }
     }
 
@@ -281,7 +326,7 @@ internal sealed class Connection(Socket client, string upstreamHost, int upstrea
             return ResponseFrame(header, response);
         }
         return header.ApiKey is Apis.Metadata or Apis.FindCoordinator or Apis.DescribeCluster or Apis.ApiVersions
-            ? ResponseRewriter.Rewrite(header.ApiKey, header.ApiVersion, frame.ToArray(), gateway.MapBroker)
+            ? ResponseRewriter.Rewrite(header.ApiKey, header.ApiVersion, frame.ToArray(), gateway.MapBroker, _sasl is null ? null : SaslTermination.ServedApis)
             : null;
     }
 }

@@ -27,6 +27,9 @@ internal sealed class GatewayContext(GatewayOptions options, PolicyStore policie
     /// <summary>TLS towards clients, or null for plain TCP.</summary>
     public ListenerTls? ClientTls { get; } = ListenerTls.From(options.Tls, logger);
 
+    /// <summary>SASL terminated here, or null when it passes through.</summary>
+    public SaslTermination? Sasl { get; } = SaslTermination.From(options.Sasl);
+
     /// <summary>TLS towards the brokers, or null for plain TCP.</summary>
     public UpstreamTls? UpstreamTls { get; } = UpstreamTls.From(options.UpstreamTls, logger);
 

@@ -3,6 +3,7 @@ using Prometheus;
 using Registry.Core.Decisions;
 using Registry.Core.Events;
 using Registry.Core.Model;
+using Registry.Core.Security;
 using Registry.Formats;
 using Registry.Server.Apis;
 using Registry.Server.Http;
@@ -79,8 +80,8 @@ public static class RegistryApp
         {
             var config = builder.Configuration;
             var users = config["Registry:UsersFile"] is { Length: > 0 } usersFile
-                ? Security.UsersFile.Load(usersFile)
-                : authModes.IsSubsetOf(["jwt", "ldap"]) ? new Dictionary<string, Security.UserEntry>() : throw new InvalidOperationException("Registry:UsersFile is required for basic and mtls authentication");
+                ? UsersFile.Load(usersFile)
+                : authModes.IsSubsetOf(["jwt", "ldap"]) ? new Dictionary<string, UserEntry>() : throw new InvalidOperationException("Registry:UsersFile is required for basic and mtls authentication");
             var ldap = authModes.Contains("ldap") ? new Security.LdapDirectory(LdapSettingsFrom(config)) : null;
             Security.JwtValidator? jwt = authModes.Contains("jwt")
                 ? new Security.JwtValidator(new Security.JwtSettings(

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.DirectoryServices.Protocols;
 using System.Net;
 using System.Text;
+using Registry.Core.Security;
 
 namespace Registry.Server.Security;
 

@@ -1,4 +1,4 @@
-namespace Registry.Server.Security;
+namespace Registry.Core.Security;
 
 /// <summary>A role granted on subjects starting with a prefix ("" is every subject and the global scope).</summary>
 public sealed record Grant(string Role, string Prefix)
