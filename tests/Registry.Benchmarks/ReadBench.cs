@@ -48,6 +48,12 @@ internal static class ReadBench
         Console.WriteLine($"reads: wrk -t2 -c32 -d{seconds}s, {schemas} schemas, bodies of {body.Length} (ids) and {latestBody.Length} bytes (latest); rounds alternate the bare app (same path, same body) and the registry");
         Console.WriteLine("| endpoint | bare Kestrel req/s | registry req/s | ratio |");
         Console.WriteLine("|---|---|---|---|");
+        // Both processes warm up on both endpoints first (JIT tiering), so no round measures a cold process.
+        foreach (var lua in new[] { script, latest })
+        {
+            await WrkAsync(bareUrl, lua, 3);
+            await WrkAsync(url, lua, 3);
+        }
         foreach (var (name, lua) in new[] { ("GET /schemas/ids/{id}", script), ("GET /subjects/{s}/versions/latest", latest) })
         {
             var bareRate = await WrkAsync(bareUrl, lua, seconds);

@@ -188,17 +188,20 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditLog audit)
             await next(context);
             return;
         }
-        var segments = path.Trim('/').Split('/');
+        // The first segment and the number of segments, read without splitting the path (this runs on every read).
+        var trimmed = path.AsSpan().Trim('/');
+        var first = trimmed.IndexOf('/') is var slash and >= 0 ? trimmed[..slash] : trimmed;
+        var segmentCount = trimmed.Count('/') + 1;
         var isRead = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)
-            || (segments[0] == "subjects" && segments.Length == 2 && HttpMethods.IsPost(request.Method))
-            || segments[0] == "compatibility" || path.EndsWith("/propose", StringComparison.Ordinal);
+            || (first is "subjects" && segmentCount == 2 && HttpMethods.IsPost(request.Method))
+            || first is "compatibility" || path.EndsWith("/propose", StringComparison.Ordinal);
         // Every DEK registry request is recorded, reads too: who read which key (never the key material).
-        if (segments[0] == "dek-registry") isRead = false;
+        if (first is "dek-registry") isRead = false;
         if (isRead)
         {
             await next(context);
             // A denied read is recorded once answered.
-            if (context.Response.StatusCode is 401 or 403) await RecordAsync(context, path, segments);
+            if (context.Response.StatusCode is 401 or 403) await RecordAsync(context, path);
             return;
         }
         // A change is answered only once its entry is durable: the answer (written with its length, so a client would
@@ -214,13 +217,14 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditLog audit)
         {
             context.Response.Body = answer;
         }
-        await RecordAsync(context, path, segments);
+        await RecordAsync(context, path);
         held.Position = 0;
         await held.CopyToAsync(answer, context.RequestAborted);
     }
 
-    private Task RecordAsync(HttpContext context, string path, string[] segments)
+    private Task RecordAsync(HttpContext context, string path)
     {
+        var segments = path.Trim('/').Split('/');
         var request = context.Request;
         var status = context.Response.StatusCode;
         var subject = context.Items[SubjectKey] as string ?? AccessControl.SubjectOf(segments);
