@@ -18,6 +18,7 @@ internal sealed class Connection(Socket client, string upstreamHost, int upstrea
     private sealed record Slot(RequestHeader Header, byte[]? Ready, List<(string Topic, PartitionResponse Partition)>? Rejected, TaskCompletionSource? Flushed = null);
 
     private const short InvalidRecord = 87;
+    private const short RequestTimedOut = 7;
 
     // The records of the partition being checked: one list per connection, reused, since partitions are checked one at a time.
     private readonly List<RecordView> _records = [];
@@ -27,7 +28,6 @@ internal sealed class Connection(Socket client, string upstreamHost, int upstrea
 
     /// <summary>Who produces through this connection: the SASL principal when the gateway terminates SASL, else the client id.</summary>
     private string? Who(RequestHeader header) => _sasl?.Principal ?? header.ClientId;
-    private const short RequestTimedOut = 7;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
