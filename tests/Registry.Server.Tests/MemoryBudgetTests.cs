@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using Registry.Server.Tests.Infrastructure;
 
@@ -36,6 +37,30 @@ public sealed class MemoryBudgetTests : IDisposable
             using var http = new HttpClient { BaseAddress = new Uri(again.Url) };
             Assert.Equal(50, (await http.GetFromJsonAsync<string[]>("/subjects"))!.Length);
         }
+    }
+
+    [Fact]
+    public async Task Near_the_budget_changes_are_refused_with_50001_while_reads_and_unchanged_registrations_are_answered()
+    {
+        const string schema = """{"type":"record","name":"Kept","fields":[{"name":"a","type":"long"}]}""";
+        using (var server = await ServerProcess.StartAsync(_dir, "--Registry:MemoryBudgetBytes=67108864"))
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
+            (await http.PostAsJsonAsync("/subjects/kept/versions", new { schema })).EnsureSuccessStatusCode();
+        }
+        // 1% of 64 MiB (0.64 MiB) is less than any started server's heap (3 MiB or more), so the node is "nearly full" from the start.
+        using var full = await ServerProcess.StartAsync(_dir, "--Registry:MemoryBudgetBytes=67108864", "--Registry:MemoryBudgetWritePercent=1");
+        using var client = new HttpClient { BaseAddress = new Uri(full.Url) };
+        using var refused = await client.PostAsJsonAsync("/subjects/other/versions", new { schema = """{"type":"record","name":"New","fields":[{"name":"b","type":"long"}]}""" });
+        var body = await refused.Content.ReadAsStringAsync();
+        Assert.Equal(500, (int)refused.StatusCode);
+        Assert.Equal(50001, System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("error_code").GetInt32());
+        Assert.Contains("Registry:MemoryBudgetBytes", body);
+        // A serializer registering what the subject already has changes nothing, so it is answered with its id.
+        using var again = await client.PostAsJsonAsync("/subjects/kept/versions", new { schema });
+        Assert.True(again.IsSuccessStatusCode, await again.Content.ReadAsStringAsync());
+        Assert.Equal(["kept"], (await client.GetFromJsonAsync<string[]>("/subjects"))!);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/subjects/kept/versions/latest")).StatusCode);
     }
 
     [Fact]

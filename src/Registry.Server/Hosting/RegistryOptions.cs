@@ -106,6 +106,10 @@ public sealed class RegistryOptions
     [Range(0, long.MaxValue)]
     public long MemoryBudgetBytes { get; set; }
 
+    /// <summary>With a memory budget, changes are refused (50001) once the heap the last collection left is over this share of it. Default 90.</summary>
+    [Range(1, 100)]
+    public int MemoryBudgetWritePercent { get; set; } = 90;
+
     /// <summary>The smallest <see cref="MemoryBudgetBytes"/> accepted: below it, a registry cannot start.</summary>
     public const long MinMemoryBudgetBytes = 64L << 20;
 

@@ -25,8 +25,39 @@ public sealed class RegistryService(RegistryEngine engine, RegistryDecider decid
     /// <summary>Whether the store lets exporters read the log from their own positions.</summary>
     public bool ReadsFromAnyPosition => engine.ReadsFromAnyPosition;
 
+    /// <summary>
+    /// A change, decided and appended. A decision that would append while the memory budget is nearly full
+    /// (<see cref="MemoryBudgetRefusal"/>) is refused with 50001; one that changes nothing (a serializer registering a
+    /// schema the subject already has) is answered as ever.
+    /// </summary>
     public Task<T> ExecuteAsync<T>(Func<RegistryState, Decision<T>> decide, CancellationToken cancellationToken) =>
-        engine.ExecuteAsync(decide, cancellationToken);
+        engine.ExecuteAsync(state =>
+        {
+            var decision = decide(state);
+            if (decision.Events.Length > 0 && MemoryBudgetRefusal(options.Value) is { } refusal) throw Core.Errors.StoreErrorOf(refusal);
+            return decision;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Why changes are refused, or null: with <c>Registry:MemoryBudgetBytes</c> set, the heap the last full collection
+    /// left (the live data, as near as the collector knows it; the last collection of any kind before a full one has
+    /// run) must stay under <c>MemoryBudgetWritePercent</c> of the budget. Past it the collector would thrash and an
+    /// allocation would fail in the middle of a request; refusing changes first keeps every read working and leaves what
+    /// is stored as it is.
+    /// </summary>
+    internal static string? MemoryBudgetRefusal(RegistryOptions o)
+    {
+        if (o.MemoryBudgetBytes <= 0) return null;
+        var info = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        var background = GC.GetGCMemoryInfo(GCKind.Background);
+        if (background.Index > info.Index) info = background;
+        if (info.Index == 0) info = GC.GetGCMemoryInfo(GCKind.Any);
+        var live = info.HeapSizeBytes - info.FragmentedBytes;
+        var limit = o.MemoryBudgetBytes / 100 * o.MemoryBudgetWritePercent;
+        return live < limit ? null
+            : $"Changes are refused: the registry's heap held {live >> 20} MiB after its last collection, over {o.MemoryBudgetWritePercent}% of "
+              + $"Registry:MemoryBudgetBytes ({o.MemoryBudgetBytes >> 20} MiB). Reads go on; raise the budget and restart the node";
+    }
 
     /// <summary>Reads the log to its end: what another node wrote before this moment is in <see cref="State"/> after it.</summary>
     public Task CatchUpAsync(CancellationToken cancellationToken) => engine.CatchUpAsync(cancellationToken);
