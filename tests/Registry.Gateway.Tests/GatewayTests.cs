@@ -197,6 +197,27 @@ public sealed class GatewayTests(GatewayFixture fx, ITestOutputHelper output) : 
     }
 
     [Fact]
+    public async Task Under_rules_a_record_the_decode_cannot_read_is_a_payload_refusal_and_one_breaking_a_rule_a_rule_refusal()
+    {
+        // With rules to run, Avro records are walked once, by the decode: it must refuse what the payload check refuses.
+        const string topic = "decoded-once";
+        var id = await RegisterAsync($"{topic}-value", OrderSchema, new { domainRules = new[] { new { name = "positive", kind = "CONDITION", mode = "WRITE", type = "CEL", expr = "message.amount > 0" } } });
+        using var http = new HttpClient { BaseAddress = new Uri(fx.RegistryUrl) };
+        var validator = new Registry.Gateway.Validation.RecordValidator(new Registry.Gateway.Validation.RegistryClient(http),
+            Registry.Formats.FormatCatalog.Create(new Registry.Formats.FormatLimits()), 64);
+        var good = Framed(id, NewOrder("o-1", 5));
+        byte[] truncated = [.. good.Take(good.Length - 1)];
+        byte[] trailing = [.. good, 0];
+        var negative = Framed(id, NewOrder("o-2", -5));
+        var records = Registry.Gateway.Protocol.RecordBatches.Read(Registry.Gateway.Protocol.RecordBatches.Write([(null, good), (null, truncated), (null, trailing), (null, negative)]), 1 << 20);
+        var rules = await validator.CheckAsync(topic, new Registry.Core.Model.TopicPolicy { Value = new() { Check = "rules" } }, records, CancellationToken.None);
+        Assert.Equal([(1, "payload"), (2, "payload"), (3, "rule")], rules.Select(v => (v.Index, v.Reason)));
+        // The payload check alone refuses the same two records.
+        var payloads = await validator.CheckAsync(topic, new Registry.Core.Model.TopicPolicy { Value = new() { Check = "payload" } }, records, CancellationToken.None);
+        Assert.Equal([(1, "payload"), (2, "payload")], payloads.Select(v => (v.Index, v.Reason)));
+    }
+
+    [Fact]
     public async Task Valid_and_invalid_partitions_of_one_request_are_answered_separately()
     {
         const string topic = "mixed";

@@ -12,6 +12,13 @@ namespace Registry.Formats.Payloads;
 /// </summary>
 public static class PayloadDecoding
 {
+    /// <summary>
+    /// Whether <see cref="Decode"/> refuses exactly what the format's payload validator refuses (Avro walks the data the
+    /// same way; Protobuf validates before it decodes), so a check that decodes anyway need not validate first.
+    /// JSON Schema's decode only parses JSON.
+    /// </summary>
+    public static bool DecodeValidates(ParsedSchema schema) => schema is AvroSchema or ProtobufSchema;
+
     /// <summary>The payload as plain values, or null with <paramref name="error"/> when it cannot be decoded.</summary>
     public static object? Decode(ParsedSchema schema, ReadOnlySpan<byte> data, IReadOnlyList<int> messageIndexes, int maxDepth, out string? error)
     {

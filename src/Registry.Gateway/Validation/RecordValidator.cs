@@ -118,12 +118,16 @@ public sealed class RecordValidator(RegistryClient registry, SchemaFormats forma
         if (policy.Check == "id") return null;
 
         var parsed = schema.Parsed(formats);
-        if (formats.Get(schema.SchemaType) is IPayloadValidator validator && validator.Validate(parsed, data.Span, indexes) is { } invalid)
+        var rules = policy.Check == "rules" && schema.Conditions.Count > 0;
+        // With rules to run, a format whose decode is as strict as its validator is walked once, by the decode.
+        var decodeChecks = rules && PayloadDecoding.DecodeValidates(parsed);
+        if (!decodeChecks && formats.Get(schema.SchemaType) is IPayloadValidator validator && validator.Validate(parsed, data.Span, indexes) is { } invalid)
             return new Violation(0, "payload", $"the {what} does not match schema id {id}: {invalid}");
-        if (policy.Check != "rules" || schema.Conditions.Count == 0) return null;
+        if (!rules) return null;
 
         var message = PayloadDecoding.Decode(parsed, data.Span, indexes, maxNestingDepth, out var decodeError);
-        if (message is null && decodeError is not null) return new Violation(0, "rule", $"the {what}'s rules cannot be evaluated: {decodeError}");
+        if (message is null && decodeError is not null)
+            return decodeChecks ? new Violation(0, "payload", $"the {what} does not match schema id {id}: {decodeError}") : new Violation(0, "rule", $"the {what}'s rules cannot be evaluated: {decodeError}");
         Dictionary<string, object?>? variables = null;
         var conditions = schema.Conditions;
         for (var i = 0; i < conditions.Count; i++)
