@@ -174,6 +174,10 @@ public sealed class GatewayTests(GatewayFixture fx, ITestOutputHelper output) : 
         Assert.Equal(valid.Select(Convert.ToHexString).Order(), read.Select(r => Convert.ToHexString(r.Message.Value!)).Order());
     }
 
+    /// <summary>The gateway's record validator on the fixture's registry, for checks of one batch without a producer.</summary>
+    private static Registry.Gateway.Validation.RecordValidator Validator(HttpClient registry) =>
+        new(new Registry.Gateway.Validation.RegistryClient(registry), Registry.Formats.FormatCatalog.Create(new Registry.Formats.FormatLimits()), 64);
+
     [Fact]
     public async Task In_a_batch_each_record_is_checked_under_its_own_id_even_after_records_of_another_id_passed()
     {
@@ -185,8 +189,7 @@ public sealed class GatewayTests(GatewayFixture fx, ITestOutputHelper output) : 
         byte[] other = [0, .. BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(otherId)), 2];
         byte[] unknown = [0, 0, 0, 0x7F, 0x7E, 2];
         using var http = new HttpClient { BaseAddress = new Uri(fx.RegistryUrl) };
-        var validator = new Registry.Gateway.Validation.RecordValidator(new Registry.Gateway.Validation.RegistryClient(http),
-            Registry.Formats.FormatCatalog.Create(new Registry.Formats.FormatLimits()), 64);
+        var validator = Validator(http);
         var batch = Registry.Gateway.Protocol.RecordBatches.Write([(null, order), (null, order), (null, other), (null, order), (null, unknown), (null, order)]);
         var records = Registry.Gateway.Protocol.RecordBatches.Read(batch, 1 << 20);
         foreach (var check in new[] { "id", "payload" })
@@ -203,8 +206,7 @@ public sealed class GatewayTests(GatewayFixture fx, ITestOutputHelper output) : 
         const string topic = "decoded-once";
         var id = await RegisterAsync($"{topic}-value", OrderSchema, new { domainRules = new[] { new { name = "positive", kind = "CONDITION", mode = "WRITE", type = "CEL", expr = "message.amount > 0" } } });
         using var http = new HttpClient { BaseAddress = new Uri(fx.RegistryUrl) };
-        var validator = new Registry.Gateway.Validation.RecordValidator(new Registry.Gateway.Validation.RegistryClient(http),
-            Registry.Formats.FormatCatalog.Create(new Registry.Formats.FormatLimits()), 64);
+        var validator = Validator(http);
         var good = Framed(id, NewOrder("o-1", 5));
         byte[] truncated = [.. good.Take(good.Length - 1)];
         byte[] trailing = [.. good, 0];

@@ -46,7 +46,8 @@ internal sealed partial class RegistryStartup(RegistryEngine engine, Exporters.E
     /// <summary>
     /// Gives the garbage collector its hard limit before the replay, so the replay and every later write stay inside it:
     /// the collector works harder as the heap nears the limit instead of growing past it. The limit is the process's, and
-    /// it holds for the heap alone; beyond it an allocation fails (docs/operations.md, memory budget).
+    /// it holds for the heap alone; beyond it an allocation fails, which refusing changes near it
+    /// (<see cref="RegistryService.MemoryBudgetRefusal"/>) is there to prevent (docs/operations.md, memory).
     /// </summary>
     private void ApplyMemoryBudget(long budget, long cacheBytes)
     {
