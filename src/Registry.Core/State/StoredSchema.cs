@@ -31,7 +31,7 @@ public sealed class StoredSchema : IEquatable<StoredSchema>
 
     public string SchemaType { get; }
 
-    /// <summary>The schema text (a new string on each call: hot paths write <see cref="SchemaUtf8"/> instead).</summary>
+    /// <summary>The schema text, decoded from <see cref="SchemaUtf8"/>: a new string on each call.</summary>
     public string Schema => Encoding.UTF8.GetString(_text);
 
     /// <summary>The schema text as UTF-8.</summary>

@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using Registry.Formats.Payloads;
 using Registry.Gateway.Protocol;
 using Registry.Gateway.Validation;
 
@@ -28,9 +28,7 @@ internal sealed class ProduceUsage(int maxKeys)
         var (id, run) = (0, 0L);
         foreach (var r in records)
         {
-            // Confluent wire format: magic byte 0, then the schema id big-endian.
-            if (r.Value is not { Length: >= 5 } value || value.Span[0] != 0) continue;
-            var next = BinaryPrimitives.ReadInt32BigEndian(value.Span[1..5]);
+            if (r.Value is not { } value || !WireFormat.TryReadHeader(value.Span, out var next, out _)) continue;
             if (next != id)
             {
                 if (run > 0) Count(period, (topic, id, clientId ?? ""), run);

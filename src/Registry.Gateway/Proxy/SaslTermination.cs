@@ -63,7 +63,7 @@ internal sealed class SaslTermination
         public byte[] Answer(RequestHeader header, ReadOnlySpan<byte> body)
         {
             if (header.ApiKey == Apis.SaslHandshake) return Handshake(header, body);
-            var flexible = header.ApiVersion >= 2;
+            var flexible = Apis.IsFlexible(Apis.SaslAuthenticate, header.ApiVersion);
             var reader = new KafkaReader(body);
             var token = reader.Bytes(flexible, out _).ToArray();
             var (error, message, reply) = Principal is not null || _mechanism is null

@@ -24,8 +24,7 @@ public sealed class RecordValidator(RegistryClient registry, SchemaFormats forma
         var idOnly = policy.Value is { Check: "id", RequireEncryption: false } && valueSubject is not null && policy.Key is null;
         foreach (var record in records)
         {
-            if (idOnly && values?.Schema is not null && record.Value is { Length: >= 5 } v && v.Span[0] == 0
-                && System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(v.Span[1..]) == values.Id)
+            if (idOnly && values?.Schema is not null && record.Value is { } v && WireFormat.TryReadHeader(v.Span, out var runId, out _) && runId == values.Id)
                 continue;
             if (record.Value is null)
             {
