@@ -19,7 +19,7 @@ if (args.Length > 0 && args[0] == "--gateway")
 }
 if (args.Length > 0 && args[0] == "--bare")
 {
-    await ReadBench.BareAsync(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), File.ReadAllBytes(args[2]), File.ReadAllBytes(args[3]));
+    await ReadBench.BareAsync(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), File.ReadAllBytes(args[2]), File.ReadAllBytes(args[3]), File.ReadAllBytes(args[4]));
     return;
 }
 if (args.Length > 0 && args[0] == "--reads")

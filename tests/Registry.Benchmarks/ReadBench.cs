@@ -24,37 +24,46 @@ internal static class ReadBench
         await WaitAsync(http, url + "/health/ready");
         const int schemas = 1000;
         for (var i = 0; i < schemas; i++)
-        {
-            var schema = $$"""{"type":"record","name":"Read{{i}}","fields":[{"name":"id","type":"string"},{"name":"n{{i}}","type":"long"}]}""";
-            (await http.PostAsync($"/subjects/read-{i}/versions", new StringContent("{\"schema\":" + System.Text.Json.JsonSerializer.Serialize(schema) + "}", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
-        }
+            (await http.PostAsync($"/subjects/read-{i}/versions", new StringContent("{\"schema\":" + System.Text.Json.JsonSerializer.Serialize(Schema(i)) + "}", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
         var body = await http.GetByteArrayAsync("/schemas/ids/1");
         var latestBody = await http.GetByteArrayAsync("/subjects/read-0/versions/latest");
+        using var lookup = await http.PostAsync("/subjects/read-0", new StringContent("{\"schema\":" + System.Text.Json.JsonSerializer.Serialize(Schema(0)) + "}", Encoding.UTF8, "application/json"));
+        var lookupBody = await lookup.EnsureSuccessStatusCode().Content.ReadAsByteArrayAsync();
 
         // The limit: Kestrel answering each endpoint's body, with the same content type, and nothing else, in a process of its own.
         var bodyFile = Path.Combine(dir, "body.json");
         File.WriteAllBytes(bodyFile, body);
         var latestFile = Path.Combine(dir, "latest.json");
         File.WriteAllBytes(latestFile, latestBody);
+        var lookupFile = Path.Combine(dir, "lookup.json");
+        File.WriteAllBytes(lookupFile, lookupBody);
         var barePort = FreePort();
-        using var bare = Start(typeof(ReadBench).Assembly.Location, "--bare", barePort.ToString(System.Globalization.CultureInfo.InvariantCulture), bodyFile, latestFile);
+        using var bare = Start(typeof(ReadBench).Assembly.Location, "--bare", barePort.ToString(System.Globalization.CultureInfo.InvariantCulture), bodyFile, latestFile, lookupFile);
         var bareUrl = $"http://127.0.0.1:{barePort}";
         await WaitAsync(http, bareUrl + "/schemas/ids/1");
 
+        // Every request carries the Accept header of Confluent's .NET client; lookups post the schema as that client does.
+        const string prelude = "counter = 0\nheaders = {}\nheaders[\"Accept\"] = \"application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json, application/json\"\n";
         var script = Path.Combine(dir, "ids.lua");
-        File.WriteAllText(script, $"counter = 0\nrequest = function()\n  counter = counter % {schemas} + 1\n  return wrk.format(\"GET\", \"/schemas/ids/\" .. counter)\nend\n");
+        File.WriteAllText(script, prelude + $"request = function()\n  counter = counter % {schemas} + 1\n  return wrk.format(\"GET\", \"/schemas/ids/\" .. counter, headers)\nend\n");
         var latest = Path.Combine(dir, "latest.lua");
-        File.WriteAllText(latest, $"counter = 0\nrequest = function()\n  counter = counter % {schemas}\n  local path = \"/subjects/read-\" .. counter .. \"/versions/latest\"\n  counter = counter + 1\n  return wrk.format(\"GET\", path)\nend\n");
-        Console.WriteLine($"reads: wrk -t2 -c32 -d{seconds}s, {schemas} schemas, bodies of {body.Length} (ids) and {latestBody.Length} bytes (latest); rounds alternate the bare app (same path, same body) and the registry");
+        File.WriteAllText(latest, prelude + $"request = function()\n  counter = counter % {schemas}\n  local path = \"/subjects/read-\" .. counter .. \"/versions/latest\"\n  counter = counter + 1\n  return wrk.format(\"GET\", path, headers)\nend\n");
+        var lookups = Path.Combine(dir, "lookup.lua");
+        File.WriteAllText(lookups, prelude + "headers[\"Content-Type\"] = \"application/vnd.schemaregistry.v1+json\"\n"
+            + $"request = function()\n  counter = counter % {schemas}\n"
+            // The schema as a JSON string (its quotes escaped), in Lua's long brackets, which take backslashes as they are.
+            + "  local schema = [[{\\\"type\\\":\\\"record\\\",\\\"name\\\":\\\"Read]] .. counter .. [[\\\",\\\"fields\\\":[{\\\"name\\\":\\\"id\\\",\\\"type\\\":\\\"string\\\"},{\\\"name\\\":\\\"n]] .. counter .. [[\\\",\\\"type\\\":\\\"long\\\"}]}]]\n"
+            + "  local path = \"/subjects/read-\" .. counter\n  counter = counter + 1\n  return wrk.format(\"POST\", path, headers, '{\"schema\":\"' .. schema .. '\"}')\nend\n");
+        Console.WriteLine($"reads: wrk -t2 -c32 -d{seconds}s, {schemas} schemas, bodies of {body.Length} (ids), {latestBody.Length} (latest) and {lookupBody.Length} bytes (lookup); rounds alternate the bare app (same path, same body) and the registry");
         Console.WriteLine("| endpoint | bare Kestrel req/s | registry req/s | ratio |");
         Console.WriteLine("|---|---|---|---|");
         // Both processes warm up on both endpoints first (JIT tiering), so no round measures a cold process.
-        foreach (var lua in new[] { script, latest })
+        foreach (var lua in new[] { script, latest, lookups })
         {
             await WrkAsync(bareUrl, lua, 3);
             await WrkAsync(url, lua, 3);
         }
-        foreach (var (name, lua) in new[] { ("GET /schemas/ids/{id}", script), ("GET /subjects/{s}/versions/latest", latest) })
+        foreach (var (name, lua) in new[] { ("GET /schemas/ids/{id}", script), ("GET /subjects/{s}/versions/latest", latest), ("POST /subjects/{s} (lookup)", lookups) })
         {
             var bareRate = await WrkAsync(bareUrl, lua, seconds);
             var registryRate = await WrkAsync(url, lua, seconds);
@@ -105,8 +114,10 @@ internal static class ReadBench
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary><c>--bare PORT IDSBODYFILE LATESTBODYFILE</c>: only the bare app, in a process of its own, until killed.</summary>
-    public static async Task BareAsync(int port, byte[] body, byte[] latest)
+    private static string Schema(int i) => $$"""{"type":"record","name":"Read{{i}}","fields":[{"name":"id","type":"string"},{"name":"n{{i}}","type":"long"}]}""";
+
+    /// <summary><c>--bare PORT IDSBODYFILE LATESTBODYFILE LOOKUPBODYFILE</c>: only the bare app, in a process of its own, until killed.</summary>
+    public static async Task BareAsync(int port, byte[] body, byte[] latest, byte[] lookup)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -121,6 +132,13 @@ internal static class ReadBench
         {
             c.Response.ContentType = "application/vnd.schemaregistry.v1+json";
             return c.Response.Body.WriteAsync(latest).AsTask();
+        });
+        // A lookup's least cost: read the posted body, answer the stored one.
+        app.MapPost("/subjects/{subject}", async (HttpContext c) =>
+        {
+            await c.Request.Body.CopyToAsync(Stream.Null);
+            c.Response.ContentType = "application/vnd.schemaregistry.v1+json";
+            await c.Response.Body.WriteAsync(lookup);
         });
         await app.RunAsync();
     }

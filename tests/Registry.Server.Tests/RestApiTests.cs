@@ -257,10 +257,29 @@ public sealed class RestApiTests(RegistryServer server)
         using var genericReply = await server.Http.SendAsync(generic);
         Assert.Equal("application/vnd.schemaregistry+json", genericReply.Content.Headers.ContentType?.MediaType);
 
-        using var xml = new HttpRequestMessage(HttpMethod.Get, "/subjects");
-        xml.Headers.Accept.Clear();
-        xml.Headers.Accept.ParseAdd("application/xml");
-        Assert.Equal(406, (int)(await server.Http.SendAsync(xml)).StatusCode);
+        // Asked twice each, since a header's answer is remembered: the second answer must be the first one's.
+        for (var i = 0; i < 2; i++)
+        {
+            using var xml = new HttpRequestMessage(HttpMethod.Get, "/subjects");
+            xml.Headers.Accept.Clear();
+            xml.Headers.Accept.ParseAdd("application/xml");
+            using var refused = await server.Http.SendAsync(xml);
+            Assert.Equal(406, (int)refused.StatusCode);
+            Assert.Equal("application/vnd.schemaregistry.v1+json", refused.Content.Headers.ContentType?.MediaType);
+
+            // What Confluent's Java client sends: v1 preferred.
+            using var java = new HttpRequestMessage(HttpMethod.Get, "/subjects");
+            java.Headers.Accept.Clear();
+            java.Headers.TryAddWithoutValidation("Accept", "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json; qs=0.9, application/json; qs=0.5");
+            using var javaReply = await server.Http.SendAsync(java);
+            Assert.Equal("application/vnd.schemaregistry.v1+json", javaReply.Content.Headers.ContentType?.MediaType);
+
+            using var plain = new HttpRequestMessage(HttpMethod.Get, "/subjects");
+            plain.Headers.Accept.Clear();
+            plain.Headers.Accept.ParseAdd("application/json");
+            using var plainReply = await server.Http.SendAsync(plain);
+            Assert.Equal("application/json", plainReply.Content.Headers.ContentType?.MediaType);
+        }
 
         using var text = new HttpRequestMessage(HttpMethod.Post, "/subjects/ct-s/versions") { Content = new StringContent(Body(Schemas.V1), System.Text.Encoding.UTF8, "text/plain") };
         Assert.Equal(415, (int)(await server.Http.SendAsync(text)).StatusCode);
@@ -283,6 +302,58 @@ public sealed class RestApiTests(RegistryServer server)
         Assert.All(distinct, r => Assert.True(r.Status == 200, r.ToString()));
         Assert.Equal(20, distinct.Select(r => r.Json.GetProperty("id").GetInt32()).Distinct().Count());
         Assert.Equal(Enumerable.Range(1, 20), distinct.Select(r => r.Json.GetProperty("version").GetInt32()).Order());
+    }
+
+    [Theory]
+    [InlineData("AVRO")]
+    [InlineData("JSON")]
+    public async Task Every_read_answers_the_stored_schema_text_exactly(string type)
+    {
+        // Escapes in the text itself, non-ASCII, a character outside the BMP and U+2028, pretty-printed: reads write the
+        // stored UTF-8 into the answer, which must decode to the very text stored (the raw /schema endpoints answer it).
+        var doc = "caf\u00e9 \\\"quoted\\\" back\\\\slash \u65e5\u672c \ud83c\udf89 \u2028 end";
+        var schema = type == "AVRO"
+            ? "{\n\t\"type\": \"record\",\n\t\"name\": \"Exact\",\n\t\"doc\": \"" + doc + "\",\n\t\"fields\": [{\"name\": \"e\", \"type\": \"string\"}]\n}"
+            : "{\n\t\"type\": \"object\",\n\t\"description\": \"" + doc + "\"\n}";
+        var subject = "exact-text-" + type;
+        var registered = await server.PostAsync($"/subjects/{subject}/versions", Body(schema, $"\"schemaType\":\"{type}\""));
+        Assert.True(registered.Status == 200, registered.ToString());
+        var id = registered.Json.GetProperty("id").GetInt32();
+        var stored = (await server.GetAsync($"/schemas/ids/{id}/schema")).Body;
+        Assert.Contains("\u65e5\u672c", stored, StringComparison.Ordinal);
+        Assert.Equal(stored, (await server.GetAsync($"/subjects/{subject}/versions/1/schema")).Body);
+        var reads = new[]
+        {
+            registered,
+            await server.GetAsync($"/schemas/ids/{id}"),
+            await server.GetAsync($"/subjects/{subject}/versions/latest"),
+            await server.GetAsync($"/subjects/{subject}/versions/1"),
+            await server.PostAsync($"/subjects/{subject}", Body(schema, $"\"schemaType\":\"{type}\"")),
+            await server.GetAsync($"/schemas/guids/{registered.Json.GetProperty("guid").GetString()}"),
+        };
+        foreach (var read in reads)
+        {
+            Assert.True(read.Status == 200, read.ToString());
+            Assert.Equal(stored, read.Json.GetProperty("schema").GetString());
+            // Non-ASCII is written as it is, not as \u escapes (the API's relaxed JSON encoding).
+            Assert.Contains("\u65e5\u672c", read.Body, StringComparison.Ordinal);
+        }
+        Assert.Equal(stored, (await server.GetAsync($"/schemas?subjectPrefix={subject}")).Json[0].GetProperty("schema").GetString());
+    }
+
+    [Fact]
+    public async Task An_answer_larger_than_the_kept_serialization_buffer_is_whole_and_later_answers_are_too()
+    {
+        // A 200 KB doc makes an answer past the 64 KiB a thread keeps for serializing; the answers after it are unaffected.
+        var big = Schemas.Record("Big", Schemas.Field("b", "string")).Replace("\"name\":\"Big\"", "\"name\":\"Big\",\"doc\":\"" + new string('x', 200_000) + "\"", StringComparison.Ordinal);
+        var smallSchema = Schemas.Record("Small", Schemas.Field("s", "string"));
+        var id = await RegisterAsync("big-answer", big);
+        var small = await RegisterAsync("small-answer", smallSchema);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(big, (await server.GetAsync($"/schemas/ids/{id}")).Json.GetProperty("schema").GetString());
+            Assert.Equal(smallSchema, (await server.GetAsync($"/schemas/ids/{small}")).Json.GetProperty("schema").GetString());
+        }
     }
 
     [Fact]

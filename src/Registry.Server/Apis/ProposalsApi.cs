@@ -178,7 +178,7 @@ public static class ProposalsApi
     }
 
     /// <summary>The principal a request acts as, as the audit names it.</summary>
-    internal static string Principal(HttpContext context) => (context.Items[typeof(Authentication)] as Authentication)?.Principal ?? "anonymous";
+    internal static string Principal(HttpContext context) => Security.AccessControl.ItemOf<Authentication>(context)?.Principal ?? "anonymous";
 
     /// <summary>The roles (reader, writer, admin) the caller holds on a subject; every role when authentication is off.</summary>
     internal static IReadOnlySet<string> RolesOn(HttpContext context, string subject) =>

@@ -6,8 +6,8 @@ public static class RegistryApis
     public static IEndpointRouteBuilder MapRegistryApis(this IEndpointRouteBuilder app)
     {
         app.MapRootApi();
-        app.MapSchemasApi();
-        app.MapSubjectsApi();
+        SchemasApi.Map(app);
+        SubjectsApi.Map(app);
         app.MapCompatibilityApi();
         app.MapConfigApi();
         app.MapModeApi();

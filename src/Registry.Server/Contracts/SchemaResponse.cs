@@ -5,39 +5,40 @@ using Registry.Core.State;
 
 namespace Registry.Server.Contracts;
 
-/// <summary>Confluent's Schema entity: a schema under a subject/version. Null members are omitted.</summary>
+/// <summary>
+/// Confluent's Schema entity: a schema under a subject/version. Null members are omitted; the GUID is written in its
+/// 8-4-4-4-12 lowercase form (as <see cref="SchemaIdentity.GuidString"/>), with no string made for it.
+/// </summary>
 public sealed record SchemaResponse(
     string? Subject,
     int? Version,
     int Id,
-    string Guid,
+    Guid Guid,
     string SchemaType,
     ImmutableArray<SchemaReference>? References,
     Metadata? Metadata,
     RuleSet? RuleSet,
-    string Schema,
+    SchemaText Schema,
     long? Ts,
     bool? Deleted)
 {
     /// <summary>The response for a version; <paramref name="text"/> replaces the stored text (another format of it).</summary>
-    public static SchemaResponse From(RegisteredSchema r, string? text = null) => From(r.Subject, r.Version, r.Schema, r.Timestamp, r.Deleted, text);
+    public static SchemaResponse From(RegisteredSchema r, SchemaText? text = null) => From(r.Subject, r.Version, r.Schema, r.Timestamp, r.Deleted, text);
 
-    public static SchemaResponse From(string subject, int version, StoredSchema s, long ts, bool deleted, string? text = null) => new(
-        subject, version, s.Id, SchemaIdentityText(s), s.SchemaType, NullIfEmpty(s.References), s.Metadata, s.RuleSet, text ?? s.Schema, ts, deleted ? true : null);
+    public static SchemaResponse From(string subject, int version, StoredSchema s, long ts, bool deleted, SchemaText? text = null) => new(
+        subject, version, s.Id, s.Guid, s.SchemaType, NullIfEmpty(s.References), s.Metadata, s.RuleSet, text ?? new SchemaText(s), ts, deleted ? true : null);
 
     internal static ImmutableArray<SchemaReference>? NullIfEmpty(ImmutableArray<SchemaReference> refs) => refs.IsDefaultOrEmpty ? null : refs;
-
-    internal static string SchemaIdentityText(StoredSchema s) => SchemaIdentity.GuidString(s.Guid);
 }
 
 /// <summary>Confluent's SchemaString: a schema by id.</summary>
 public sealed record SchemaStringResponse(
-    string Schema,
+    SchemaText Schema,
     string SchemaType,
     ImmutableArray<SchemaReference>? References,
     Metadata? Metadata,
     RuleSet? RuleSet,
-    string Guid,
+    Guid Guid,
     int? MaxId,
     string? Subject,
     int? Version,
@@ -51,10 +52,10 @@ public sealed record SubjectVersionResponse(string Subject, int Version);
 public sealed record RegisterSchemaResponse(
     int Id,
     int Version,
-    string Guid,
+    Guid Guid,
     string SchemaType,
     ImmutableArray<SchemaReference>? References,
     Metadata? Metadata,
     RuleSet? RuleSet,
-    string Schema,
+    SchemaText Schema,
     long Ts);

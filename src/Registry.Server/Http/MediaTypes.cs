@@ -13,10 +13,23 @@ internal static class MediaTypes
     // Produced types with Confluent's server-side quality (application/json has qs=0.5).
     private static readonly (string Type, double Qs)[] Produced = [(V1, 1.0), (Generic, 0.9), (Json, 0.5)];
 
+    // A client sends the same Accept header on every request: its answer is kept, for a bounded number of short headers.
+    private const int MaxRemembered = 256;
+    private const int MaxRememberedLength = 512;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Remembered = new(StringComparer.Ordinal);
+
     /// <summary>The response type for an Accept header, or null when none is acceptable (406).</summary>
     public static string? Negotiate(string? accept)
     {
         if (string.IsNullOrWhiteSpace(accept)) return V1;
+        if (Remembered.TryGetValue(accept, out var known)) return known.Length == 0 ? null : known;
+        var type = Choose(accept);
+        if (accept.Length <= MaxRememberedLength && Remembered.Count < MaxRemembered) Remembered.TryAdd(accept, type ?? "");
+        return type;
+    }
+
+    private static string? Choose(string accept)
+    {
         if (!MediaTypeHeaderValue.TryParseList(accept.Split(','), out var ranges)) return V1;
         string? best = null;
         var bestScore = 0.0;

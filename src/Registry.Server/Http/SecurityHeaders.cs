@@ -12,18 +12,22 @@ internal sealed class SecurityHeadersMiddleware(RequestDelegate next)
 
     public Task InvokeAsync(HttpContext context)
     {
-        var ui = context.Request.Path.StartsWithSegments("/ui");
-        context.Response.OnStarting(() =>
-        {
-            var headers = context.Response.Headers;
-            headers.XContentTypeOptions = "nosniff";
-            headers.XFrameOptions = "DENY";
-            // The UI keeps the referrer within the site: with no-referrer a browser sends "Origin: null" on its own form posts.
-            headers["Referrer-Policy"] = ui ? "same-origin" : "no-referrer";
-            headers.ContentSecurityPolicy = ui ? UiPolicy : ApiPolicy;
-            if (ui) headers.CacheControl = "no-store";
-            return Task.CompletedTask;
-        });
+        // Set as the answer starts, so an error answer (which clears the headers) gets them too; a static callback with the
+        // context as its state allocates nothing per request.
+        context.Response.OnStarting(static state => Add((HttpContext)state), context);
         return next(context);
+    }
+
+    private static Task Add(HttpContext context)
+    {
+        var ui = context.Request.Path.StartsWithSegments("/ui");
+        var headers = context.Response.Headers;
+        headers.XContentTypeOptions = "nosniff";
+        headers.XFrameOptions = "DENY";
+        // The UI keeps the referrer within the site: with no-referrer a browser sends "Origin: null" on its own form posts.
+        headers["Referrer-Policy"] = ui ? "same-origin" : "no-referrer";
+        headers.ContentSecurityPolicy = ui ? UiPolicy : ApiPolicy;
+        if (ui) headers.CacheControl = "no-store";
+        return Task.CompletedTask;
     }
 }

@@ -10,9 +10,9 @@ namespace Registry.Server.Http;
 /// context is in the aliasing subject's context. <c>/config/{subject}</c> is left alone, so the alias stays manageable.
 /// Runs after the context-path rewrite and before routing and access control, which therefore see the real subject.
 /// </summary>
-internal sealed class SubjectAliasMiddleware(RequestDelegate next)
+internal sealed class SubjectAliasMiddleware(RequestDelegate next, RegistryService registry)
 {
-    public Task InvokeAsync(HttpContext context, RegistryService registry)
+    public Task InvokeAsync(HttpContext context)
     {
         var path = context.Request.Path.Value;
         if (path is null || (!path.Contains("/s", StringComparison.Ordinal) && !path.StartsWith("/dek-registry/", StringComparison.Ordinal))) return next(context);

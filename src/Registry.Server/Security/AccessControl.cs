@@ -12,7 +12,7 @@ namespace Registry.Server.Security;
 /// (not of its route text): reading a subject, writing it, configuring it, or the global scope. Wrong or
 /// missing credentials are 401; a denied operation is 403 with error_code 40301.
 /// </summary>
-internal sealed partial class AccessControl(RequestDelegate next, AccessControl.Settings settings)
+internal sealed partial class AccessControl(RequestDelegate next, AccessControl.Settings settings, RegistryService registry, ILogger<AccessControl> logger)
 {
     /// <summary>
     /// The users file, the JWT validator (null when bearer tokens are not accepted) and whether a client
@@ -30,7 +30,7 @@ internal sealed partial class AccessControl(RequestDelegate next, AccessControl.
     // Verifying against this when the user is unknown costs the same as a wrong password: no timing leak.
     private static readonly string DummyHash = PasswordHash.Create(Guid.NewGuid().ToString());
 
-    public async Task InvokeAsync(HttpContext context, RegistryService registry, ILogger<AccessControl> logger)
+    public async Task InvokeAsync(HttpContext context)
     {
         var path = context.Request.Path;
         if (path.StartsWithSegments("/health") || path.StartsWithSegments("/metrics"))
@@ -135,12 +135,31 @@ internal sealed partial class AccessControl(RequestDelegate next, AccessControl.
     /// <summary>The subjects a user may read, for filtering listings.</summary>
     public static bool CanRead(HttpContext context, string subject) => Allows(context, "reader", subject);
 
+    /// <summary>
+    /// Which subjects the caller may read, for a lookup that may go on into other contexts; null (every subject) when
+    /// authentication is off, so a read allocates no filter.
+    /// </summary>
+    public static Func<string, bool>? ReadFilter(HttpContext context) => UserOf(context) is { } user ? Readable(user) : null;
+
+    private static Func<string, bool> Readable(UserEntry user) => s => Holds(user, "reader", s);
+
+    private static UserEntry? UserOf(HttpContext context) => ItemOf<UserEntry>(context);
+
+    /// <summary>
+    /// What sign-in left in the request's items under its type (the user, the <see cref="Authentication"/>), looked up
+    /// without creating the items when nothing set any (authentication off): a read allocates none.
+    /// </summary>
+    internal static T? ItemOf<T>(HttpContext context) where T : class =>
+        context.Features.Get<Microsoft.AspNetCore.Http.Features.IItemsFeature>()?.Items[typeof(T)] as T;
+
     /// <summary>Whether the user may write a subject, for an endpoint that learns its subject from the body.</summary>
     public static bool CanWrite(HttpContext context, string subject) => Allows(context, "writer", subject);
 
     /// <summary>Whether the caller holds <paramref name="role"/> on a subject; every role when authentication is off.</summary>
     public static bool Allows(HttpContext context, string role, string subject) =>
-        context.Items[typeof(UserEntry)] is not UserEntry user || user.Grants.Any(g => g.Allows(role, subject));
+        UserOf(context) is not { } user || Holds(user, role, subject);
+
+    private static bool Holds(UserEntry user, string role, string subject) => user.Grants.Any(g => g.Allows(role, subject));
 
     /// <summary>
     /// HTTP basic credentials: the name they claim (null when there are none), the user when the password matches, and
