@@ -63,7 +63,7 @@ public sealed class SchemasApi(RegistryService registry)
 
     private IResult GetByGuid(string guid)
     {
-        var schema = FindByGuid(registry, guid);
+        var schema = FindByGuid(guid);
         return RegistryJson.Ok(new SchemaStringResponse(new SchemaText(schema), schema.SchemaType, SchemaResponse.NullIfEmpty(schema.References),
             schema.Metadata, schema.RuleSet, schema.Guid, null, null, null));
     }
@@ -71,7 +71,7 @@ public sealed class SchemasApi(RegistryService registry)
     private IResult GetIdsByGuid(string guid) =>
         RegistryJson.Ok(WithGuid(registry.State, guid).Select(s => new { context = s.Context, id = s.Id }).ToList());
 
-    private static Core.State.StoredSchema FindByGuid(RegistryService registry, string guid) =>
+    private Core.State.StoredSchema FindByGuid(string guid) =>
         WithGuid(registry.State, guid).FirstOrDefault() ?? throw new RegistryException(Errors.SchemaNotFound, $"Schema {Errors.Printable(guid, 50)} not found");
 
     /// <summary>
@@ -96,18 +96,18 @@ public sealed class SchemasApi(RegistryService registry)
 
     private IResult GetSubjectsById(HttpContext context, string id, string? subject, bool? deleted, int? offset, int? limit)
     {
-        var subjects = Usages(context, registry, id, subject, deleted).Select(u => u.Subject).Where(s => Security.AccessControl.CanRead(context, s)).Distinct(StringComparer.Ordinal);
+        var subjects = Usages(context, id, subject, deleted).Select(u => u.Subject).Where(s => Security.AccessControl.CanRead(context, s)).Distinct(StringComparer.Ordinal);
         return RegistryJson.Ok(registry.Page(subjects, offset, limit).ToList());
     }
 
     private IResult GetVersionsById(HttpContext context, string id, string? subject, bool? deleted, int? offset, int? limit)
     {
-        var versions = Usages(context, registry, id, subject, deleted).Where(u => Security.AccessControl.CanRead(context, u.Subject)).Select(u => new SubjectVersionResponse(u.Subject, u.Version));
+        var versions = Usages(context, id, subject, deleted).Where(u => Security.AccessControl.CanRead(context, u.Subject)).Select(u => new SubjectVersionResponse(u.Subject, u.Version));
         return RegistryJson.Ok(registry.Page(versions, offset, limit).ToList());
     }
 
     /// <summary>Every subject version of the id's context that uses it (as Confluent lists them, whatever subject the hint names).</summary>
-    private static IEnumerable<Core.State.SubjectVersionRef> Usages(HttpContext context, RegistryService registry, string id, string? subject, bool? deleted)
+    private IEnumerable<Core.State.SubjectVersionRef> Usages(HttpContext context, string id, string? subject, bool? deleted)
     {
         var state = registry.State;
         var schema = FindById(context, state, id, subject).Schema;

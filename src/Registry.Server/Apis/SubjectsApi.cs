@@ -50,15 +50,15 @@ public sealed class SubjectsApi(RegistryService registry)
 
     private IResult GetVersion(HttpContext context, string subject, string version, bool? deleted, string? format)
     {
-        var found = FindVersion(context, registry, subject, version, deleted);
+        var found = FindVersion(context, subject, version, deleted);
         return RegistryJson.Ok(SchemaResponse.From(found, SchemasApi.Formatted(registry, found.Schema, format)));
     }
 
     private IResult GetRawVersion(HttpContext context, string subject, string version, bool? deleted) =>
-        SchemasApi.Raw(context, FindVersion(context, registry, subject, version, deleted).Schema.Schema);
+        SchemasApi.Raw(context, FindVersion(context, subject, version, deleted).Schema.Schema);
 
     /// <summary>A version of the subject, or of the same name in another context the caller may read (as Confluent).</summary>
-    private static RegisteredSchema FindVersion(HttpContext context, RegistryService registry, string subject, string version, bool? deleted) =>
+    private RegisteredSchema FindVersion(HttpContext context, string subject, string version, bool? deleted) =>
         RegistryDecider.GetVersionUsingContexts(registry.State, Subject(registry, subject), version, deleted == true, Security.AccessControl.ReadFilter(context));
 
     private IResult GetReferencedBy(string subject, string version, bool? deleted, int? offset, int? limit)
