@@ -40,6 +40,19 @@ public sealed class SchemaIdentityTests
     }
 
     [Fact]
+    public void The_identity_does_not_depend_on_what_the_thread_hashed_before()
+    {
+        // The hashed bytes go through a per-thread buffer, kept when small and dropped when grown past 64 KiB.
+        var small = SchemaIdentity.Compute("AVRO", "\"int\"", [], null, null);
+        var large = "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[" + string.Join(",", Enumerable.Range(0, 20_000).Select(i => $"\"S{i}\"")) + "]}";
+        var first = SchemaIdentity.Compute("AVRO", large, [new SchemaReference("r", "s", 1)], null, null);
+        Assert.Equal(small, SchemaIdentity.Compute("AVRO", "\"int\"", [], null, null));
+        Assert.Equal(first, SchemaIdentity.Compute("AVRO", large, [new SchemaReference("r", "s", 1)], null, null));
+        Assert.NotEqual(first, SchemaIdentity.Compute("AVRO", large, [new SchemaReference("r", "s", 2)], null, null));
+        Assert.Equal(small, SchemaIdentity.Compute("AVRO", "\"int\"", [], null, null));
+    }
+
+    [Fact]
     public void Metadata_changes_the_identity_key()
     {
         var plain = SchemaIdentity.Compute("AVRO", "\"int\"", [], null, null).Key;

@@ -286,6 +286,15 @@ public sealed class RestApiTests(RegistryServer server)
 
         using var plainJson = new HttpRequestMessage(HttpMethod.Post, "/subjects/ct-s/versions") { Content = new StringContent(Body(Schemas.V1), System.Text.Encoding.UTF8, "application/json") };
         Assert.Equal(200, (int)(await server.Http.SendAsync(plainJson)).StatusCode);
+
+        // A bare type (no parameters), as Confluent's clients send it, any case; a bare type we do not read is still refused.
+        foreach (var (type, status) in new[] { ("application/vnd.schemaregistry.v1+json", 200), ("Application/VND.SchemaRegistry+JSON", 200), ("application/xml", 415) })
+        {
+            using var bare = new HttpRequestMessage(HttpMethod.Post, "/subjects/ct-s/versions") { Content = new StringContent(Body(Schemas.V1)) };
+            bare.Content.Headers.Remove("Content-Type");
+            bare.Content.Headers.TryAddWithoutValidation("Content-Type", type);
+            Assert.True(status == (int)(await server.Http.SendAsync(bare)).StatusCode, type);
+        }
     }
 
     [Fact]

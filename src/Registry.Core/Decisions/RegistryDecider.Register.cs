@@ -175,12 +175,19 @@ public sealed partial class RegistryDecider
         if (stamp is { } s && (s.Always || Metadata.HasConfluentVersion(metadata))) metadata = Metadata.WithConfluentVersion(metadata, s.Version);
         RuleSetValidator.Validate(ruleSet);
 
-        var refs = references.Select(r => r with { Subject = QualifiedSubject.Normalize(r.Subject), Version = r.Version == -1 ? resolved.First(x => x.Name == r.Name).Version : r.Version });
-        if (normalize) refs = refs.Distinct().OrderBy(r => r.Name, StringComparer.Ordinal).ThenBy(r => r.Subject, StringComparer.Ordinal).ThenBy(r => r.Version);
-        var refArray = refs.ToImmutableArray();
+        var refArray = references.Count == 0 ? [] : StoredReferences(references, resolved, normalize);
         var (guid, key) = SchemaIdentity.Compute(schemaType, parsed.Canonical, refArray, metadata, ruleSet);
         var legacyKey = parsed.LegacyCanonical is { } legacy ? SchemaIdentity.Compute(schemaType, legacy, refArray, metadata, ruleSet).Key : (SchemaKey?)null;
         return new Candidate(schemaType, parsed, refArray, metadata, ruleSet, guid, key, legacyKey);
+    }
+
+    /// <summary>References as stored: subjects in their stored form, <c>-1</c> pinned to the version it resolved to, and
+    /// under normalization without repeats and in order.</summary>
+    private static ImmutableArray<SchemaReference> StoredReferences(IReadOnlyList<SchemaReference> references, IReadOnlyList<ResolvedReference> resolved, bool normalize)
+    {
+        var refs = references.Select(r => r with { Subject = QualifiedSubject.Normalize(r.Subject), Version = r.Version == -1 ? resolved.First(x => x.Name == r.Name).Version : r.Version });
+        if (normalize) refs = refs.Distinct().OrderBy(r => r.Name, StringComparer.Ordinal).ThenBy(r => r.Subject, StringComparer.Ordinal).ThenBy(r => r.Version);
+        return refs.ToImmutableArray();
     }
 
     /// <summary>
@@ -190,12 +197,23 @@ public sealed partial class RegistryDecider
     private RegisteredSchema? FindUnder(RegistryState state, string subject, Candidate candidate, bool latestOnly, bool includeDeleted)
     {
         if (!state.Subjects.TryGetValue(subject, out var subjectState)) return null;
-        var versions = subjectState.Versions.Values.Reverse().Where(v => includeDeleted || !v.Deleted).ToList();
-        if (latestOnly) versions = versions.Take(1).ToList();
-        var match = (latestOnly ? null : versions.FirstOrDefault(v => candidate.Is(state.SchemaOf(subject, v).IdentityKey)))
-            ?? versions.FirstOrDefault(v => CanLookup(state, candidate, state.SchemaOf(subject, v), v.Version));
+        SubjectVersion? match = null;
+        if (latestOnly)
+        {
+            if (subjectState.Latest(includeDeleted) is { } latest && CanLookup(state, candidate, state.SchemaOf(subject, latest), latest.Version)) match = latest;
+        }
+        else
+        {
+            // The newest version holding exactly this schema, in one pass without a list or a closure (a lookup's usual answer).
+            foreach (var (_, v) in subjectState.Versions)
+                if ((includeDeleted || !v.Deleted) && candidate.Is(state.SchemaOf(subject, v).IdentityKey)) match = v;
+            match ??= NewestLookingUp(state, subjectState, candidate, includeDeleted);
+        }
         return match is null ? null : new RegisteredSchema(subject, match.Version, state.SchemaOf(subject, match), match.Timestamp, match.Deleted);
     }
+
+    private SubjectVersion? NewestLookingUp(RegistryState state, SubjectState subject, Candidate candidate, bool includeDeleted) =>
+        subject.Versions.Values.Reverse().FirstOrDefault(v => (includeDeleted || !v.Deleted) && CanLookup(state, candidate, state.SchemaOf(subject.Name, v), v.Version));
 
     /// <summary>
     /// Confluent's canLookup: a schema sent with its references resolved inline is the version that references them;

@@ -10,6 +10,9 @@ namespace Registry.Core.Decisions;
 /// </summary>
 public sealed partial class RegistryDecider(SchemaFormats formats, RegistrySettings settings, TimeProvider time)
 {
+    // The config every lookup falls back to last, made once rather than per call.
+    private readonly SubjectConfig _serverDefault = new(CompatibilityLevel: settings.DefaultCompatibility.ToName());
+
     public SchemaFormats Formats => formats;
 
     public RegistrySettings Settings => settings;
@@ -27,7 +30,7 @@ public sealed partial class RegistryDecider(SchemaFormats formats, RegistrySetti
     {
         // As Confluent: subject, then its context (the top-level config for the default context), then :.__GLOBAL:,
         // then the server default. A subject in another context never falls back to the default context's config.
-        var config = new SubjectConfig(CompatibilityLevel: settings.DefaultCompatibility.ToName());
+        var config = _serverDefault;
         config = state.Configs.GetValueOrDefault(GlobalContextScope)?.Or(config) ?? config;
         var contextScope = subject is null ? RegistryState.GlobalScope : QualifiedSubject.Parse(subject).ContextScope;
         config = state.Configs.GetValueOrDefault(contextScope)?.Or(config) ?? config;
@@ -57,6 +60,7 @@ public sealed partial class RegistryDecider(SchemaFormats formats, RegistrySetti
     /// </summary>
     public IReadOnlyList<ResolvedReference> ResolveReferences(RegistryState state, string context, IReadOnlyList<SchemaReference> references, bool allowDeleted)
     {
+        if (references.Count == 0) return [];
         var ordered = new List<ResolvedReference>();
         var done = new HashSet<(string, int)>();
         var onPath = new HashSet<(string, int)>();

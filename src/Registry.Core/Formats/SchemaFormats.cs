@@ -14,8 +14,8 @@ public sealed class SchemaFormats
     public const long DefaultCacheBytes = 256L << 20;
 
     private readonly Dictionary<string, ISchemaFormat> _formats;
-    private readonly ConcurrentDictionary<string, (ParsedSchema Parsed, long Bytes)> _cache = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<string> _order = new();
+    private readonly ConcurrentDictionary<ParseKey, (ParsedSchema Parsed, long Bytes)> _cache = new();
+    private readonly ConcurrentQueue<ParseKey> _order = new();
     private readonly long _cacheBytes;
     private long _bytes;
 
@@ -45,11 +45,11 @@ public sealed class SchemaFormats
     public ParsedSchema Parse(string schemaType, string schema, IReadOnlyList<ResolvedReference> references, bool normalize)
     {
         var format = Get(schemaType);
-        var key = CacheKey(schemaType, schema, references, normalize);
+        var key = new ParseKey(schemaType, normalize, references.Count == 0 ? null : string.Join(";", references.Select(r => $"{r.Name}={r.Id}")), schema);
         if (_cache.TryGetValue(key, out var cached)) return cached.Parsed;
         var allocated = GC.GetAllocatedBytesForCurrentThread();
         var parsed = format.Parse(schema, references, normalize);
-        var cost = GC.GetAllocatedBytesForCurrentThread() - allocated + 2L * key.Length;
+        var cost = GC.GetAllocatedBytesForCurrentThread() - allocated + key.Bytes;
         if (cost <= _cacheBytes && _cache.TryAdd(key, (parsed, cost)))
         {
             _order.Enqueue(key);
@@ -60,10 +60,13 @@ public sealed class SchemaFormats
         return parsed;
     }
 
-    private static string CacheKey(string type, string schema, IReadOnlyList<ResolvedReference> references, bool normalize)
+    /// <summary>
+    /// What a parse depends on: the format, normalization, the references (as name=id pairs, null when there are none)
+    /// and the text. A struct of the parts, so a lookup builds no key string.
+    /// </summary>
+    private readonly record struct ParseKey(string Type, bool Normalize, string? References, string Schema)
     {
-        if (references.Count == 0) return $"{type}|{(normalize ? 1 : 0)}|{schema}";
-        var refs = string.Join(";", references.Select(r => $"{r.Name}={r.Id}"));
-        return $"{type}|{(normalize ? 1 : 0)}|{refs}|{schema}";
+        /// <summary>What the key keeps alive, charged to its entry: the text and the references' string.</summary>
+        public long Bytes => 2L * (Schema.Length + (References?.Length ?? 0));
     }
 }

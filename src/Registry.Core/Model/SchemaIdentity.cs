@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Immutable;
 using System.Security.Cryptography;
@@ -12,87 +13,109 @@ namespace Registry.Core.Model;
 /// </summary>
 public static class SchemaIdentity
 {
+    // One growing buffer per thread for the hashed bytes: a lookup or registration hashes without allocating them.
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
+
+    /// <summary>A buffer grown past this is dropped after use rather than kept by the thread.</summary>
+    private const int RetainedBufferBytes = 64 * 1024;
+
     public static (Guid Guid, SchemaKey Key) Compute(string schemaType, string schema, IReadOnlyList<SchemaReference> references, Metadata? metadata, RuleSet? ruleSet)
     {
-        // The type is part of the key (the same text in two formats is two schemas), not of Confluent's MD5: the bytes start
-        // with it, and the MD5 is over what follows.
-        var (bytes, typeLength) = HashInput(schemaType, schema, references, metadata, ruleSet);
-        var guid = ToGuid(MD5.HashData(bytes.AsSpan(typeLength)));
-        Span<byte> digest = stackalloc byte[32];
-        SHA256.HashData(bytes, digest);
-        return (guid, new SchemaKey(
-            BinaryPrimitives.ReadUInt64BigEndian(digest), BinaryPrimitives.ReadUInt64BigEndian(digest[8..]),
-            BinaryPrimitives.ReadUInt64BigEndian(digest[16..]), BinaryPrimitives.ReadUInt64BigEndian(digest[24..])));
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        try
+        {
+            // The type is part of the key (the same text in two formats is two schemas), not of Confluent's MD5: the bytes
+            // start with it and a 0 byte, and the MD5 is over what follows.
+            var typeLength = WriteHashInput(buffer, schemaType, schema, references, metadata, ruleSet);
+            var bytes = buffer.WrittenSpan;
+            Span<byte> md5 = stackalloc byte[16];
+            MD5.HashData(bytes[typeLength..], md5);
+            // Java's new UUID(msb, lsb) prints the 16 bytes in order; Guid(bytes, bigEndian: true) does the same.
+            var guid = new Guid(md5, bigEndian: true);
+            Span<byte> digest = stackalloc byte[32];
+            SHA256.HashData(bytes, digest);
+            return (guid, new SchemaKey(
+                BinaryPrimitives.ReadUInt64BigEndian(digest), BinaryPrimitives.ReadUInt64BigEndian(digest[8..]),
+                BinaryPrimitives.ReadUInt64BigEndian(digest[16..]), BinaryPrimitives.ReadUInt64BigEndian(digest[24..])));
+        }
+        finally
+        {
+            if (buffer.Capacity > RetainedBufferBytes) t_buffer = null;
+        }
     }
 
     /// <summary>Confluent's GUID string for a schema: the raw MD5 as 8-4-4-4-12 hex.</summary>
     public static string GuidString(Guid guid) => guid.ToString("D");
 
-    /// <summary>The schema type and a 0 byte (<c>TypeLength</c> bytes), then the bytes Confluent's MD5 is computed over.</summary>
-    private static (byte[] Bytes, int TypeLength) HashInput(string schemaType, string schema, IReadOnlyList<SchemaReference> references, Metadata? metadata, RuleSet? ruleSet)
+    /// <summary>
+    /// Writes the schema type and a 0 byte, then the bytes Confluent's MD5 is computed over; returns the length of the first
+    /// part.
+    /// </summary>
+    private static int WriteHashInput(ArrayBufferWriter<byte> w, string schemaType, string schema, IReadOnlyList<SchemaReference> references, Metadata? metadata, RuleSet? ruleSet)
     {
-        using var ms = new MemoryStream();
-        Write(ms, schemaType);
-        ms.WriteByte(0);
-        var typeLength = (int)ms.Length;
-        Write(ms, schema);
-        Span<byte> v = stackalloc byte[4];
+        Write(w, schemaType);
+        WriteByte(w, 0);
+        var typeLength = w.WrittenCount;
+        Write(w, schema);
         foreach (var r in references)
         {
-            Write(ms, r.Name);
-            Write(ms, r.Subject);
-            BinaryPrimitives.WriteInt32BigEndian(v, r.Version);
-            ms.Write(v);
+            Write(w, r.Name);
+            Write(w, r.Subject);
+            BinaryPrimitives.WriteInt32BigEndian(w.GetSpan(4), r.Version);
+            w.Advance(4);
         }
         if (metadata is not null)
         {
-            ms.WriteByte(1);
+            WriteByte(w, 1);
             foreach (var (key, values) in metadata.Tags ?? ImmutableSortedDictionary<string, ImmutableSortedSet<string>>.Empty)
             {
-                Write(ms, key);
-                foreach (var value in values) Write(ms, value);
+                Write(w, key);
+                foreach (var value in values) Write(w, value);
             }
             foreach (var (key, value) in metadata.Properties ?? ImmutableSortedDictionary<string, string>.Empty)
             {
-                Write(ms, key);
-                Write(ms, value);
+                Write(w, key);
+                Write(w, value);
             }
-            foreach (var s in metadata.Sensitive ?? []) Write(ms, s);
+            foreach (var s in metadata.Sensitive ?? []) Write(w, s);
         }
         if (ruleSet is not null)
         {
-            ms.WriteByte(1);
+            WriteByte(w, 1);
             foreach (var rule in ruleSet.AllRules)
             {
-                Write(ms, rule.Name);
-                Write(ms, rule.Doc);
-                Write(ms, rule.Kind ?? "TRANSFORM");
-                Write(ms, rule.Mode ?? "WRITEREAD");
-                Write(ms, rule.Type);
-                foreach (var tag in rule.Tags ?? []) Write(ms, tag);
+                Write(w, rule.Name);
+                Write(w, rule.Doc);
+                Write(w, rule.Kind ?? "TRANSFORM");
+                Write(w, rule.Mode ?? "WRITEREAD");
+                Write(w, rule.Type);
+                foreach (var tag in rule.Tags ?? []) Write(w, tag);
                 foreach (var (key, value) in rule.Params ?? ImmutableSortedDictionary<string, string>.Empty)
                 {
-                    Write(ms, key);
-                    Write(ms, value);
+                    Write(w, key);
+                    Write(w, value);
                 }
-                Write(ms, rule.Expr);
-                Write(ms, rule.OnSuccess);
-                Write(ms, rule.OnFailure);
-                if (rule.Disabled) ms.WriteByte(1);
+                Write(w, rule.Expr);
+                Write(w, rule.OnSuccess);
+                Write(w, rule.OnFailure);
+                if (rule.Disabled) WriteByte(w, 1);
             }
-            Write(ms, ruleSet.EnableAt);
+            Write(w, ruleSet.EnableAt);
         }
-        return (ms.ToArray(), typeLength);
+        return typeLength;
     }
 
-    private static void Write(MemoryStream ms, string? text)
+    private static void Write(ArrayBufferWriter<byte> w, string? text)
     {
-        if (text is not null) ms.Write(Encoding.UTF8.GetBytes(text));
+        if (text is not null) Encoding.UTF8.GetBytes(text, w);
     }
 
-    private static Guid ToGuid(byte[] md5) =>
-        // Java's new UUID(msb, lsb) prints the 16 bytes in order; Guid(bytes, bigEndian: true) does the same.
-        new(md5, bigEndian: true);
+    private static void WriteByte(ArrayBufferWriter<byte> w, byte value)
+    {
+        w.GetSpan(1)[0] = value;
+        w.Advance(1);
+    }
 }
 
 /// <summary>

@@ -119,7 +119,8 @@ public sealed class SubjectsApi(RegistryService registry)
             SchemaResponse.NullIfEmpty(s.References), s.Metadata, s.RuleSet, new SchemaText(s), r.Timestamp));
     }
 
-    private async Task<IResult> Lookup(HttpContext context, string subject, bool? normalize, bool? deleted)
+    // A ValueTask: a lookup decided without waiting (the usual one) allocates no task.
+    private async ValueTask<IResult> Lookup(HttpContext context, string subject, bool? normalize, bool? deleted)
     {
         var body = await RequestBody.ReadAsync<RegisterSchemaRequest>(context);
         var name = SubjectPath.Decode(subject);

@@ -49,13 +49,16 @@ internal static class MediaTypes
     public static bool IsAcceptedRequestType(string? contentType)
     {
         if (string.IsNullOrWhiteSpace(contentType)) return true;
-        if (!MediaTypeHeaderValue.TryParse(contentType, out var parsed)) return false;
-        var mediaType = parsed.MediaType.Value;
-        return string.Equals(mediaType, V1, StringComparison.OrdinalIgnoreCase)
-            || string.Equals(mediaType, Generic, StringComparison.OrdinalIgnoreCase)
-            || string.Equals(mediaType, Json, StringComparison.OrdinalIgnoreCase)
-            || string.Equals(mediaType, OctetStream, StringComparison.OrdinalIgnoreCase);
+        // A bare type, as clients send it, needs no parse (nor the parse's allocations); one with parameters is parsed.
+        if (!contentType.Contains(';') && IsReadType(contentType.AsSpan().Trim())) return true;
+        return MediaTypeHeaderValue.TryParse(contentType, out var parsed) && IsReadType(parsed.MediaType.AsSpan());
     }
+
+    private static bool IsReadType(ReadOnlySpan<char> mediaType) =>
+        mediaType.Equals(V1, StringComparison.OrdinalIgnoreCase)
+        || mediaType.Equals(Generic, StringComparison.OrdinalIgnoreCase)
+        || mediaType.Equals(Json, StringComparison.OrdinalIgnoreCase)
+        || mediaType.Equals(OctetStream, StringComparison.OrdinalIgnoreCase);
 
     private static bool Matches(MediaTypeHeaderValue range, string type)
     {

@@ -2,10 +2,13 @@ using System.Text.Json;
 
 namespace Registry.Server.Http;
 
-/// <summary>Reads JSON request bodies with our limits and error shapes.</summary>
+/// <summary>
+/// Reads JSON request bodies with our limits and error shapes. ValueTasks: a body already received (the usual small one)
+/// is read without a task allocated for it.
+/// </summary>
 internal static class RequestBody
 {
-    public static async Task<T> ReadAsync<T>(HttpContext context) where T : class
+    public static async ValueTask<T> ReadAsync<T>(HttpContext context) where T : class
     {
         try
         {
@@ -23,7 +26,7 @@ internal static class RequestBody
     }
 
     /// <summary>A body that may be left out (no content): null then.</summary>
-    public static async Task<T?> ReadOptionalAsync<T>(HttpContext context) where T : class =>
+    public static async ValueTask<T?> ReadOptionalAsync<T>(HttpContext context) where T : class =>
         context.Request.ContentLength is 0 || (context.Request.ContentLength is null && !context.Request.Headers.ContainsKey("Transfer-Encoding"))
             ? null
             : await ReadAsync<T>(context);
