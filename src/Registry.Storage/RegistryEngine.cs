@@ -44,22 +44,17 @@ public sealed class RegistryEngine(IRegistryLog log, TimeSpan writeTimeout, Micr
     /// command in arrival order, each against the state the ones before it leave, appends all their events in one
     /// append (one transaction, one fsync), and answers each only once that append is durable.
     /// </summary>
-    public async Task<T> ExecuteAsync<T>(Func<RegistryState, Decision<T>> decide, CancellationToken cancellationToken)
+    /// <param name="warm">
+    /// Run against the current snapshot before the write queues, in parallel with other writers: the expensive part of a
+    /// decision that can be done ahead (parsing a schema into the parse cache), so a schema slow to parse does not hold up
+    /// the batch (HugeSchemaTests). It decides nothing: each write is decided once, in its batch.
+    /// </param>
+    public async Task<T> ExecuteAsync<T>(Func<RegistryState, Decision<T>> decide, CancellationToken cancellationToken, Action<RegistryState>? warm = null)
     {
         if (!_replayed) throw Errors.StoreErrorOf("The registry is still loading its log; try again shortly");
         // A store with one elected writer (Kafka): a node that is not it neither decides nor parses; the request goes on.
         if (log.ForwardTo is { } writer) throw new NotWriterException(writer);
-        // Decide once against the current snapshot before queueing: the expensive part of a decision (parsing) lands in
-        // the parse cache in parallel, so a schema that is slow to parse does not hold up the batch (HugeSchemaTests).
-        // Only the decision made in the batch counts; this one's outcome is discarded. The second decision finds the
-        // parse cached, so what is decided twice is the cheap part.
-        try
-        {
-            decide(_state);
-        }
-        catch (RegistryException)
-        {
-        }
+        warm?.Invoke(_state);
         var write = new PendingWrite<T>(decide);
         _queue.Enqueue(write);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

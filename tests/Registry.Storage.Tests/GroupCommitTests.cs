@@ -78,6 +78,42 @@ public sealed class GroupCommitTests : IAsyncLifetime
         Assert.Equal(2, (await engine.ExecuteAsync(Register("after", "\"long\""), default)).Schema.Id);
     }
 
+    [Fact]
+    public async Task Each_write_is_decided_once_in_its_batch_and_warmed_once_before_it_queues()
+    {
+        var log = new HeldLog(new SqliteRegistryLog(_dir));
+        await using var engine = new RegistryEngine(log, TimeSpan.FromSeconds(30));
+        await engine.StartAsync(default);
+        var decided = new int[6];
+        var warmed = new int[6];
+        Task<RegisteredSchema> Write(int i)
+        {
+            var command = new RegisterCommand("s" + i, new SchemaInput($$"""{"type":"fixed","name":"F{{i}}","size":{{i + 1}}}""", null, null, null, null), null, null, false, false);
+            return engine.ExecuteAsync(state =>
+            {
+                Interlocked.Increment(ref decided[i]);
+                return _decider.Register(state, command);
+            }, default, state =>
+            {
+                Interlocked.Increment(ref warmed[i]);
+                _decider.Warm(state, command);
+            });
+        }
+
+        var first = Write(0);
+        await log.Holding.Task;
+        var queued = Enumerable.Range(1, 5).Select(Write).ToList();
+        await WaitUntilAsync(() => engine.Queued == 5);
+        // Warmed before queueing (the first append is still held), not decided yet.
+        Assert.Equal([1, 1, 1, 1, 1, 1], warmed);
+        Assert.Equal([1, 0, 0, 0, 0, 0], decided);
+        log.Release.SetResult();
+        await first;
+        Assert.Equal([2, 3, 4, 5, 6], (await Task.WhenAll(queued)).Select(r => r.Schema.Id));
+        Assert.Equal([1, 1, 1, 1, 1, 1], decided);
+        Assert.Equal([1, 1, 1, 1, 1, 1], warmed);
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         for (var i = 0; i < 500 && !condition(); i++) await Task.Delay(10);

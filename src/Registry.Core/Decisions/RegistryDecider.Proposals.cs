@@ -51,6 +51,9 @@ public sealed partial class RegistryDecider
         return Put(proposal);
     }
 
+    /// <summary>Parses a proposal's schema ahead of its decision, as <see cref="Warm(RegistryState, RegisterCommand)"/>.</summary>
+    public void Warm(RegistryState state, ProposeCommand command) => Warm(state, ToRegister(command.Subject, command.Input, command.Normalize));
+
     /// <summary>
     /// POST /v1/proposals/{id}/reviews. The approval that completes the policy applies the change through
     /// <see cref="Register"/>, checked against the state at that moment: a change that no longer passes (the subject moved

@@ -41,8 +41,7 @@ public sealed partial class RegistryDecider
             && state.Subjects.Keys.Count(s => QualifiedSubject.Parse(s).Context == context) >= subjectLimit)
             throw Errors.NotPermittedError($"Context {context} already holds the limit of {subjectLimit} subjects");
         var config = EffectiveConfig(state, subject);
-        // IMPORT keeps what it is given: no normalization, so a migrated schema keeps its text, GUID and identity.
-        var normalize = !importing && (command.Normalize || config.Normalize == true);
+        var normalize = Normalizes(command, config);
         var subjectState = state.Subjects.GetValueOrDefault(subject);
         var nextVersion = (subjectState?.MaxVersion ?? 0) + 1;
         // 0 (or none) and -1 mean "the next version", as in Confluent; -1 also means "compare with the latest only".
@@ -132,6 +131,26 @@ public sealed partial class RegistryDecider
             && ReferencedBy(state, subject, v.Version, includeDeleted: true).Count == 0).Select(v => (RegistryEvent)new VersionHardDeleted(subject, v.Version));
         return new Decision<RegisteredSchema>(new RegisteredSchema(subject, version, stored, now, false), [.. superseded, registered]);
     }
+
+    /// <summary>
+    /// Parses the schema a registration of <paramref name="command"/> will parse, so that the engine can do it before the
+    /// write queues for its batch (the parse is the expensive part; the decision in the batch finds it cached). Whatever
+    /// is wrong with the command is left for that decision to say.
+    /// </summary>
+    public void Warm(RegistryState state, RegisterCommand command)
+    {
+        try
+        {
+            var subject = ValidSubject(command.Subject);
+            Prepare(state, subject, command.Input, Normalizes(command, EffectiveConfig(state, subject)), mergeContract: false, allowDeletedReferences: command.Id is not null);
+        }
+        catch (RegistryException)
+        {
+        }
+    }
+
+    // IMPORT keeps what it is given: no normalization, so a migrated schema keeps its text, GUID and identity.
+    private static bool Normalizes(RegisterCommand command, SubjectConfig config) => command.Id is null && (command.Normalize || config.Normalize == true);
 
     /// <summary>
     /// Validates and parses a schema for a subject: size limit, type, references, canonical text, and

@@ -78,8 +78,8 @@ public static class ProposalsApi
                 Metadata = body.Metadata,
                 RuleSet = body.RuleSet,
             });
-            var proposal = await registry.ExecuteAsync(
-                state => registry.Decider.Propose(state, new ProposeCommand(subject, input, body.Normalize, body.Description, Principal(context))), context.RequestAborted);
+            var command = new ProposeCommand(subject, input, body.Normalize, body.Description, Principal(context));
+            var proposal = await registry.ExecuteAsync(state => registry.Decider.Propose(state, command), context.RequestAborted, state => registry.Decider.Warm(state, command));
             Done(context, proposal);
             return RegistryJson.Created(View(registry, proposal));
         });

@@ -104,7 +104,7 @@ public sealed class SubjectsApi(RegistryService registry)
                 var decision = registry.Decider.Register(state, command);
                 appended = !decision.Events.IsDefaultOrEmpty;
                 return decision;
-            }, context.RequestAborted);
+            }, context.RequestAborted, state => registry.Decider.Warm(state, command));
         }
         catch (RegistryException e) when (e.ErrorCode == Errors.IncompatibleSchema)
         {

@@ -30,13 +30,13 @@ public sealed class RegistryService(RegistryEngine engine, RegistryDecider decid
     /// (<see cref="MemoryBudgetRefusal"/>) is refused with 50001; one that changes nothing (a serializer registering a
     /// schema the subject already has) is answered as ever.
     /// </summary>
-    public Task<T> ExecuteAsync<T>(Func<RegistryState, Decision<T>> decide, CancellationToken cancellationToken) =>
+    public Task<T> ExecuteAsync<T>(Func<RegistryState, Decision<T>> decide, CancellationToken cancellationToken, Action<RegistryState>? warm = null) =>
         engine.ExecuteAsync(state =>
         {
             var decision = decide(state);
             if (decision.Events.Length > 0 && MemoryBudgetRefusal(options.Value) is { } refusal) throw Core.Errors.StoreErrorOf(refusal);
             return decision;
-        }, cancellationToken);
+        }, cancellationToken, warm);
 
     /// <summary>
     /// Why changes are refused, or null: with <c>Registry:MemoryBudgetBytes</c> set, the heap the last full collection

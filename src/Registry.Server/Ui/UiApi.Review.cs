@@ -53,7 +53,8 @@ public static partial class UiApi
         Proposal opened;
         try
         {
-            opened = await registry.ExecuteAsync(s => registry.Decider.Propose(s, new ProposeCommand(name, input, draft.Normalize, form["description"].ToString(), ProposalsApi.Principal(context))), context.RequestAborted);
+            var command = new ProposeCommand(name, input, draft.Normalize, form["description"].ToString(), ProposalsApi.Principal(context));
+            opened = await registry.ExecuteAsync(s => registry.Decider.Propose(s, command), context.RequestAborted, s => registry.Decider.Warm(s, command));
         }
         catch (RegistryException e) when (e.HttpStatus < 500)
         {

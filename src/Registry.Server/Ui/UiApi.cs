@@ -275,7 +275,7 @@ public static partial class UiApi
         RegisteredSchema registered;
         try
         {
-            registered = await registry.ExecuteAsync(s => registry.Decider.Register(s, command), context.RequestAborted);
+            registered = await registry.ExecuteAsync(s => registry.Decider.Register(s, command), context.RequestAborted, s => registry.Decider.Warm(s, command));
         }
         catch (RegistryException e) when (e.HttpStatus < 500)
         {
