@@ -55,6 +55,7 @@ public sealed class RegistryStateTests
         s.Position.ToString(System.Globalization.CultureInfo.InvariantCulture),
         string.Join(";", s.Schemas.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value.IdentityKey}")),
         string.Join(";", s.Subjects.Values.SelectMany(x => x.Versions.Values.Select(v => $"{x.Name}/{v.Version}={v.Id}:{v.Deleted}"))),
+        string.Join(";", s.Usages.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={string.Join(",", kv.Value.Select(u => $"{u.Subject}/{u.Version}"))}")),
         string.Join(";", s.Configs.Select(kv => $"{kv.Key}={CanonicalJson.Serialize(kv.Value)}")),
         string.Join(";", s.Modes.Select(kv => $"{kv.Key}={kv.Value}")));
 

@@ -16,7 +16,7 @@ public sealed record RegistryState(
     ImmutableSortedDictionary<string, SubjectState> Subjects,
     ImmutableSortedDictionary<string, SubjectConfig> Configs,
     ImmutableSortedDictionary<string, RegistryMode> Modes,
-    ImmutableDictionary<ContextId, ImmutableSortedSet<SubjectVersionRef>> Usages,
+    ImmutableDictionary<ContextId, SchemaUsages> Usages,
     ImmutableSortedDictionary<string, TopicPolicy> Policies,
     ImmutableSortedDictionary<string, Kek> Keks,
     ImmutableSortedDictionary<DekKey, Dek> Deks,
@@ -35,7 +35,7 @@ public sealed record RegistryState(
         ImmutableSortedDictionary<string, SubjectState>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableSortedDictionary<string, SubjectConfig>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableSortedDictionary<string, RegistryMode>.Empty.WithComparers(StringComparer.Ordinal),
-        ImmutableDictionary<ContextId, ImmutableSortedSet<SubjectVersionRef>>.Empty,
+        ImmutableDictionary<ContextId, SchemaUsages>.Empty,
         ImmutableSortedDictionary<string, TopicPolicy>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableSortedDictionary<string, Kek>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableSortedDictionary<DekKey, Dek>.Empty,
@@ -44,7 +44,7 @@ public sealed record RegistryState(
         ImmutableSortedDictionary<string, ReviewPolicy>.Empty.WithComparers(StringComparer.Ordinal));
 
     /// <summary>The subject versions (soft-deleted included) that use a schema id.</summary>
-    public ImmutableSortedSet<SubjectVersionRef> UsagesOf(ContextId id) => Usages.GetValueOrDefault(id) ?? [];
+    public SchemaUsages UsagesOf(ContextId id) => Usages.GetValueOrDefault(id);
 
     /// <summary>The schema a version of a subject holds (its id is in the subject's context).</summary>
     public StoredSchema SchemaOf(string subject, SubjectVersion version) => Schemas[ContextId.Of(subject, version.Id)];
