@@ -167,7 +167,7 @@ public sealed class ProtoCanonicalTests
         Assert.Equal(Canonical(schema, normalize: true), Canonical(Canonical(schema, normalize: true), normalize: true));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Every_conformance_schema_prints_and_parses_back_to_the_same_text()
     {
         Skip.If(Registry.Testing.Conformance.Root is null, Registry.Testing.Conformance.Missing);
