@@ -17,7 +17,7 @@ public sealed class SchemaUsagesTests
             // Few distinct usages, so that adds repeat and removes find what they remove.
             var usage = new SubjectVersionRef("s" + Math.Abs(op % 3), Math.Abs(op / 3 % 3) + 1);
             (usages, model) = op % 2 == 0 ? (usages.Add(usage), model.Add(usage)) : (usages.Remove(usage), model.Remove(usage));
-            if (!usages.SequenceEqual(model) || usages.Count != model.Count || usages.IsEmpty != model.IsEmpty) return false;
+            if (!usages.SequenceEqual(model) || usages.Count() != model.Count || usages.IsEmpty != model.IsEmpty) return false;
         }
         return true;
     }

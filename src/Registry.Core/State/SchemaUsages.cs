@@ -19,8 +19,6 @@ public readonly struct SchemaUsages : IEnumerable<SubjectVersionRef>, IEquatable
 
     public bool IsEmpty => _many is null && _one.Subject is null;
 
-    public int Count => _many?.Count ?? (_one.Subject is null ? 0 : 1);
-
     public SchemaUsages Add(SubjectVersionRef usage)
     {
         if (_many is not null) return new(default, _many.Add(usage));
