@@ -15,6 +15,9 @@ internal static class ReadBench
     public static async Task RunAsync(string[] args)
     {
         var seconds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5;
+        // Rounds per endpoint: the bare app and the registry alternate, each registry round against the bare rounds either
+        // side of it; the median of the rounds' ratios is printed, with their range (the machine's rate drifts within a run).
+        var rounds = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3;
         if (!File.Exists("/usr/bin/wrk")) throw new InvalidOperationException("wrk is missing: apt-get install -y wrk");
         var dir = Path.Combine(Path.GetTempPath(), "registry-reads-" + Guid.NewGuid().ToString("N"));
         // The registry as deployed: the server's own binary (server GC and all) in a process of its own.
@@ -54,9 +57,9 @@ internal static class ReadBench
             // The schema as a JSON string (its quotes escaped), in Lua's long brackets, which take backslashes as they are.
             + "  local schema = [[{\\\"type\\\":\\\"record\\\",\\\"name\\\":\\\"Read]] .. counter .. [[\\\",\\\"fields\\\":[{\\\"name\\\":\\\"id\\\",\\\"type\\\":\\\"string\\\"},{\\\"name\\\":\\\"n]] .. counter .. [[\\\",\\\"type\\\":\\\"long\\\"}]}]]\n"
             + "  local path = \"/subjects/read-\" .. counter\n  counter = counter + 1\n  return wrk.format(\"POST\", path, headers, '{\"schema\":\"' .. schema .. '\"}')\nend\n");
-        Console.WriteLine($"reads: wrk -t2 -c32 -d{seconds}s, {schemas} schemas, bodies of {body.Length} (ids), {latestBody.Length} (latest) and {lookupBody.Length} bytes (lookup); rounds alternate the bare app (same path, same body) and the registry");
-        Console.WriteLine("| endpoint | bare Kestrel req/s | registry req/s | ratio |");
-        Console.WriteLine("|---|---|---|---|");
+        Console.WriteLine($"reads: wrk -t2 -c32 -d{seconds}s, {schemas} schemas, bodies of {body.Length} (ids), {latestBody.Length} (latest) and {lookupBody.Length} bytes (lookup); {rounds} registry rounds per endpoint, each between two of the bare app (same path, same body)");
+        Console.WriteLine("| endpoint | bare Kestrel req/s | registry req/s | ratio (median of rounds) | rounds' range |");
+        Console.WriteLine("|---|---|---|---|---|");
         // Both processes warm up on both endpoints first (JIT tiering), so no round measures a cold process.
         foreach (var lua in new[] { script, latest, lookups })
         {
@@ -65,11 +68,15 @@ internal static class ReadBench
         }
         foreach (var (name, lua) in new[] { ("GET /schemas/ids/{id}", script), ("GET /subjects/{s}/versions/latest", latest), ("POST /subjects/{s} (lookup)", lookups) })
         {
-            var bareRate = await WrkAsync(bareUrl, lua, seconds);
-            var registryRate = await WrkAsync(url, lua, seconds);
-            var bareAgain = await WrkAsync(bareUrl, lua, seconds);
-            var limit = (bareRate + bareAgain) / 2;
-            Console.WriteLine($"| {name} | {limit:N0} | {registryRate:N0} | {registryRate / limit:0.00} |");
+            var bareRates = new List<double> { await WrkAsync(bareUrl, lua, seconds) };
+            var registryRates = new List<double>();
+            for (var round = 0; round < rounds; round++)
+            {
+                registryRates.Add(await WrkAsync(url, lua, seconds));
+                bareRates.Add(await WrkAsync(bareUrl, lua, seconds));
+            }
+            var ratios = registryRates.Select((rate, i) => rate / ((bareRates[i] + bareRates[i + 1]) / 2)).Order().ToList();
+            Console.WriteLine($"| {name} | {bareRates.Average():N0} | {registryRates.Average():N0} | {ratios[ratios.Count / 2]:0.00} | {ratios[0]:0.00}–{ratios[^1]:0.00} |");
         }
         bare.Kill();
         registry.Kill();

@@ -60,3 +60,37 @@ public sealed class SchemaIdentityTests
         Assert.NotEqual(plain, tagged);
     }
 }
+
+/// <summary>The identity of a schema sent alone is hashed once per parse and kept with it; one sent with more is hashed as sent.</summary>
+public sealed class CandidateIdentityTests
+{
+    private static readonly Registry.Core.Decisions.RegistryDecider Decider = new(Registry.Formats.FormatCatalog.Create(new Registry.Formats.FormatLimits()), new Registry.Core.Decisions.RegistrySettings(), TimeProvider.System);
+
+    private static Registry.Core.Decisions.RegistryDecider.Candidate Prepare(Metadata? metadata = null) =>
+        Decider.Prepare(Registry.Core.State.RegistryState.Empty, "orders", new Registry.Core.Decisions.SchemaInput("{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]}", "AVRO", null, metadata, null),
+            normalize: false, mergeContract: false, allowDeletedReferences: false);
+
+    [Fact]
+    public void A_schema_sent_alone_keeps_the_identity_its_canonical_text_hashes_to()
+    {
+        var first = Prepare();
+        var (guid, key) = SchemaIdentity.Compute("AVRO", first.Parsed.Canonical, [], null, null);
+        Assert.Equal((guid, key), (first.Guid, first.IdentityKey));
+        var again = Prepare();
+        Assert.Same(first.Parsed, again.Parsed);
+        Assert.Same(first.Parsed.IdentityAlone, again.Parsed.IdentityAlone);
+        Assert.Equal((guid, key), (again.Guid, again.IdentityKey));
+    }
+
+    [Fact]
+    public void The_same_parse_sent_with_metadata_is_hashed_with_it()
+    {
+        var plain = Prepare();
+        var metadata = new Metadata(null, System.Collections.Immutable.ImmutableSortedDictionary<string, string>.Empty.Add("owner", "team-a"), null);
+        var tagged = Prepare(metadata);
+        Assert.Same(plain.Parsed, tagged.Parsed);
+        Assert.Equal(SchemaIdentity.Compute("AVRO", plain.Parsed.Canonical, [], metadata, null), (tagged.Guid, tagged.IdentityKey));
+        Assert.NotEqual(plain.IdentityKey, tagged.IdentityKey);
+        Assert.Equal(plain.IdentityKey, Prepare().IdentityKey);
+    }
+}

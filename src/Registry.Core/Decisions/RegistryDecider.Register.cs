@@ -195,9 +195,11 @@ public sealed partial class RegistryDecider
         RuleSetValidator.Validate(ruleSet);
 
         var refArray = references.Count == 0 ? [] : StoredReferences(references, resolved, normalize);
-        var (guid, key) = SchemaIdentity.Compute(schemaType, parsed.Canonical, refArray, metadata, ruleSet);
-        var legacyKey = parsed.LegacyCanonical is { } legacy ? SchemaIdentity.Compute(schemaType, legacy, refArray, metadata, ruleSet).Key : (SchemaKey?)null;
-        return new Candidate(schemaType, parsed, refArray, metadata, ruleSet, guid, key, legacyKey);
+        // The format was found by this exact type name, so the parse's own type is this one and its kept identity applies.
+        var identity = refArray.IsEmpty && metadata is null && ruleSet is null
+            ? parsed.IdentityAlone
+            : ParsedIdentity.Of(schemaType, parsed, refArray, metadata, ruleSet);
+        return new Candidate(schemaType, parsed, refArray, metadata, ruleSet, identity.Guid, identity.Key, identity.LegacyKey);
     }
 
     /// <summary>References as stored: subjects in their stored form, <c>-1</c> pinned to the version it resolved to, and

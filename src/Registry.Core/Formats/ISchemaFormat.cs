@@ -49,6 +49,12 @@ public abstract class ParsedSchema
 
     /// <summary>Whether the schema's top level has a field of this name (Confluent's hasTopLevelField, for reserved fields).</summary>
     public virtual bool HasTopLevelField(string name) => false;
+
+    /// <summary>
+    /// The identity of this schema sent alone, without references, metadata or rules (as clients usually send it), hashed on
+    /// first use and kept with the parse: a lookup or registration of a cached schema hashes nothing.
+    /// </summary>
+    public ParsedIdentity IdentityAlone => field ??= ParsedIdentity.Of(SchemaType, this, [], null, null);
 }
 
 /// <summary>A referenced schema, as the parser of the referencing schema sees it.</summary>

@@ -119,6 +119,20 @@ public static class SchemaIdentity
 }
 
 /// <summary>
+/// A parsed schema's identity with given references, metadata and rules: Confluent's GUID, the key, and the key it had in the
+/// text an earlier version stored for it (<see cref="Formats.ParsedSchema.LegacyCanonical"/>; null when the same).
+/// </summary>
+public sealed record ParsedIdentity(Guid Guid, SchemaKey Key, SchemaKey? LegacyKey)
+{
+    public static ParsedIdentity Of(string schemaType, Formats.ParsedSchema parsed, IReadOnlyList<SchemaReference> references, Metadata? metadata, RuleSet? ruleSet)
+    {
+        var (guid, key) = SchemaIdentity.Compute(schemaType, parsed.Canonical, references, metadata, ruleSet);
+        var legacyKey = parsed.LegacyCanonical is { } legacy ? SchemaIdentity.Compute(schemaType, legacy, references, metadata, ruleSet).Key : (SchemaKey?)null;
+        return new ParsedIdentity(guid, key, legacyKey);
+    }
+}
+
+/// <summary>
 /// The key two registrations are deduplicated on: SHA-256 over the schema type and <see cref="SchemaIdentity"/>'s bytes,
 /// held as four words inline (no string per stored schema).
 /// </summary>
