@@ -18,9 +18,13 @@ public sealed class SchemaUsagesTests
             var usage = new SubjectVersionRef("s" + Math.Abs(op % 3), Math.Abs(op / 3 % 3) + 1);
             (usages, model) = op % 2 == 0 ? (usages.Add(usage), model.Add(usage)) : (usages.Remove(usage), model.Remove(usage));
             if (!usages.SequenceEqual(model) || usages.Count() != model.Count || usages.IsEmpty != model.IsEmpty) return false;
+            if (!model.IsEmpty && usages.First != model.Min) return false;
         }
         return true;
     }
+
+    [Fact]
+    public void Nothing_is_first_of_no_usages() => Assert.Throws<InvalidOperationException>(() => SchemaUsages.Empty.First);
 
     [Property(MaxTest = 100)]
     public bool Adding_what_is_there_changes_nothing(int version)

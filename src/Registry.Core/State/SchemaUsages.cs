@@ -19,6 +19,10 @@ public readonly struct SchemaUsages : IEnumerable<SubjectVersionRef>, IEquatable
 
     public bool IsEmpty => _many is null && _one.Subject is null;
 
+    /// <summary>The first usage in order, without an enumerator (a fetch by id reads it on every request).</summary>
+    public SubjectVersionRef First =>
+        _many is not null ? _many.Min : _one.Subject is not null ? _one : throw new InvalidOperationException("No subject version uses this schema");
+
     public SchemaUsages Add(SubjectVersionRef usage)
     {
         if (_many is not null) return new(default, _many.Add(usage));

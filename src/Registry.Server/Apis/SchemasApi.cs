@@ -54,7 +54,7 @@ public sealed class SchemasApi(RegistryService registry)
         var (schema, usage) = FindById(context, state, id, subject);
         registry.Usage.Record(schema.Key, Usage.UsageTracker.Fetch, ProposalsApi.Principal(context), null);
         // ts and deleted are those of the version the id was found under (Confluent 8.x reports them too).
-        var found = usage ?? state.UsagesOf(schema.Key).First();
+        var found = usage ?? state.UsagesOf(schema.Key).First;
         var version = state.Subjects[found.Subject].Versions[found.Version];
         return RegistryJson.Ok(new SchemaStringResponse(Formatted(registry, schema, format), schema.SchemaType, SchemaResponse.NullIfEmpty(schema.References),
             schema.Metadata, schema.RuleSet, schema.Guid, fetchMaxId == true ? state.MaxIdIn(schema.Context) : null,
