@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 /// Registrations against the machine's limit: wrk registering distinct schemas (new subjects) on the server binary
 /// in a process of its own (embedded store), at 1 and 32 connections, against SQLite's own durable commit rate on the
 /// same disk (WAL, synchronous=FULL, one row of an event's size per commit), measured before and after in the same run.
-/// The server is warmed first with 3 s of registrations of its own.
+/// The server is warmed first with 10 s of registrations of its own.
 /// </summary>
 internal static class WriteBench
 {
@@ -24,10 +24,10 @@ internal static class WriteBench
         Console.WriteLine($"writes: wrk -d{seconds}s registering distinct schemas (a new subject each), embedded store; baseline: SQLite commits on the same disk");
         Console.WriteLine("| connections | SQLite commits/s | registrations/s | ratio |");
         Console.WriteLine("|---|---|---|---|");
-        // The server warms up first (JIT tiering) on subjects of its own, so the first measured round is not a cold process.
+        // The server warms up first (JIT tiering: under this load it takes seconds) on subjects of its own, so the first measured round is not a cold process.
         var warm = Path.Combine(dir, "register-warm.lua");
         await File.WriteAllTextAsync(warm, Script("warm"));
-        await ReadBench.WrkAsync(url, warm, 3);
+        await ReadBench.WrkAsync(url, warm, 10);
         foreach (var connections in new[] { 1, 32 })
         {
             var script = Path.Combine(dir, $"register-{connections}.lua");
