@@ -2,7 +2,7 @@
 # The registry against the machine's limits (docs/performance.md, issue 18): reads against a bare Kestrel app, registrations
 # against SQLite's own durable commits, each baseline measured in the same run, then resident memory per stored schema.
 # Usage: tests/Registry.Benchmarks/limits.sh [seconds per round] [schemas for the memory figures]
-# Traffic goes to loopback only; each round is bounded in time. Takes about 10 minutes with the defaults.
+# Traffic goes to loopback only; each round is bounded in time. Takes about 5 minutes with the defaults.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${1:-4}"
