@@ -422,6 +422,20 @@ public sealed class ConfluentParityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_alias_set_among_other_configs_is_followed_and_once_cleared_is_not()
+    {
+        // Configs without an alias are seen first, so the alias check has already been answered "none" once.
+        await _server.PostAsync("/subjects/target-value/versions", Body(Schemas.V1));
+        Assert.Equal(200, (await _server.PutAsync("/config/target-value", """{"compatibility":"FULL"}""")).Status);
+        Assert.Equal(40401, (await _server.GetAsync("/subjects/other-name/versions/1")).ErrorCode);
+        Assert.Equal(200, (await _server.PutAsync("/config/other-name", """{"alias":"target-value"}""")).Status);
+        Assert.Equal("target-value", (await _server.GetAsync("/subjects/other-name/versions/1")).Json.GetProperty("subject").GetString());
+        Assert.Equal(200, (await _server.DeleteAsync("/config/other-name")).Status);
+        Assert.Equal(40401, (await _server.GetAsync("/subjects/other-name/versions/1")).ErrorCode);
+        Assert.Equal("target-value", (await _server.GetAsync("/subjects/target-value/versions/1")).Json.GetProperty("subject").GetString());
+    }
+
+    [Fact]
     public async Task TestRegisterBadDefault_a_null_default_on_a_field_that_cannot_be_null_is_42201()
     {
         var schema = """{"type":"record","name":"myrecord","fields":[{"type":"string","default":null,"name":"f"}]}""";
