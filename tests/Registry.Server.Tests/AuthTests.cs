@@ -84,6 +84,19 @@ public sealed class AuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task After_a_sign_in_is_remembered_a_wrong_password_or_another_users_is_still_401()
+    {
+        Assert.Equal(200, (await As("rita", "rita-pw", HttpMethod.Get, "/subjects")).Status);
+        Assert.Equal(200, (await As("rita", "rita-pw", HttpMethod.Get, "/subjects")).Status);
+        Assert.Equal(401, (await As("rita", "rita-pw ", HttpMethod.Get, "/subjects")).Status);
+        Assert.Equal(401, (await As("rita", "walt-pw", HttpMethod.Get, "/subjects")).Status);
+        Assert.Equal(401, (await As("walt", "rita-pw", HttpMethod.Get, "/subjects")).Status);
+        // Each keeps its own grants: rita reads, walt (a writer) registers, rita may not.
+        Assert.Equal(200, (await As("walt", "walt-pw", HttpMethod.Post, "/subjects/cached-s/versions", Body(Schemas.V1))).Status);
+        Assert.Equal(403, (await As("rita", "rita-pw", HttpMethod.Post, "/subjects/cached-s/versions", Body(Schemas.V2))).Status);
+    }
+
+    [Fact]
     public async Task Grants_decide_per_subject_prefix_and_listings_show_only_what_may_be_read()
     {
         var orders = await As("alice", "alice-pw", HttpMethod.Post, "/subjects/orders-value/versions", Body(Schemas.V1));

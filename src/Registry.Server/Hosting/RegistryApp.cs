@@ -96,8 +96,13 @@ public static class RegistryApp
             if (authModes.Contains("mtls") && tls?.ClientCaFile is null)
                 throw new InvalidOperationException("Registry:Tls:CertificateFile and Registry:Tls:ClientCaFile are required for mtls authentication");
             var failedSignIns = config.GetValue<int?>("Registry:FailedSignInsPerMinute") ?? 30;
+            var verifiedFor = config.GetValue<double?>("Registry:BasicAuthCacheSeconds") ?? 300;
+            var verified = verifiedFor > 0
+                ? new Security.VerifiedCredentials(app.Services.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(verifiedFor),
+                    config.GetValue<int?>("Registry:BasicAuthCacheEntries") ?? 10_000)
+                : null;
             app.UseMiddleware<Security.AccessControl>(new Security.AccessControl.Settings(users, jwt, authModes.Contains("mtls"),
-                failedSignIns > 0 ? RateLimits.FailedSignIns(failedSignIns) : null, ldap));
+                failedSignIns > 0 ? RateLimits.FailedSignIns(failedSignIns) : null, ldap, verified));
         }
         else
         {

@@ -19,13 +19,15 @@ internal sealed partial class AccessControl(RequestDelegate next, AccessControl.
     /// certificate (already verified against the client CA during the TLS handshake) identifies its caller.
     /// </summary>
     public sealed record Settings(IReadOnlyDictionary<string, UserEntry> Users, JwtValidator? Jwt, bool Certificates = false,
-        System.Threading.RateLimiting.PartitionedRateLimiter<string>? FailedSignIns = null, LdapDirectory? Ldap = null);
+        System.Threading.RateLimiting.PartitionedRateLimiter<string>? FailedSignIns = null, LdapDirectory? Ldap = null,
+        VerifiedCredentials? Verified = null);
 
     private readonly IReadOnlyDictionary<string, UserEntry> users = settings.Users;
     private readonly JwtValidator? jwt = settings.Jwt;
     private readonly bool certificates = settings.Certificates;
     private readonly System.Threading.RateLimiting.PartitionedRateLimiter<string>? failedSignIns = settings.FailedSignIns;
     private readonly LdapDirectory? ldap = settings.Ldap;
+    private readonly VerifiedCredentials? verified = settings.Verified;
 
     // Verifying against this when the user is unknown costs the same as a wrong password: no timing leak.
     private static readonly string DummyHash = PasswordHash.Create(Guid.NewGuid().ToString());
@@ -185,7 +187,9 @@ internal sealed partial class AccessControl(RequestDelegate next, AccessControl.
         if (ldap is not null && !users.ContainsKey(name)) return (Printable(name), ldap.Authenticate(name, password), "ldap");
         // A certificate-only user (no PBKDF2 hash) cannot log in with a password, and costs the same as an unknown one.
         var found = users.TryGetValue(name, out var user) && user.Hash.StartsWith("PBKDF2$", StringComparison.Ordinal);
+        if (found && verified?.Contains(name, password, user!.Hash) == true) return (Printable(name), user, "basic");
         var ok = PasswordHash.Verify(password, found ? user!.Hash : DummyHash);
+        if (found && ok) verified?.Add(name, password, user!.Hash);
         return (Printable(name), found && ok ? user : null, "basic");
     }
 

@@ -1,0 +1,41 @@
+using Registry.Server.Security;
+
+namespace Registry.Server.Tests;
+
+/// <summary>The cache of basic credentials that verified: it answers only for the same name, password and stored hash, in time.</summary>
+public sealed class VerifiedCredentialsTests
+{
+    private sealed class Clock : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    [Fact]
+    public void A_credential_is_known_only_with_its_own_password_and_hash_until_it_expires()
+    {
+        var clock = new Clock();
+        var verified = new VerifiedCredentials(clock, TimeSpan.FromMinutes(5), capacity: 100);
+        Assert.False(verified.Contains("alice", "pw", "PBKDF2$1"));
+        verified.Add("alice", "pw", "PBKDF2$1");
+        Assert.True(verified.Contains("alice", "pw", "PBKDF2$1"));
+        Assert.False(verified.Contains("alice", "pw2", "PBKDF2$1"));
+        Assert.False(verified.Contains("alice", "PW", "PBKDF2$1"));
+        // Another user whose name and password join to the same text.
+        Assert.False(verified.Contains("alic", "e:pw", "PBKDF2$1"));
+        // The user's hash changed (a new password in the users file): the old one no longer counts.
+        Assert.False(verified.Contains("alice", "pw", "PBKDF2$2"));
+        clock.Now += TimeSpan.FromMinutes(5);
+        Assert.False(verified.Contains("alice", "pw", "PBKDF2$1"));
+    }
+
+    [Fact]
+    public void The_entries_stay_within_their_bound()
+    {
+        var verified = new VerifiedCredentials(new Clock(), TimeSpan.FromMinutes(5), capacity: 3);
+        for (var i = 0; i < 10; i++) verified.Add("user" + i, "pw", "h");
+        Assert.True(verified.Count <= 3);
+        Assert.True(verified.Contains("user9", "pw", "h"));
+    }
+}
