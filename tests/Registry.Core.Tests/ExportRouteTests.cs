@@ -5,6 +5,7 @@ using Registry.Core.Exporting;
 using Registry.Core.Model;
 using Registry.Core.State;
 using Registry.Formats;
+using Registry.Testing;
 
 namespace Registry.Core.Tests;
 
@@ -85,7 +86,7 @@ public sealed class ExportRouteTests
     [Fact]
     public void One_node_holds_the_lease_until_it_ends_and_a_reset_takes_it_away()
     {
-        var clock = new Clock();
+        var clock = new ManualClock();
         var decider = new RegistryDecider(FormatCatalog.Create(new FormatLimits()), new RegistrySettings(), clock);
         var state = Apply(RegistryState.Empty, decider.CreateExporter(RegistryState.Empty, Exporter()).Events);
         var definition = state.Exporters["dr"].Definition;
@@ -141,12 +142,5 @@ public sealed class ExportRouteTests
     {
         foreach (var e in events) state = state.Apply(e);
         return state;
-    }
-
-    private sealed class Clock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => Now;
     }
 }

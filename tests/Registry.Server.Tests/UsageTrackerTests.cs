@@ -1,22 +1,16 @@
 using Registry.Core.Model;
 using Registry.Server.Usage;
+using Registry.Testing;
 
 namespace Registry.Server.Tests;
 
 /// <summary>The observed-usage counters: counts, a rate that decays, and a bound that evicts the least recently seen.</summary>
 public sealed class UsageTrackerTests
 {
-    private sealed class Clock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     [Fact]
     public void Counts_add_up_the_rate_decays_and_the_least_recently_seen_keys_go_first()
     {
-        var clock = new Clock();
+        var clock = new ManualClock();
         var tracker = new UsageTracker(maxKeys: 10, clock);
         var id = new ContextId(".", 1);
         tracker.Record(id, UsageTracker.Produce, "payments-svc", "orders", 600);

@@ -1,21 +1,15 @@
 using Registry.Server.Security;
+using Registry.Testing;
 
 namespace Registry.Server.Tests;
 
 /// <summary>The cache of basic credentials that verified: it answers only for the same name, password and stored hash, in time.</summary>
 public sealed class VerifiedCredentialsTests
 {
-    private sealed class Clock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     [Fact]
     public void A_credential_is_known_only_with_its_own_password_and_hash_until_it_expires()
     {
-        var clock = new Clock();
+        var clock = new ManualClock();
         var verified = new VerifiedCredentials(clock, TimeSpan.FromMinutes(5), capacity: 100);
         Assert.False(verified.Contains("alice", "pw", "PBKDF2$1"));
         verified.Add("alice", "pw", "PBKDF2$1");
@@ -33,7 +27,7 @@ public sealed class VerifiedCredentialsTests
     [Fact]
     public void The_entries_stay_within_their_bound()
     {
-        var verified = new VerifiedCredentials(new Clock(), TimeSpan.FromMinutes(5), capacity: 3);
+        var verified = new VerifiedCredentials(new ManualClock(), TimeSpan.FromMinutes(5), capacity: 3);
         for (var i = 0; i < 10; i++) verified.Add("user" + i, "pw", "h");
         Assert.True(verified.Count <= 3);
         Assert.True(verified.Contains("user9", "pw", "h"));

@@ -6,7 +6,7 @@ namespace Registry.Server.Security;
 
 /// <summary>
 /// Basic credentials that verified against the users file, so that a client, which sends them on every request, does not
-/// pay PBKDF2 (100,000 iterations of SHA-256) on each: with it per request, a server on two cores answered 77 reads a
+/// pay PBKDF2 (100,000 iterations of SHA-256) on each: with it per request, a server on two cores answered 76 reads a
 /// second (docs/performance.md). An entry is keyed by an HMAC of the name and password under a key made for this process,
 /// so neither is kept; it holds while the user's stored hash is still the one it verified against, for
 /// <c>Registry:BasicAuthCacheSeconds</c>. Only successes are kept: a wrong password always costs the whole hash.
