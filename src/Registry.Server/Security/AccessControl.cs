@@ -29,6 +29,10 @@ internal sealed partial class AccessControl(RequestDelegate next, AccessControl.
     private readonly LdapDirectory? ldap = settings.Ldap;
     private readonly VerifiedCredentials? verified = settings.Verified;
 
+    // A users-file user's principal, made at its first sign-in: nothing changes a principal afterwards, and a new one per
+    // request was a fifth of what an authenticated read allocated (docs/performance.md).
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<UserEntry, ClaimsPrincipal> principals = new();
+
     // Verifying against this when the user is unknown costs the same as a wrong password: no timing leak.
     private static readonly string DummyHash = PasswordHash.Create(Guid.NewGuid().ToString());
 
@@ -88,7 +92,8 @@ internal sealed partial class AccessControl(RequestDelegate next, AccessControl.
             await Http.RegistryJson.Error(401, 401, "Unauthorized: missing or wrong credentials").ExecuteAsync(context);
             return;
         }
-        context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, user.Name)], header.Length == 0 ? "Certificate" : header.Split(' ')[0]));
+        context.User = PrincipalOf(user, header.Length == 0 ? "Certificate" : header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? "Bearer" : "Basic",
+            attempt.Method is "basic" or "mtls");
         context.Items[typeof(UserEntry)] = user;
         var (role, subject) = Operation(context, registry);
         if (role == "list")
@@ -115,6 +120,18 @@ internal sealed partial class AccessControl(RequestDelegate next, AccessControl.
             return;
         }
         await next(context);
+    }
+
+    /// <summary>
+    /// The principal of a signed-in user. Users of the users file (basic, mtls) are the same objects on every request, so
+    /// theirs is kept; a JWT or LDAP sign-in makes a new user each time, and a new principal.
+    /// </summary>
+    private ClaimsPrincipal PrincipalOf(UserEntry user, string authenticationType, bool kept)
+    {
+        if (kept && principals.TryGetValue(user, out var known) && known.Identity?.AuthenticationType == authenticationType) return known;
+        var principal = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, user.Name)], authenticationType));
+        if (kept) principals.AddOrUpdate(user, principal);
+        return principal;
     }
 
     /// <summary>
