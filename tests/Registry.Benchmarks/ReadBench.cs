@@ -14,16 +14,26 @@ internal static class ReadBench
 {
     public static async Task RunAsync(string[] args)
     {
-        var seconds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5;
+        var numbers = args.Skip(1).Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+        var seconds = numbers.Length > 0 ? int.Parse(numbers[0], System.Globalization.CultureInfo.InvariantCulture) : 5;
         // Rounds per endpoint: the bare app and the registry alternate, each registry round against the bare rounds either
         // side of it; the median of the rounds' ratios is printed, with their range (the machine's rate drifts within a run).
-        var rounds = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3;
+        var rounds = numbers.Length > 1 ? int.Parse(numbers[1], System.Globalization.CultureInfo.InvariantCulture) : 3;
+        // --auth: the registry as production runs it, with basic authentication, and every request signed in as Confluent's
+        // clients do (basic.auth.user.info: credentials on every request); the bare app ignores them.
+        var auth = args.Contains("--auth");
         if (!File.Exists("/usr/bin/wrk")) throw new InvalidOperationException("wrk is missing: apt-get install -y wrk");
         var dir = Path.Combine(Path.GetTempPath(), "registry-reads-" + Guid.NewGuid().ToString("N"));
         // The registry as deployed: the server's own binary (server GC and all) in a process of its own.
         var url = $"http://127.0.0.1:{FreePort()}";
-        using var registry = Start(Path.Combine(AppContext.BaseDirectory, "Registry.Server.dll"), "--urls", url, "--data-dir", dir, "--Logging:LogLevel:Default=Warning");
+        Directory.CreateDirectory(dir);
+        var usersFile = Path.Combine(dir, "users.txt");
+        File.WriteAllText(usersFile, $"bench: {Registry.Core.Security.PasswordHash.Create("bench-pw")}, admin\n");
+        using var registry = Start(Path.Combine(AppContext.BaseDirectory, "Registry.Server.dll"), ["--urls", url, "--data-dir", dir, "--Logging:LogLevel:Default=Warning",
+            .. (auth ? new[] { "--Registry:AuthMode=basic", $"--Registry:UsersFile={usersFile}" } : Array.Empty<string>())]);
+        var credentials = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("bench:bench-pw"));
         using var http = new HttpClient { BaseAddress = new Uri(url) };
+        if (auth) http.DefaultRequestHeaders.Authorization = System.Net.Http.Headers.AuthenticationHeaderValue.Parse(credentials);
         await WaitAsync(http, url + "/health/ready");
         const int schemas = 1000;
         for (var i = 0; i < schemas; i++)
@@ -46,7 +56,8 @@ internal static class ReadBench
         await WaitAsync(http, bareUrl + "/schemas/ids/1");
 
         // Every request carries the Accept header of Confluent's .NET client; lookups post the schema as that client does.
-        const string prelude = "counter = 0\nheaders = {}\nheaders[\"Accept\"] = \"application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json, application/json\"\n";
+        var prelude = "counter = 0\nheaders = {}\nheaders[\"Accept\"] = \"application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json, application/json\"\n"
+            + (auth ? $"headers[\"Authorization\"] = \"{credentials}\"\n" : "");
         var script = Path.Combine(dir, "ids.lua");
         File.WriteAllText(script, prelude + $"request = function()\n  counter = counter % {schemas} + 1\n  return wrk.format(\"GET\", \"/schemas/ids/\" .. counter, headers)\nend\n");
         var latest = Path.Combine(dir, "latest.lua");
@@ -57,7 +68,7 @@ internal static class ReadBench
             // The schema as a JSON string (its quotes escaped), in Lua's long brackets, which take backslashes as they are.
             + "  local schema = [[{\\\"type\\\":\\\"record\\\",\\\"name\\\":\\\"Read]] .. counter .. [[\\\",\\\"fields\\\":[{\\\"name\\\":\\\"id\\\",\\\"type\\\":\\\"string\\\"},{\\\"name\\\":\\\"n]] .. counter .. [[\\\",\\\"type\\\":\\\"long\\\"}]}]]\n"
             + "  local path = \"/subjects/read-\" .. counter\n  counter = counter + 1\n  return wrk.format(\"POST\", path, headers, '{\"schema\":\"' .. schema .. '\"}')\nend\n");
-        Console.WriteLine($"reads: wrk -t2 -c32 -d{seconds}s, {schemas} schemas, bodies of {body.Length} (ids), {latestBody.Length} (latest) and {lookupBody.Length} bytes (lookup); {rounds} registry rounds per endpoint, each between two of the bare app (same path, same body)");
+        Console.WriteLine($"reads{(auth ? " with basic authentication (the bare app has none)" : "")}: wrk -t2 -c32 -d{seconds}s, {schemas} schemas, bodies of {body.Length} (ids), {latestBody.Length} (latest) and {lookupBody.Length} bytes (lookup); {rounds} registry rounds per endpoint, each between two of the bare app (same path, same body)");
         Console.WriteLine("| endpoint | bare Kestrel req/s | registry req/s | ratio (median of rounds) | rounds' range |");
         Console.WriteLine("|---|---|---|---|---|");
         // Both processes warm up on both endpoints first (JIT tiering), so no round measures a cold process.
