@@ -11,25 +11,24 @@ public sealed class VerifiedCredentialsTests
     {
         var clock = new ManualClock();
         var verified = new VerifiedCredentials(clock, TimeSpan.FromMinutes(5), capacity: 100);
-        Assert.False(verified.Contains("alice", "pw", "PBKDF2$1"));
-        verified.Add("alice", "pw", "PBKDF2$1");
-        Assert.True(verified.Contains("alice", "pw", "PBKDF2$1"));
-        Assert.False(verified.Contains("alice", "pw2", "PBKDF2$1"));
-        Assert.False(verified.Contains("alice", "PW", "PBKDF2$1"));
-        // Another user whose name and password join to the same text.
-        Assert.False(verified.Contains("alic", "e:pw", "PBKDF2$1"));
+        Assert.False(verified.Contains("alice:pw"u8, "PBKDF2$1"));
+        verified.Add("alice:pw"u8, "PBKDF2$1");
+        Assert.True(verified.Contains("alice:pw"u8, "PBKDF2$1"));
+        Assert.False(verified.Contains("alice:pw2"u8, "PBKDF2$1"));
+        Assert.False(verified.Contains("alice:PW"u8, "PBKDF2$1"));
+        Assert.False(verified.Contains("alice:p"u8, "PBKDF2$1"));
         // The user's hash changed (a new password in the users file): the old one no longer counts.
-        Assert.False(verified.Contains("alice", "pw", "PBKDF2$2"));
+        Assert.False(verified.Contains("alice:pw"u8, "PBKDF2$2"));
         clock.Now += TimeSpan.FromMinutes(5);
-        Assert.False(verified.Contains("alice", "pw", "PBKDF2$1"));
+        Assert.False(verified.Contains("alice:pw"u8, "PBKDF2$1"));
     }
 
     [Fact]
     public void The_entries_stay_within_their_bound()
     {
         var verified = new VerifiedCredentials(new ManualClock(), TimeSpan.FromMinutes(5), capacity: 3);
-        for (var i = 0; i < 10; i++) verified.Add("user" + i, "pw", "h");
+        for (var i = 0; i < 10; i++) verified.Add(System.Text.Encoding.UTF8.GetBytes($"user{i}:pw"), "h");
         Assert.True(verified.Count <= 3);
-        Assert.True(verified.Contains("user9", "pw", "h"));
+        Assert.True(verified.Contains("user9:pw"u8, "h"));
     }
 }

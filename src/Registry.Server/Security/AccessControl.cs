@@ -188,25 +188,21 @@ internal sealed partial class AccessControl(RequestDelegate next, AccessControl.
     private (string? Name, UserEntry? User, string Method) Authenticate(string header)
     {
         if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)) return (null, null, "basic");
-        string decoded;
-        try
-        {
-            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..].Trim()));
-        }
-        catch (FormatException)
-        {
-            return (null, null, "basic");
-        }
-        var colon = decoded.IndexOf(':');
+        // "name:password" decoded on the stack (the usual header is short): a remembered sign-in makes no string of the password.
+        var encoded = header.AsSpan(6).Trim();
+        var buffer = encoded.Length <= 512 ? stackalloc byte[512] : new byte[encoded.Length];
+        if (!Convert.TryFromBase64Chars(encoded, buffer, out var written)) return (null, null, "basic");
+        var credentials = buffer[..written];
+        // A ':' byte is always the character (never part of a multi-byte sequence), so this splits where the text would.
+        var colon = credentials.IndexOf((byte)':');
         if (colon <= 0) return (null, null, "basic");
-        var name = decoded[..colon];
-        var password = decoded[(colon + 1)..];
-        if (ldap is not null && !users.ContainsKey(name)) return (Printable(name), ldap.Authenticate(name, password), "ldap");
+        var name = Encoding.UTF8.GetString(credentials[..colon]);
+        if (ldap is not null && !users.ContainsKey(name)) return (Printable(name), ldap.Authenticate(name, Encoding.UTF8.GetString(credentials[(colon + 1)..])), "ldap");
         // A certificate-only user (no PBKDF2 hash) cannot log in with a password, and costs the same as an unknown one.
         var found = users.TryGetValue(name, out var user) && user.Hash.StartsWith("PBKDF2$", StringComparison.Ordinal);
-        if (found && verified?.Contains(name, password, user!.Hash) == true) return (Printable(name), user, "basic");
-        var ok = PasswordHash.Verify(password, found ? user!.Hash : DummyHash);
-        if (found && ok) verified?.Add(name, password, user!.Hash);
+        if (found && verified?.Contains(credentials, user!.Hash) == true) return (Printable(name), user, "basic");
+        var ok = PasswordHash.Verify(Encoding.UTF8.GetString(credentials[(colon + 1)..]), found ? user!.Hash : DummyHash);
+        if (found && ok) verified?.Add(credentials, user!.Hash);
         return (Printable(name), found && ok ? user : null, "basic");
     }
 

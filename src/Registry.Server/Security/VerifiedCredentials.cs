@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Text;
 
 namespace Registry.Server.Security;
 
@@ -21,24 +20,26 @@ internal sealed class VerifiedCredentials(TimeProvider time, TimeSpan lifetime, 
     /// <summary>Credentials kept.</summary>
     public int Count => _entries.Count;
 
-    /// <summary>Whether this name and password verified against <paramref name="hash"/> within the lifetime.</summary>
-    public bool Contains(string name, string password, string hash) =>
-        _entries.TryGetValue(KeyOf(name, password), out var entry) && string.Equals(entry.Hash, hash, StringComparison.Ordinal)
+    /// <summary>
+    /// Whether these credentials (<c>name:password</c> as the basic header sends them, UTF-8; a name has no ':') verified
+    /// against <paramref name="hash"/> within the lifetime.
+    /// </summary>
+    public bool Contains(ReadOnlySpan<byte> credentials, string hash) =>
+        _entries.TryGetValue(KeyOf(credentials), out var entry) && string.Equals(entry.Hash, hash, StringComparison.Ordinal)
         && time.GetUtcNow() < entry.Expires;
 
-    /// <summary>Remembers a name and password that verified against <paramref name="hash"/>.</summary>
-    public void Add(string name, string password, string hash)
+    /// <summary>Remembers credentials that verified against <paramref name="hash"/>.</summary>
+    public void Add(ReadOnlySpan<byte> credentials, string hash)
     {
         // Only valid credentials are added, so the entries are about as many as the users; the bound is a backstop.
         if (_entries.Count >= capacity) _entries.Clear();
-        _entries[KeyOf(name, password)] = new Entry(hash, time.GetUtcNow() + lifetime);
+        _entries[KeyOf(credentials)] = new Entry(hash, time.GetUtcNow() + lifetime);
     }
 
-    private (ulong, ulong, ulong, ulong) KeyOf(string name, string password)
+    private (ulong, ulong, ulong, ulong) KeyOf(ReadOnlySpan<byte> credentials)
     {
-        var text = $"{name.Length}:{name}:{password}";
         Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(text), mac);
+        HMACSHA256.HashData(_key, credentials, mac);
         return (BitConverter.ToUInt64(mac), BitConverter.ToUInt64(mac[8..]), BitConverter.ToUInt64(mac[16..]), BitConverter.ToUInt64(mac[24..]));
     }
 }
