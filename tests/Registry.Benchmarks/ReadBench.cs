@@ -26,11 +26,8 @@ internal static class ReadBench
         var dir = Path.Combine(Path.GetTempPath(), "registry-reads-" + Guid.NewGuid().ToString("N"));
         // The registry as deployed: the server's own binary (server GC and all) in a process of its own.
         var url = $"http://127.0.0.1:{FreePort()}";
-        Directory.CreateDirectory(dir);
-        var usersFile = Path.Combine(dir, "users.txt");
-        File.WriteAllText(usersFile, $"bench: {Registry.Core.Security.PasswordHash.Create("bench-pw")}, admin\n");
         using var registry = Start(Path.Combine(AppContext.BaseDirectory, "Registry.Server.dll"), ["--urls", url, "--data-dir", dir, "--Logging:LogLevel:Default=Warning",
-            .. (auth ? new[] { "--Registry:AuthMode=basic", $"--Registry:UsersFile={usersFile}" } : Array.Empty<string>())]);
+            .. (auth ? new[] { "--Registry:AuthMode=basic", $"--Registry:UsersFile={UsersFile(dir)}" } : Array.Empty<string>())]);
         var credentials = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("bench:bench-pw"));
         using var http = new HttpClient { BaseAddress = new Uri(url) };
         if (auth) http.DefaultRequestHeaders.Authorization = System.Net.Http.Headers.AuthenticationHeaderValue.Parse(credentials);
@@ -93,6 +90,15 @@ internal static class ReadBench
         registry.Kill();
         await registry.WaitForExitAsync();
         try { Directory.Delete(dir, true); } catch (IOException) { }
+    }
+
+    /// <summary>A users file in <paramref name="dir"/> with one admin, "bench" (password "bench-pw").</summary>
+    private static string UsersFile(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, "users.txt");
+        File.WriteAllText(path, $"bench: {Registry.Core.Security.PasswordHash.Create("bench-pw")}, admin\n");
+        return path;
     }
 
     internal static Process Start(string dll, params string[] args)

@@ -92,8 +92,7 @@ internal sealed partial class AccessControl(RequestDelegate next, AccessControl.
             await Http.RegistryJson.Error(401, 401, "Unauthorized: missing or wrong credentials").ExecuteAsync(context);
             return;
         }
-        context.User = PrincipalOf(user, header.Length == 0 ? "Certificate" : header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? "Bearer" : "Basic",
-            attempt.Method is "basic" or "mtls");
+        context.User = PrincipalOf(user, attempt.Method);
         context.Items[typeof(UserEntry)] = user;
         var (role, subject) = Operation(context, registry);
         if (role == "list")
@@ -123,11 +122,14 @@ internal sealed partial class AccessControl(RequestDelegate next, AccessControl.
     }
 
     /// <summary>
-    /// The principal of a signed-in user. Users of the users file (basic, mtls) are the same objects on every request, so
-    /// theirs is kept; a JWT or LDAP sign-in makes a new user each time, and a new principal.
+    /// The principal of a user signed in by <paramref name="method"/>, its authentication type the scheme that signed it in.
+    /// Users of the users file (basic, mtls) are the same objects on every request, so theirs is kept; a JWT or LDAP sign-in
+    /// makes a new user each time, and a new principal.
     /// </summary>
-    private ClaimsPrincipal PrincipalOf(UserEntry user, string authenticationType, bool kept)
+    private ClaimsPrincipal PrincipalOf(UserEntry user, string method)
     {
+        var authenticationType = method switch { "mtls" => "Certificate", "jwt" => "Bearer", _ => "Basic" };
+        var kept = method is "basic" or "mtls";
         if (kept && principals.TryGetValue(user, out var known) && known.Identity?.AuthenticationType == authenticationType) return known;
         var principal = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, user.Name)], authenticationType));
         if (kept) principals.AddOrUpdate(user, principal);

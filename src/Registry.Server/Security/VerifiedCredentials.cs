@@ -17,9 +17,6 @@ internal sealed class VerifiedCredentials(TimeProvider time, TimeSpan lifetime, 
 
     private sealed record Entry(string Hash, DateTimeOffset Expires);
 
-    /// <summary>Credentials kept.</summary>
-    public int Count => _entries.Count;
-
     /// <summary>
     /// Whether these credentials (<c>name:password</c> as the basic header sends them, UTF-8; a name has no ':') verified
     /// against <paramref name="hash"/> within the lifetime.
